@@ -1,0 +1,136 @@
+/*===- catk.h - The kernel library that generated code calls --------------===*
+ *
+ * Each primitive's forward map and reverse derivative (AD.md) as a batched C
+ * kernel. The build compiles catk.c with clang to LLVM bitcode, which catc
+ * embeds and links into every module it generates (as Halide links its
+ * runtime "initmods"); calls are made with constant shapes, so after
+ * inlining LLVM specialises every loop. Kernels become internal symbols of
+ * the generated object: no runtime library, no allocation, only libm.
+ *
+ * Conventions: `n` is the batch (examples); other sizes are per example;
+ * tensors are batch-major and row-major. Forward kernels write (=) their
+ * outputs. Backward kernels write (=) input gradients and ACCUMULATE (+=)
+ * parameter gradients, summed over the batch. An input-gradient pointer may
+ * be NULL when that gradient is not needed. Sizes are int64_t and every
+ * kernel is `static`-free C99 with only float math from libm.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef CATK_H
+#define CATK_H
+
+#include <stdint.h>
+
+/* ---- memory ------------------------------------------------------------ */
+void cat_k_copy(const float *src, float *dst, int64_t count);
+void cat_k_copy_i32(const int32_t *src, int32_t *dst, int64_t count);
+void cat_k_zero(float *dst, int64_t count);
+void cat_k_fill(float *dst, int64_t count, float value);
+void cat_k_accumulate(float *dst, const float *src, int64_t count); /* dst += src */
+
+/* ---- pointwise: count = n * elements per example ------------------------- */
+void cat_k_neg_fwd(const float *x, float *y, int64_t count);
+void cat_k_exp_fwd(const float *x, float *y, int64_t count);
+void cat_k_log_fwd(const float *x, float *y, int64_t count);
+void cat_k_sqrt_fwd(const float *x, float *y, int64_t count);
+void cat_k_square_fwd(const float *x, float *y, int64_t count);
+void cat_k_relu_fwd(const float *x, float *y, int64_t count);
+void cat_k_sigmoid_fwd(const float *x, float *y, int64_t count);
+void cat_k_tanh_fwd(const float *x, float *y, int64_t count);
+void cat_k_gelu_fwd(const float *x, float *y, int64_t count);   /* exact, erf */
+void cat_k_scale_fwd(const float *x, float *y, int64_t count, float c);
+/* dx = R[f](x, dy); y is f(x), passed so kernels may reuse it. */
+void cat_k_exp_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_log_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_sqrt_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_square_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_relu_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_sigmoid_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_tanh_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_gelu_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+
+void cat_k_add_fwd(const float *a, const float *b, float *c, int64_t count);
+void cat_k_sub_fwd(const float *a, const float *b, float *c, int64_t count);
+void cat_k_mul_fwd(const float *a, const float *b, float *c, int64_t count);
+void cat_k_div_fwd(const float *a, const float *b, float *c, int64_t count);
+void cat_k_mul_bwd(const float *a, const float *b, const float *dc, float *da, float *db, int64_t count);
+void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, float *db, int64_t count);
+
+/* ---- parametric ---------------------------------------------------------- */
+/* linear: W is [m, k] (outputs x inputs); x [n, k] -> y [n, m]. */
+void cat_k_linear_fwd(const float *W, const float *x, float *y, int64_t n, int64_t m, int64_t k);
+/* dx = W^T dy (dx may be NULL); dW += sum_i dy_i x_i^T. */
+void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
+                      int64_t n, int64_t m, int64_t k);
+/* bias: y = x + b, b is [m]. */
+void cat_k_bias_fwd(const float *b, const float *x, float *y, int64_t n, int64_t m);
+/* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i). */
+void cat_k_sum_batch_acc(const float *dy, float *db, int64_t n, int64_t m);
+/* param : 1 -> A: y_i = P for every example. */
+void cat_k_param_fwd(const float *P, float *y, int64_t n, int64_t m);
+/* embed: E is [V, d]; idx [count] in [0, V) -> y [count, d]. Out-of-range
+ * indices are clamped (the runtime validates data before it gets here). */
+void cat_k_embed_fwd(const float *E, const int32_t *idx, float *y, int64_t count, int64_t V, int64_t d);
+void cat_k_embed_bwd(const int32_t *idx, const float *dy, float *dE, int64_t count, int64_t V, int64_t d);
+/* layernorm over the last k elements of each of `rows` rows; eps = 1e-5,
+ * biased variance. g (gain) and b (bias) are [k]. */
+void cat_k_layernorm_fwd(const float *g, const float *b, const float *x, float *y, int64_t rows, int64_t k);
+void cat_k_layernorm_bwd(const float *g, const float *x, const float *dy, float *dg, float *db, float *dx,
+                         int64_t rows, int64_t k);
+
+/* ---- monoid and shape ------------------------------------------------------ */
+/* x is [n, len, inner] -> y [n, inner], y = scale * sum over len
+ * (sum: scale 1; mean: scale 1/len). */
+void cat_k_reduce_fwd(const float *x, float *y, int64_t n, int64_t len, int64_t inner, float scale);
+/* x is [n, inner] -> y [n, len, inner], y = scale * x at every position. */
+void cat_k_broadcast_fwd(const float *x, float *y, int64_t n, int64_t len, int64_t inner, float scale);
+/* dot: a, b [n, k] -> y [n]. */
+void cat_k_dot_fwd(const float *a, const float *b, float *y, int64_t n, int64_t k);
+void cat_k_dot_bwd(const float *a, const float *b, const float *dy, float *da, float *db, int64_t n, int64_t k);
+/* matmul per example: A [m, k] * B [k, p] -> C [m, p]. */
+void cat_k_matmul_fwd(const float *A, const float *B, float *C, int64_t n, int64_t m, int64_t k, int64_t p);
+void cat_k_matmul_bwd(const float *A, const float *B, const float *dC, float *dA, float *dB,
+                      int64_t n, int64_t m, int64_t k, int64_t p);
+/* transpose per example: x [r, c] -> y [c, r]. */
+void cat_k_transpose(const float *x, float *y, int64_t n, int64_t r, int64_t c);
+/* concat per example: a [na], b [nb] -> y [na + nb]; split is its reverse. */
+void cat_k_concat_fwd(const float *a, const float *b, float *y, int64_t n, int64_t na, int64_t nb);
+void cat_k_split(const float *y, float *a, float *b, int64_t n, int64_t na, int64_t nb);
+/* softmax / log_softmax over the last k of each of `rows` rows (stable). */
+void cat_k_softmax_fwd(const float *x, float *y, int64_t rows, int64_t k);
+void cat_k_softmax_bwd(const float *y, const float *dy, float *dx, int64_t rows, int64_t k);
+void cat_k_log_softmax_fwd(const float *x, float *y, int64_t rows, int64_t k);
+void cat_k_log_softmax_bwd(const float *y, const float *dy, float *dx, int64_t rows, int64_t k);
+/* causal_mask per example on [T, T]: entries above the diagonal -> -inf. */
+void cat_k_causal_mask_fwd(const float *x, float *y, int64_t n, int64_t T);
+void cat_k_causal_mask_bwd(const float *dy, float *dx, int64_t n, int64_t T);
+
+/* ---- losses: one loss per row; dloss is the gradient per row ------------- */
+/* cross_entropy(z [rows, k], t [rows]) = lse(z) - z_t. */
+void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, int64_t rows, int64_t k);
+void cat_k_cross_entropy_bwd(const float *z, const int32_t *t, const float *dloss, float *dz,
+                             int64_t rows, int64_t k);
+/* mse(a, b) = mean over k of (a - b)^2. */
+void cat_k_mse_fwd(const float *a, const float *b, float *loss, int64_t rows, int64_t k);
+void cat_k_mse_bwd(const float *a, const float *b, const float *dloss, float *da, float *db,
+                   int64_t rows, int64_t k);
+/* bce(z, y) on logits, mean over k; db is the gradient for the targets y. */
+void cat_k_bce_fwd(const float *z, const float *y, float *loss, int64_t rows, int64_t k);
+void cat_k_bce_bwd(const float *z, const float *y, const float *dloss, float *dz, float *dy,
+                   int64_t rows, int64_t k);
+/* Returns the mean of x[0..n). */
+float cat_k_mean(const float *x, int64_t n);
+
+/* ---- initialisation (deterministic in seed and stream) ------------------- */
+/* Glorot/Xavier uniform for a [fan_out, fan_in] matrix. */
+void cat_k_init_glorot(float *w, int64_t fan_out, int64_t fan_in, uint64_t seed, uint64_t stream);
+/* Normal(0, stddev). */
+void cat_k_init_normal(float *w, int64_t count, float stddev, uint64_t seed, uint64_t stream);
+void cat_k_init_uniform(float *w, int64_t count, float lo, float hi, uint64_t seed, uint64_t stream);
+
+/* ---- optimizers (PyTorch semantics, AD.md); `step` counts from 1 -------- */
+/* v = momentum * v + g (v = g at step 1); p -= lr * v. */
+void cat_k_sgd(float *p, const float *g, float *v, int64_t count, float lr, float momentum, int64_t step);
+void cat_k_adam(float *p, const float *g, float *m, float *v, int64_t count, float lr,
+                float beta1, float beta2, float eps, int64_t step);
+
+#endif /* CATK_H */

@@ -1,0 +1,2 @@
+grammar Cat;
+file : EOF ;

@@ -1,0 +1,112 @@
+/*===- catrt.h - The catc runtime: the one public header ------------------===*
+ *
+ * Generated executables are a generated object (the model's forward,
+ * backward and training-step code plus a `cat_model` descriptor) linked with
+ * this small C99 runtime, which does everything that is not the model: the
+ * command line, data loading, the training loop, progress and checkpoints.
+ * Every symbol has the `cat_` prefix and C linkage. Generated inference code
+ * never calls into the runtime and never allocates; the runtime allocates
+ * the workspace and data buffers once per run.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef CATRT_H
+#define CATRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element kinds of a factor. */
+enum { CAT_REAL = 0, CAT_FIN = 1 };
+
+/* One factor of a flattened product object (LANGUAGE.md §10). */
+typedef struct cat_factor {
+  int32_t kind;          /* CAT_REAL (float) or CAT_FIN (int32_t) */
+  int32_t classes;       /* Fin[n]: n; real factors: 0 */
+  int64_t size;          /* elements per example */
+  int32_t rank;          /* number of dimensions (0 for a scalar) */
+  const int64_t *shape;  /* rank entries */
+} cat_factor;
+
+/* One parameter tensor in the flat parameter array. */
+typedef struct cat_param_info {
+  const char *name;      /* safetensors key, e.g. "encode.linear0.weight" */
+  int64_t offset;        /* in floats from the start of the array */
+  int64_t size;          /* floats */
+  int32_t rank;
+  const int64_t *shape;
+} cat_param_info;
+
+enum { CAT_DATA_NONE = 0, CAT_DATA_CSV = 1, CAT_DATA_TEXT = 2, CAT_DATA_TOKENS = 3 };
+enum { CAT_OPT_SGD = 0, CAT_OPT_ADAM = 1 };
+
+/* The `train` block, with defaults filled in by the compiler. */
+typedef struct cat_train_config {
+  int32_t data_kind;               /* CAT_DATA_* */
+  const char *data_path;           /* as written in the .cat file */
+  const char *source_dir;          /* directory of the .cat file: relative
+                                      data paths resolve against it */
+  const char *target_name;         /* csv: target column by name, or NULL */
+  int32_t target_index;            /* csv: target column by index, or -1 */
+  int32_t num_features;            /* csv: 0 = every column but the target */
+  const char *const *feature_names;/* csv: by name (or NULL) ... */
+  const int32_t *feature_indices;  /* ... or by index (or NULL) */
+  int64_t context;                 /* text/tokens: window length T */
+  int32_t vocab_size;              /* tokens: the vocabulary */
+  const char *const *vocab;
+  int32_t optimizer;               /* CAT_OPT_* */
+  float lr, momentum, beta1, beta2, eps;
+  int64_t epochs;
+  int64_t batch;                   /* 0 = all (full batch) */
+  uint64_t seed;
+  double validation;               /* held-out fraction in [0, 1) */
+} cat_train_config;
+
+/* Everything the runtime knows about a compiled model. Function pointers
+ * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
+ * batch-major: example i of a factor starts at i * factor.size. */
+typedef struct cat_model {
+  const char *module;              /* module prefix */
+  const char *morphism;            /* the trained morphism */
+  int64_t param_count;             /* floats in the parameter array */
+  int32_t num_params;              /* parameter tensors */
+  const cat_param_info *params;
+  int64_t opt_state_count;         /* floats of optimizer state */
+  int32_t num_inputs;  const cat_factor *inputs;   /* Dom(M) */
+  int32_t num_outputs; const cat_factor *outputs;  /* Cod(M) */
+  int32_t num_targets; const cat_factor *targets;  /* the loss's 2nd object */
+  uint64_t layout_hash;            /* hash of names/shapes/offsets */
+
+  /* Bytes of workspace every function below needs for a batch of n. */
+  size_t (*workspace_size)(size_t n);
+  /* Fills params with the initial values for this seed. */
+  void (*init)(float *params, uint64_t seed);
+  /* outputs = M(inputs). */
+  void (*forward)(const float *params, void *const *inputs,
+                  void *const *outputs, size_t n, void *workspace);
+  /* outputs = M(inputs); losses[i] = loss of example i. */
+  void (*evaluate)(const float *params, void *const *inputs,
+                   void *const *targets, void *const *outputs, float *losses,
+                   size_t n, void *workspace);
+  /* Returns the mean loss of the batch; dparams += its gradient. */
+  float (*loss_grad)(const float *params, void *const *inputs,
+                     void *const *targets, float *dparams, size_t n,
+                     void *workspace);
+  /* One optimizer step on the batch: params and opt_state updated in
+   * place; returns the mean loss before the update. */
+  float (*train_step)(float *params, float *opt_state, void *const *inputs,
+                      void *const *targets, size_t n, void *workspace);
+  const cat_train_config *train;   /* NULL when the file has no train block */
+} cat_model;
+
+/* The entry point of generated executables: parses argv, runs the command. */
+int cat_main(const cat_model *model, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CATRT_H */

@@ -1,0 +1,1 @@
+/* placeholder */ int cat_placeholder_;
