@@ -1,1 +1,143 @@
-// placeholder
+//===- Graph.cpp - Assembling the generated functions --------------------===//
+//
+// Builds the kernel graph of each generated function from the forward and
+// backward recursions:
+//   forward:   inputs -> M -> outputs
+//   backward:  forward, then R[M] from the caller's output gradients
+//   evaluate:  forward, then the loss per example
+//   loss_grad: forward, loss, batch mean, then R[loss] and R[M] seeded with
+//              1/N per example (the derivative of the mean)
+// Function outputs that are not fresh workspace values (an input passed
+// straight through, one value on two output wires, a zero gradient) are
+// copied or zero-filled into the caller's buffer.
+//
+//===----------------------------------------------------------------------===//
+#include "AD/Builder.h"
+
+#include <set>
+
+namespace cat::ad {
+
+ValueId Graph::add(const Obj &type, int64_t mult, Binding binding) {
+  ValueInfo v;
+  v.type = type;
+  v.mult = mult;
+  v.binding = binding;
+  values.push_back(v);
+  return static_cast<ValueId>(values.size() - 1);
+}
+
+ValueId Graph::alias(ValueId of, const Obj &type, int64_t mult) {
+  Binding b;
+  b.kind = Binding::Kind::Alias;
+  b.aliasOf = storageOf(of);
+  return add(type, mult, b);
+}
+
+ValueId Graph::storageOf(ValueId v) const {
+  while (values[v].binding.kind == Binding::Kind::Alias)
+    v = values[v].binding.aliasOf;
+  return v;
+}
+
+namespace {
+class FunctionBuilder {
+public:
+  FunctionBuilder(Graph &g, const ir::ParamLayout &layout) : g(g), builder(g, layout) {}
+
+  /// One argument value per flattened factor of \p type.
+  Wires bind(const Obj &type, Binding::Kind kind, bool needsGrad) {
+    Wires out;
+    int i = 0;
+    for (const Obj &f : type.flatten()) {
+      ValueId v = g.add(f, 1, Binding{kind, i++});
+      g.values[v].needsGrad = needsGrad && f.isReal();
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  /// Stores \p wires into caller buffers of \p kind.
+  void store(const Wires &wires, const Obj &type, Binding::Kind kind) {
+    std::vector<Obj> flat = type.flatten();
+    for (size_t i = 0; i < wires.size(); ++i) {
+      ValueId dst = g.add(flat[i], 1, Binding{kind, static_cast<int>(i)});
+      int64_t n = flat[i].numElements();
+      if (wires[i] == kZero) {
+        g.call("cat_k_zero", {KArg::val(dst), KArg::rows(n)});
+        continue;
+      }
+      ValueId src = g.storageOf(wires[i]);
+      if (g.values[src].binding.kind == Binding::Kind::Workspace && !redirected.count(src)) {
+        // Redirect the producer's storage to the caller's buffer: no copy.
+        g.values[src].binding = Binding{Binding::Kind::Alias, 0, dst};
+        redirected.insert(src);
+        continue;
+      }
+      g.call(flat[i].isFin() ? "cat_k_copy_i32" : "cat_k_copy",
+             {KArg::val(wires[i]), KArg::val(dst), KArg::rows(n)});
+    }
+  }
+
+  Graph &g;
+  Builder builder;
+  std::set<ValueId> redirected;
+};
+} // namespace
+
+Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
+                 const ir::ParamLayout &layout) {
+  Graph g;
+  g.usesParams = true;
+  FunctionBuilder fb(g, layout);
+  Builder &b = fb.builder;
+  bool differentiateInputs = kind == FunctionKind::Backward;
+  Wires in = fb.bind(model.dom, Binding::Kind::Input, differentiateInputs);
+  Wires out = b.forward(*model.body, in, 1);
+
+  switch (kind) {
+  case FunctionKind::Forward:
+    fb.store(out, model.cod, Binding::Kind::Output);
+    break;
+  case FunctionKind::Backward: {
+    Wires dOut = fb.bind(model.cod.tangent(), Binding::Kind::DOutput, false);
+    // Fin output factors have no gradient argument: re-expand to all wires.
+    Wires dOutAll;
+    size_t next = 0;
+    for (const Obj &f : model.cod.flatten())
+      dOutAll.push_back(f.isFin() ? kZero : dOut[next++]);
+    Wires dIn = b.backward(*model.body, dOutAll, 1);
+    Wires dInReal;
+    for (size_t i = 0; i < dIn.size(); ++i)
+      if (!model.dom.flatten()[i].isFin())
+        dInReal.push_back(dIn[i]);
+    fb.store(dInReal, model.dom.tangent(), Binding::Kind::DInput);
+    break;
+  }
+  case FunctionKind::Evaluate:
+  case FunctionKind::LossGrad: {
+    const Obj &targetType = loss->dom.factors[1];
+    Wires targets = fb.bind(targetType, Binding::Kind::Target, false);
+    Wires lossIn = out;
+    lossIn.insert(lossIn.end(), targets.begin(), targets.end());
+    Wires losses = b.forward(*loss->body, lossIn, 1);
+    if (kind == FunctionKind::Evaluate) {
+      fb.store(out, model.cod, Binding::Kind::Output);
+      fb.store(losses, loss->cod, Binding::Kind::Losses);
+      break;
+    }
+    g.calls.push_back({"cat_k_mean", {KArg::val(losses[0]), KArg::rows(1)}, true});
+    ValueId seed = g.add(Obj::real({}), 1);
+    g.values[seed].needsGrad = true;
+    g.call("cat_k_fill", {KArg::val(seed), KArg::rows(1), KArg::invN()});
+    Wires dLossIn = b.backward(*loss->body, {seed}, 1);
+    Wires dOut(dLossIn.begin(), dLossIn.begin() + static_cast<long>(out.size()));
+    b.backward(*model.body, dOut, 1);
+    g.usesGrads = true;
+    break;
+  }
+  }
+  return g;
+}
+
+} // namespace cat::ad

@@ -1,0 +1,53 @@
+//===- Builder.h - Building kernel graphs (AD's private header) -*- C++ -*-===//
+//
+// The structural recursions that emit forward and backward kernel calls
+// for a diagram (Forward.cpp, Backward.cpp) and their shared state.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CATC_AD_BUILDER_H
+#define CATC_AD_BUILDER_H
+
+#include "AD/Graph.h"
+
+#include <map>
+
+namespace cat::ad {
+
+/// The values on a box's wires, left to right (kZero for a zero gradient).
+using Wires = std::vector<ValueId>;
+
+class Builder {
+public:
+  Builder(Graph &g, const ir::ParamLayout &layout) : g(g), layout(layout) {}
+
+  /// Emits the forward map of \p n on wires \p in at `N * mult` rows.
+  Wires forward(const ir::Node &n, const Wires &in, int64_t mult);
+  /// Emits the reverse derivative of \p n (after its forward): gradients at
+  /// its inputs given gradients \p dOut at its outputs. Parameter gradients
+  /// accumulate into the gradient array.
+  Wires backward(const ir::Node &n, const Wires &dOut, int64_t mult);
+
+  Graph &g;
+
+private:
+  Wires forwardPrim(const ir::Node &n, const Wires &in, int64_t mult);
+  Wires backwardPrim(const ir::Node &n, const Wires &in, const Wires &out, const Wires &dOut,
+                     int64_t mult);
+  /// The same storage seen as the flattened factors of \p type.
+  Wires reinterpret(const Wires &wires, const Obj &type, int64_t mult);
+  /// A fresh workspace value computed from \p from.
+  ValueId result(const Obj &type, int64_t mult, const Wires &from, bool usesParams);
+  /// a + b, where either may be kZero.
+  ValueId sum(ValueId a, ValueId b);
+  bool needsGrad(ValueId v) const { return v != kZero && g.values[v].needsGrad; }
+
+  const ir::ParamLayout &layout;
+  struct Seen {
+    Wires in, out;
+  };
+  std::map<const ir::Node *, Seen> seen;
+};
+
+} // namespace cat::ad
+
+#endif // CATC_AD_BUILDER_H

@@ -1,0 +1,120 @@
+//===- Graph.h - Kernel graphs: forward, backward and step code -*- C++ -*-===//
+//
+// The AD phase turns a diagram into straight-line kernel graphs: a list of
+// batched tensor values and a list of kernel calls over them (the kernels
+// of CodeGen/kernels/catk.h). A graph is one generated function: forward,
+// backward (LANGUAGE.md §10), evaluation, or loss-and-gradient for the
+// training step. Values are per-example tensors stored batch-major for
+// `rows = N * mult` rows, where N is the runtime batch and `mult` counts
+// the copies that `map` boxes add. Values bound to function arguments come
+// from the caller; every other value lives in the workspace.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CATC_AD_GRAPH_H
+#define CATC_AD_GRAPH_H
+
+#include "IR/IR.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cat::ad {
+
+using ValueId = int32_t;
+constexpr ValueId kZero = -1; ///< a gradient known to be zero
+
+/// Where a value's storage comes from.
+struct Binding {
+  enum class Kind {
+    Workspace, ///< planned in the workspace
+    Alias,     ///< the storage of `aliasOf`, reinterpreted
+    Input,     ///< the i-th input factor argument
+    Target,    ///< the i-th target factor argument
+    Output,    ///< the i-th output factor argument (written)
+    DOutput,   ///< the i-th output-gradient argument (read)
+    DInput,    ///< the i-th input-gradient argument (written)
+    Losses,    ///< the per-example loss argument (written)
+  } kind = Kind::Workspace;
+  int index = 0;
+  ValueId aliasOf = -1;
+};
+
+/// One batched tensor.
+struct ValueInfo {
+  Obj type;         ///< a tensor object (per row)
+  int64_t mult = 1; ///< rows = N * mult
+  Binding binding;
+  bool needsGrad = false; ///< depends on parameters or on a differentiated input
+  int64_t elementsPerN() const { return mult * type.numElements(); }
+};
+
+/// One argument of a kernel call.
+struct KArg {
+  enum class Kind {
+    Value,  ///< pointer to a value's storage
+    Param,  ///< pointer into the parameter array, at `offset` floats
+    Grad,   ///< pointer into the parameter-gradient array, at `offset`
+    Int,    ///< int64: scale * N + offset
+    Float,  ///< float constant `real`
+    InvN,   ///< float 1 / N
+    Null,   ///< a null pointer (gradient not needed)
+  } kind;
+  ValueId value = -1;
+  int64_t offset = 0;
+  int64_t scale = 0;
+  double real = 0;
+
+  static KArg val(ValueId v) { return {Kind::Value, v}; }
+  static KArg param(int64_t off) { return {Kind::Param, -1, off}; }
+  static KArg grad(int64_t off) { return {Kind::Grad, -1, off}; }
+  static KArg rows(int64_t perN) { return {Kind::Int, -1, 0, perN}; }
+  static KArg constant(int64_t c) { return {Kind::Int, -1, c, 0}; }
+  static KArg f32(double r) { return {Kind::Float, -1, 0, 0, r}; }
+  static KArg invN() { return {Kind::InvN}; }
+  static KArg null() { return {Kind::Null}; }
+};
+
+/// One kernel call. `returnsLoss` marks the `cat_k_mean` whose result the
+/// function returns.
+struct KernelCall {
+  std::string kernel;
+  std::vector<KArg> args;
+  bool returnsLoss = false;
+};
+
+/// A straight-line function over batched values.
+struct Graph {
+  std::vector<ValueInfo> values;
+  std::vector<KernelCall> calls;
+  bool usesParams = false;
+  bool usesGrads = false;
+
+  ValueId add(const Obj &type, int64_t mult, Binding binding = {});
+  /// A value sharing \p v's storage, seen as \p type with \p mult.
+  ValueId alias(ValueId v, const Obj &type, int64_t mult);
+  /// Follows aliases to the value that owns the storage.
+  ValueId storageOf(ValueId v) const;
+  void call(std::string kernel, std::vector<KArg> args) {
+    calls.push_back({std::move(kernel), std::move(args)});
+  }
+};
+
+/// The functions generated for one morphism.
+enum class FunctionKind { Forward, Backward, Evaluate, LossGrad };
+
+/// Builds the kernel graph of \p kind for \p model (and \p loss, for the
+/// two training kinds; its domain is Cod(model) * target).
+Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
+                 const ir::ParamLayout &layout);
+
+/// Prints the graph (`--emit=backward`).
+void printGraph(const Graph &g, llvm::raw_ostream &os);
+
+/// Prints the derived backward map in the IR's notation: the reverse
+/// derivative of each box in reverse order (`--emit=backward`).
+void printBackward(const ir::Function &fn, const ir::ParamLayout &layout, llvm::raw_ostream &os);
+
+} // namespace cat::ad
+
+#endif // CATC_AD_GRAPH_H

@@ -1,0 +1,127 @@
+//===- Print.cpp - Showing derived backward maps -------------------------===//
+//
+// `--emit=backward` prints the reverse derivative of a morphism twice: as
+// a term built by the rules of AD.md from the diagram (so the chain rule
+// shows as functoriality: R[f ; g] = R[g] ; R[f], the dual of copy is add),
+// and as the kernel graph that CodeGen lowers.
+//
+//===----------------------------------------------------------------------===//
+#include "AD/Graph.h"
+
+namespace cat::ad {
+
+static void printReverse(const ir::Node &n, const ir::ParamLayout &layout, llvm::raw_ostream &os,
+                         unsigned depth) {
+  auto pad = [&] { os.indent(depth * 2); };
+  switch (n.kind) {
+  case ir::Node::Kind::Prim: {
+    pad();
+    switch (n.op) {
+    case PrimOp::Copy: os << "add"; break;          // R[copy] = add
+    case PrimOp::Drop: os << "zero"; break;         // R[drop] = 0
+    case PrimOp::Id: os << "id"; break;
+    default: {
+      os << "R[" << primName(n.op);
+      if (!n.params.empty()) {
+        os << "<";
+        for (size_t i = 0; i < n.params.size(); ++i)
+          os << (i ? ", " : "") << layout.tensors[n.params[i]].name;
+        os << ">";
+      }
+      os << "]";
+    }
+    }
+    os << " : " << n.dom.str() << " * " << n.cod.tangent().str() << " -> " << n.dom.tangent().str()
+       << "\n";
+    return;
+  }
+  case ir::Node::Kind::Map:
+    pad();
+    os << "map^" << n.mapCount << "(\n";
+    printReverse(*n.children[0], layout, os, depth + 1);
+    pad();
+    os << ")\n";
+    return;
+  case ir::Node::Kind::Seq: {
+    pad();
+    os << "(  // chain rule: the factors' reverse derivatives in reverse order\n";
+    for (size_t i = n.children.size(); i-- > 0;) {
+      printReverse(*n.children[i], layout, os, depth + 1);
+      if (i) {
+        pad();
+        os << ";\n";
+      }
+    }
+    pad();
+    os << ")\n";
+    return;
+  }
+  case ir::Node::Kind::Par:
+  case ir::Node::Kind::Fork: {
+    pad();
+    os << "(\n";
+    for (size_t i = 0; i < n.children.size(); ++i) {
+      if (i) {
+        pad();
+        os << "*\n";
+      }
+      printReverse(*n.children[i], layout, os, depth + 1);
+    }
+    pad();
+    os << (n.kind == ir::Node::Kind::Fork ? ") ; add  // fan-out: gradients add\n" : ")\n");
+    return;
+  }
+  }
+}
+
+void printBackward(const ir::Function &fn, const ir::ParamLayout &layout, llvm::raw_ostream &os) {
+  os << "// R[" << fn.name << "] : " << fn.dom.str() << " * " << fn.cod.tangent().str() << " -> "
+     << fn.dom.tangent().str() << "\n";
+  os << "backward " << fn.name << " =\n";
+  printReverse(*fn.body, layout, os, 1);
+  os << "\n// kernel graph of " << fn.name << "_backward (forward recomputed first)\n";
+  printGraph(buildGraph(FunctionKind::Backward, fn, nullptr, layout), os);
+}
+
+static void printArg(const KArg &a, llvm::raw_ostream &os) {
+  switch (a.kind) {
+  case KArg::Kind::Value: os << "%" << a.value; break;
+  case KArg::Kind::Param: os << "params+" << a.offset; break;
+  case KArg::Kind::Grad: os << "dparams+" << a.offset; break;
+  case KArg::Kind::Int:
+    if (a.scale)
+      os << a.scale << "*n";
+    else
+      os << a.offset;
+    break;
+  case KArg::Kind::Float: os << a.real; break;
+  case KArg::Kind::InvN: os << "1/n"; break;
+  case KArg::Kind::Null: os << "null"; break;
+  }
+}
+
+void printGraph(const Graph &g, llvm::raw_ostream &os) {
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const ValueInfo &v = g.values[i];
+    static const char *kinds[] = {"workspace", "alias", "input", "target", "output",
+                                  "d_output",  "d_input", "losses"};
+    os << "  %" << i << " : " << v.type.str() << " x " << v.mult << "n  "
+       << kinds[static_cast<int>(v.binding.kind)];
+    if (v.binding.kind == Binding::Kind::Alias)
+      os << " of %" << v.binding.aliasOf;
+    else if (v.binding.kind != Binding::Kind::Workspace)
+      os << " " << v.binding.index;
+    os << "\n";
+  }
+  for (const KernelCall &c : g.calls) {
+    os << "  " << (c.returnsLoss ? "return " : "") << c.kernel << "(";
+    for (size_t i = 0; i < c.args.size(); ++i) {
+      if (i)
+        os << ", ";
+      printArg(c.args[i], os);
+    }
+    os << ")\n";
+  }
+}
+
+} // namespace cat::ad

@@ -1,0 +1,115 @@
+//===- SemaImpl.h - Sema's internal state (private header) ------*- C++ -*-===//
+//
+// Shared by the Sema source files: loaded modules with their scopes, the
+// checking state of every declaration (for cycle detection), and the
+// elaboration context of one morphism body.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CATC_SEMA_SEMAIMPL_H
+#define CATC_SEMA_SEMAIMPL_H
+
+#include "AST/AST.h"
+#include "Sema/Sema.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <map>
+#include <set>
+
+namespace cat {
+
+struct LoadedModule;
+
+/// `dom -> cod` as far as it is known.
+inline std::string arrow(TypeContext &t, TypeId dom, TypeId cod) {
+  return t.str(dom) + " -> " + t.str(cod);
+}
+
+/// A declared name: an object or a morphism of some module.
+struct Symbol {
+  const ast::Decl *decl = nullptr;
+  LoadedModule *module = nullptr;
+  bool isObject() const { return llvm::isa<ast::ObjectDecl>(decl); }
+};
+
+/// One parsed file and the names visible in it.
+struct LoadedModule {
+  std::string path;
+  std::string name;
+  std::unique_ptr<ast::SourceFile> file;
+  llvm::StringMap<Symbol> own;     ///< declared here
+  llvm::StringMap<Symbol> visible; ///< own + imported
+  bool loading = false;
+};
+
+/// State while elaborating one morphism body.
+struct ElabContext {
+  explicit ElabContext(TypeContext &types) : types(types) {}
+  TypeContext &types;
+  LoadedModule *module = nullptr;
+  std::map<std::string, TypeId> generics;
+  /// Next number per local name ("linear" -> 2 gives "linear2").
+  std::map<std::string, int> *counters = nullptr;
+  /// Projections waiting for their domain to become a known product.
+  std::vector<Term *> pendingProjections;
+};
+
+class Sema {
+public:
+  Sema(DiagnosticEngine &diags, const ModuleSearchPath &search)
+      : diags(diags), search(search) {}
+
+  std::unique_ptr<Program> run(unsigned mainBuffer, const std::string &mainPath);
+
+  // --- Modules (SemaModules.cpp) ---
+  LoadedModule *loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc);
+  LoadedModule *loadImport(const ast::ImportDecl &imp, LoadedModule &from);
+  void declareNames(LoadedModule &m);
+  const Symbol *lookup(LoadedModule &m, llvm::StringRef name);
+  std::string suggest(LoadedModule &m, llvm::StringRef name, bool objects);
+
+  // --- Objects (SemaObjects.cpp) ---
+  std::optional<Obj> objectOfDecl(const ast::ObjectDecl &decl, LoadedModule &m);
+  /// Builds an object expression; -1 after reporting an error.
+  TypeId buildObject(const ast::ObjExpr &e, ElabContext &ctx);
+  std::optional<int64_t> checkDim(const ast::DimLit &d);
+
+  // --- Morphisms (SemaExpr.cpp) ---
+  const MorphismInstance *instanceOf(const ast::MorphismDecl &decl, LoadedModule &m);
+  std::unique_ptr<Term> elaborate(const ast::Expr &e, ElabContext &ctx);
+  std::unique_ptr<Term> elaborateRef(const ast::RefExpr &e, ElabContext &ctx);
+  std::unique_ptr<Term> elaboratePrimitive(PrimOp op, const ast::RefExpr &e, ElabContext &ctx);
+  std::unique_ptr<Term> elaborateGeneric(const ast::MorphismDecl &decl, LoadedModule &m,
+                                         const ast::RefExpr &use, ElabContext &ctx);
+  std::unique_ptr<Term> elaborateMap(const ast::RefExpr &e, ElabContext &ctx);
+  bool checkGenericDecl(const ast::MorphismDecl &decl, LoadedModule &m);
+  bool readPrimitiveAttrs(PrimOp op, const ast::RefExpr &e, PrimAttrs &attrs);
+  bool solveProjections(ElabContext &ctx, bool final);
+  /// Resolves every node's objects; reports the innermost unresolved one.
+  bool resolveTerm(Term &t, ElabContext &ctx);
+  /// Checks a whole body against its declared type and resolves it.
+  std::unique_ptr<MorphismInstance> checkBody(const std::string &name, llvm::SMLoc loc,
+                                              const ast::Expr &body, TypeId dom, TypeId cod,
+                                              ElabContext &ctx);
+  std::string sourceText(llvm::SMRange range);
+  std::string localName(ElabContext &ctx, const std::string &base);
+
+  // --- Train blocks (SemaTrain.cpp) ---
+  void checkTrain(const ast::TrainDecl &decl, LoadedModule &m, Program &program);
+
+  DiagnosticEngine &diags;
+  const ModuleSearchPath &search;
+  std::map<std::string, std::unique_ptr<LoadedModule>> modules; // by path
+  std::vector<LoadedModule *> loadStack;
+  std::map<const ast::ObjectDecl *, std::optional<Obj>> objects;
+  std::set<const ast::Decl *> inProgress;
+  std::vector<const ast::Decl *> checkStack;
+  std::map<const ast::MorphismDecl *, MorphismInstance *> instances;
+  std::set<const ast::MorphismDecl *> failed;
+  std::map<const ast::MorphismDecl *, bool> genericChecked;
+  Program *program = nullptr;
+};
+
+} // namespace cat
+
+#endif // CATC_SEMA_SEMAIMPL_H

@@ -1,0 +1,235 @@
+//===- SemaModules.cpp - Modules, imports and name lookup ----------------===//
+//
+// Loads the main file and, transitively, every import: `import a.b` looks
+// for `a/b.cat` in the -I directories and then the standard library;
+// `import "f.cat"` is relative to the importing file. Each module gets a
+// scope of its own names plus the names of the modules it imports; a name
+// declared twice, or imported twice from different declarations, is an
+// error naming both places. Declarations are order-independent.
+//
+//===----------------------------------------------------------------------===//
+#include "Parse/Parser.h"
+#include "Sema/SemaImpl.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+namespace cat {
+
+using namespace ast;
+
+static std::string moduleNameOf(const SourceFile &file, const std::string &path) {
+  if (file.moduleName)
+    return file.moduleName->name;
+  return llvm::sys::path::stem(path).str();
+}
+
+/// A C identifier made from a module name: `std.nn` -> `std_nn`.
+static std::string symbolPrefix(const std::string &moduleName) {
+  std::string out;
+  for (char c : moduleName)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])))
+    out = "m_" + out;
+  return out;
+}
+
+LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc) {
+  llvm::SmallString<256> canonical(path);
+  llvm::sys::fs::make_absolute(canonical);
+  llvm::sys::path::remove_dots(canonical, /*remove_dot_dot=*/true);
+  std::string key = canonical.str().str();
+  if (auto it = modules.find(key); it != modules.end()) {
+    if (it->second->loading) {
+      std::string chain;
+      for (LoadedModule *m : loadStack)
+        chain += m->name + " -> ";
+      diags.report(importLoc, diag::err_import_cycle) << chain + it->second->name;
+      return nullptr;
+    }
+    return it->second.get();
+  }
+  if (buffer == 0) {
+    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!file) {
+      diags.report(importLoc, diag::err_cannot_open_file) << path << file.getError().message();
+      return nullptr;
+    }
+    buffer = diags.getSourceMgr().AddNewSourceBuffer(std::move(*file), importLoc);
+  }
+  auto module = std::make_unique<LoadedModule>();
+  LoadedModule *m = module.get();
+  modules[key] = std::move(module);
+  m->path = key;
+  m->file = parseSourceFile(buffer, diags);
+  if (!m->file)
+    return nullptr;
+  m->name = moduleNameOf(*m->file, path);
+  m->loading = true;
+  loadStack.push_back(m);
+  declareNames(*m);
+  loadStack.pop_back();
+  m->loading = false;
+  return m;
+}
+
+LoadedModule *Sema::loadImport(const ImportDecl &imp, LoadedModule &from) {
+  if (imp.file) {
+    llvm::SmallString<256> p(*imp.file);
+    if (!llvm::sys::path::is_absolute(p)) {
+      p = llvm::sys::path::parent_path(from.path);
+      llvm::sys::path::append(p, *imp.file);
+    }
+    return loadModule(0, p.str().str(), imp.loc());
+  }
+  std::string rel, dotted;
+  for (const Ident &part : imp.modulePath) {
+    rel += (rel.empty() ? "" : "/") + part.name;
+    dotted += (dotted.empty() ? "" : ".") + part.name;
+  }
+  rel += ".cat";
+  std::vector<std::string> dirs = search.includeDirs;
+  dirs.push_back(search.stdlibDir);
+  std::string searched;
+  for (const std::string &dir : dirs) {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, rel);
+    if (llvm::sys::fs::exists(p))
+      return loadModule(0, p.str().str(), imp.loc());
+    searched += (searched.empty() ? "'" : ", '") + dir + "'";
+  }
+  diags.report(imp.loc(), diag::err_module_not_found) << dotted << searched << imp.range;
+  return nullptr;
+}
+
+static const Ident *declName(const Decl &d) {
+  if (auto *o = llvm::dyn_cast<ObjectDecl>(&d))
+    return &o->name;
+  if (auto *m = llvm::dyn_cast<MorphismDecl>(&d))
+    return &m->name;
+  return nullptr;
+}
+
+void Sema::declareNames(LoadedModule &m) {
+  for (const auto &d : m.file->decls) {
+    const Ident *name = declName(*d);
+    if (!name)
+      continue;
+    if (llvm::isa<MorphismDecl>(*d) && lookupPrimitive(name->name)) {
+      diags.report(name->range.Start, diag::err_redefine_primitive) << name->name;
+      continue;
+    }
+    auto [it, inserted] = m.own.try_emplace(name->name, Symbol{d.get(), &m});
+    if (!inserted) {
+      diags.report(name->range.Start, diag::err_duplicate_decl) << name->name << name->range;
+      diags.report(declName(*it->second.decl)->range.Start, diag::note_previous_decl) << name->name;
+    }
+  }
+  for (const auto &entry : m.own)
+    m.visible.try_emplace(entry.getKey(), entry.getValue());
+  for (const auto &d : m.file->decls) {
+    auto *imp = llvm::dyn_cast<ImportDecl>(d.get());
+    if (!imp)
+      continue;
+    LoadedModule *other = loadImport(*imp, m);
+    if (!other)
+      continue;
+    for (const auto &entry : other->own) {
+      auto [it, inserted] = m.visible.try_emplace(entry.getKey(), entry.getValue());
+      if (!inserted && it->second.decl != entry.getValue().decl) {
+        diags.report(imp->loc(), diag::err_import_clash) << entry.getKey() << other->name << imp->range;
+        diags.report(declName(*it->second.decl)->range.Start, diag::note_previous_decl)
+            << entry.getKey();
+      }
+    }
+  }
+}
+
+const Symbol *Sema::lookup(LoadedModule &m, llvm::StringRef name) {
+  auto it = m.visible.find(name);
+  return it == m.visible.end() ? nullptr : &it->second;
+}
+
+std::string Sema::suggest(LoadedModule &m, llvm::StringRef name, bool objects) {
+  std::string best;
+  unsigned bestDistance = std::max<unsigned>(2, name.size() / 3) + 1;
+  auto consider = [&](llvm::StringRef candidate) {
+    unsigned d = name.edit_distance(candidate, true, bestDistance);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate.str();
+    }
+  };
+  for (const auto &entry : m.visible)
+    if (entry.getValue().isObject() == objects)
+      consider(entry.getKey());
+  if (!objects) {
+    for (llvm::StringRef p : primitiveNames())
+      consider(p);
+    consider("map");
+  } else {
+    consider("R");
+    consider("Fin");
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainPath) {
+  auto result = std::make_unique<Program>();
+  program = result.get();
+  LoadedModule *main = loadModule(mainBuffer, mainPath, llvm::SMLoc());
+  if (!main || diags.hasErrors())
+    return nullptr;
+  result->prefix = symbolPrefix(main->name);
+  result->mainFile = main->path;
+  for (const auto &d : main->file->decls) {
+    if (auto *o = llvm::dyn_cast<ObjectDecl>(d.get()))
+      objectOfDecl(*o, *main);
+    else if (auto *md = llvm::dyn_cast<MorphismDecl>(d.get())) {
+      const MorphismInstance *inst = instanceOf(*md, *main);
+      if (inst && md->genericParams.empty())
+        result->exported.push_back(inst);
+    }
+  }
+  // Check the other modules' declarations too, so a broken stdlib or
+  // imported file is reported even where the main file does not use it.
+  for (auto &entry : modules)
+    if (entry.second.get() != main)
+      for (const auto &d : entry.second->file->decls)
+        if (auto *md = llvm::dyn_cast<MorphismDecl>(d.get()))
+          instanceOf(*md, *entry.second);
+  for (const auto &d : main->file->decls)
+    if (auto *t = llvm::dyn_cast<TrainDecl>(d.get()))
+      checkTrain(*t, *main, *result);
+  for (const auto &d : main->file->decls)
+    if (auto *law = llvm::dyn_cast<LawDecl>(d.get())) {
+      TypeContext lawTypes;
+      ElabContext lctx(lawTypes);
+      lctx.module = main;
+      std::map<std::string, int> counters;
+      lctx.counters = &counters;
+      auto lhs = elaborate(*law->lhs, lctx);
+      if (!lhs)
+        continue;
+      auto rhs = elaborate(*law->rhs, lctx);
+      if (lhs && rhs &&
+          (!lctx.types.unify(lhs->dom, rhs->dom) || !lctx.types.unify(lhs->cod, rhs->cod)))
+        diags.report(law->loc(), diag::err_law_type_mismatch)
+            << law->name.name
+            << lctx.types.str(lhs->dom) + " -> " + lctx.types.str(lhs->cod)
+            << lctx.types.str(rhs->dom) + " -> " + lctx.types.str(rhs->cod);
+    }
+  if (diags.hasErrors())
+    return nullptr;
+  return result;
+}
+
+std::unique_ptr<Program> analyzeProgram(unsigned mainBuffer, const std::string &mainPath,
+                                        const ModuleSearchPath &search,
+                                        DiagnosticEngine &diags) {
+  Sema sema(diags, search);
+  return sema.run(mainBuffer, mainPath);
+}
+
+} // namespace cat

@@ -1,0 +1,280 @@
+//===- SemaTrain.cpp - Checking train blocks -----------------------------===//
+//
+// A `train M { … }` block (LANGUAGE.md §8) names a non-generic morphism and
+// gives its data source, loss, optimizer and schedule. The loss is typed as
+// a morphism `Cod(M) * T -> R`; the target object T is inferred from it
+// (for `cross_entropy` after `R[3]`, T = Fin[3]).
+//
+//===----------------------------------------------------------------------===//
+#include "Sema/SemaImpl.h"
+
+namespace cat {
+
+using namespace ast;
+
+namespace {
+/// Reads the values of one train block, reporting what is malformed.
+class TrainReader {
+public:
+  TrainReader(Sema &sema, DiagnosticEngine &diags) : sema(sema), diags(diags) {}
+
+  std::optional<int64_t> integer(const TrainEntry &e, int64_t min) {
+    auto *n = llvm::dyn_cast<NumberValue>(e.value.get());
+    if (!n || !n->isInteger || n->value < static_cast<double>(min) || n->value > 1e15) {
+      bad(e, "an integer of at least " + std::to_string(min));
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(n->value);
+  }
+
+  std::optional<double> number(const Value &v) {
+    if (auto *n = llvm::dyn_cast<NumberValue>(&v))
+      return n->value;
+    return std::nullopt;
+  }
+
+  std::optional<std::string> string(const Value &v) {
+    if (auto *s = llvm::dyn_cast<StringValue>(&v))
+      return s->value;
+    return std::nullopt;
+  }
+
+  static const RefExpr *call(const Value &v) {
+    auto *ev = llvm::dyn_cast<ExprValue>(&v);
+    return ev ? llvm::dyn_cast<RefExpr>(ev->expr.get()) : nullptr;
+  }
+
+  void bad(const TrainEntry &e, const std::string &what) {
+    diags.report(e.value->loc(), diag::err_train_bad_value) << e.key.name << what << e.value->range;
+  }
+
+  bool data(const TrainEntry &e, DataSpec &spec);
+  bool optimizer(const TrainEntry &e, OptimizerSpec &spec);
+
+private:
+  Sema &sema;
+  DiagnosticEngine &diags;
+};
+} // namespace
+
+bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
+  const RefExpr *c = call(*e.value);
+  if (!c || c->args.empty() || c->args[0].name || !string(*c->args[0].value)) {
+    bad(e, "a data source such as csv(\"file.csv\", target = \"label\")");
+    return false;
+  }
+  const std::string &kind = c->name.name;
+  if (kind == "csv")
+    spec.kind = DataSpec::Kind::Csv;
+  else if (kind == "text")
+    spec.kind = DataSpec::Kind::Text;
+  else if (kind == "tokens")
+    spec.kind = DataSpec::Kind::Tokens;
+  else {
+    diags.report(c->loc(), diag::err_unknown_data_source) << kind << c->name.range;
+    return false;
+  }
+  spec.path = *string(*c->args[0].value);
+  for (size_t i = 1; i < c->args.size(); ++i) {
+    const Arg &a = c->args[i];
+    std::string key = a.name ? a.name->name : "";
+    const Value &v = *a.value;
+    if (spec.kind == DataSpec::Kind::Csv && key == "target") {
+      if (auto s = string(v))
+        spec.targetName = *s;
+      else if (auto n = number(v); n && *n >= 0 && *n == static_cast<int64_t>(*n))
+        spec.targetIndex = static_cast<int64_t>(*n);
+      else
+        return bad(e, "target = \"column name\" or a column index"), false;
+    } else if (spec.kind == DataSpec::Kind::Csv && key == "features") {
+      auto *list = llvm::dyn_cast<ListValue>(&v);
+      if (!list)
+        return bad(e, "features = [\"column\", …] or [index, …]"), false;
+      for (const auto &el : list->elements) {
+        if (auto s = string(*el))
+          spec.featureNames.push_back(*s);
+        else if (auto n = number(*el); n && *n >= 0)
+          spec.featureIndices.push_back(static_cast<int64_t>(*n));
+        else
+          return bad(e, "features = [\"column\", …] or [index, …]"), false;
+      }
+    } else if (spec.kind != DataSpec::Kind::Csv && key == "context") {
+      auto n = number(v);
+      if (!n || *n < 1 || *n != static_cast<int64_t>(*n))
+        return bad(e, "context = a positive integer"), false;
+      spec.context = static_cast<int64_t>(*n);
+    } else if (spec.kind == DataSpec::Kind::Tokens && key == "vocab") {
+      auto *list = llvm::dyn_cast<ListValue>(&v);
+      if (!list)
+        return bad(e, "vocab = [\"word\", …]"), false;
+      for (const auto &el : list->elements) {
+        auto s = string(*el);
+        if (!s)
+          return bad(e, "vocab = [\"word\", …]"), false;
+        spec.vocab.push_back(*s);
+      }
+    } else {
+      diags.report(a.value->loc(), diag::err_unknown_option)
+          << kind << (key.empty() ? std::string("(positional)") : key) << a.value->range;
+      return false;
+    }
+  }
+  if (spec.kind == DataSpec::Kind::Tokens && spec.vocab.empty())
+    return bad(e, "tokens(\"file\", vocab = [\"word\", …])"), false;
+  return true;
+}
+
+bool TrainReader::optimizer(const TrainEntry &e, OptimizerSpec &spec) {
+  const RefExpr *c = call(*e.value);
+  if (!c) {
+    bad(e, "an optimizer such as sgd(lr = 0.1) or adam(lr = 0.001)");
+    return false;
+  }
+  if (c->name.name == "sgd")
+    spec.kind = OptimizerSpec::Kind::Sgd;
+  else if (c->name.name == "adam") {
+    spec.kind = OptimizerSpec::Kind::Adam;
+    spec.lr = 0.001;
+  } else {
+    diags.report(c->loc(), diag::err_unknown_optimizer) << c->name.name << c->name.range;
+    return false;
+  }
+  bool isSgd = spec.kind == OptimizerSpec::Kind::Sgd;
+  for (size_t i = 0; i < c->args.size(); ++i) {
+    const Arg &a = c->args[i];
+    std::string key = a.name ? a.name->name : (i == 0 ? "lr" : "");
+    auto n = number(*a.value);
+    double *slot = key == "lr"                   ? &spec.lr
+                   : isSgd && key == "momentum"  ? &spec.momentum
+                   : !isSgd && key == "beta1"    ? &spec.beta1
+                   : !isSgd && key == "beta2"    ? &spec.beta2
+                   : !isSgd && key == "eps"      ? &spec.eps
+                                                 : nullptr;
+    if (!slot) {
+      diags.report(a.value->loc(), diag::err_unknown_option)
+          << c->name.name << (key.empty() ? std::string("(positional)") : key) << a.value->range;
+      return false;
+    }
+    if (!n || *n < 0) {
+      bad(e, "'" + key + "' to be a non-negative number");
+      return false;
+    }
+    *slot = *n;
+  }
+  return true;
+}
+
+void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
+  if (prog.train) {
+    diags.report(decl.loc(), diag::err_train_duplicate) << decl.morphism.range;
+    return;
+  }
+  const Symbol *sym = lookup(m, decl.morphism.name);
+  if (!sym || sym->isObject()) {
+    diags.report(decl.morphism.range.Start, diag::err_train_unknown_morphism)
+        << decl.morphism.name << suggest(m, decl.morphism.name, false) << decl.morphism.range;
+    return;
+  }
+  const auto &md = llvm::cast<MorphismDecl>(*sym->decl);
+  if (!md.genericParams.empty()) {
+    diags.report(decl.morphism.range.Start, diag::err_train_generic) << md.name.name
+                                                                     << decl.morphism.range;
+    return;
+  }
+  const MorphismInstance *model = instanceOf(md, *sym->module);
+  if (!model)
+    return;
+  TrainSpec spec;
+  spec.model = model;
+  TrainReader read(*this, diags);
+  std::set<std::string> seen;
+  const TrainEntry *lossEntry = nullptr;
+  bool ok = true;
+  for (const TrainEntry &e : decl.entries) {
+    const std::string &key = e.key.name;
+    if (!seen.insert(key).second) {
+      diags.report(e.key.range.Start, diag::err_train_duplicate_key) << key << e.key.range;
+      ok = false;
+      continue;
+    }
+    if (key == "data")
+      ok &= read.data(e, spec.data);
+    else if (key == "loss")
+      lossEntry = &e;
+    else if (key == "optimizer")
+      ok &= read.optimizer(e, spec.optimizer);
+    else if (key == "epochs") {
+      auto v = read.integer(e, 1);
+      ok &= v.has_value();
+      spec.epochs = v.value_or(1);
+    } else if (key == "batch") {
+      const RefExpr *all = TrainReader::call(*e.value);
+      if (all && all->name.name == "all" && !all->hasArgs && !all->hasGenericArgs)
+        spec.batch = 0;
+      else if (auto v = read.integer(e, 1))
+        spec.batch = *v;
+      else
+        ok = false;
+    } else if (key == "seed") {
+      auto v = read.integer(e, 0);
+      ok &= v.has_value();
+      spec.seed = static_cast<uint64_t>(v.value_or(0));
+    } else if (key == "validation") {
+      auto v = read.number(*e.value);
+      if (!v || *v < 0 || *v >= 1) {
+        read.bad(e, "a fraction in [0, 1)");
+        ok = false;
+      } else
+        spec.validation = *v;
+    } else {
+      static const char *keys[] = {"data", "loss", "optimizer", "epochs", "batch", "seed",
+                                   "validation"};
+      std::string hint;
+      for (const char *k : keys)
+        if (llvm::StringRef(key).edit_distance(k) <= 2)
+          hint = std::string("; did you mean '") + k + "'?";
+      diags.report(e.key.range.Start, diag::err_train_unknown_key) << key << hint << e.key.range;
+      ok = false;
+    }
+  }
+  if (!lossEntry) {
+    diags.report(decl.loc(), diag::err_train_missing_key) << md.name.name << "loss"
+                                                          << decl.morphism.range;
+    return;
+  }
+  auto *lossExpr = llvm::dyn_cast<ExprValue>(lossEntry->value.get());
+  if (!lossExpr) {
+    read.bad(*lossEntry, "a morphism such as cross_entropy");
+    return;
+  }
+  TypeContext types;
+  ElabContext ctx(types);
+  ctx.module = &m;
+  std::map<std::string, int> counters;
+  ctx.counters = &counters;
+  TypeId target = types.freshVar();
+  TypeId lossDom = types.product({types.fromObj(model->cod), target});
+  auto term = elaborate(*lossExpr->expr, ctx);
+  if (!term)
+    return;
+  std::string actual = arrow(types, term->dom, term->cod);
+  if (!types.unify(term->dom, lossDom) || !types.unify(term->cod, types.real({}))) {
+    diags.report(lossExpr->loc(), diag::err_loss_type)
+        << model->cod.str() << sourceText(lossExpr->range) << actual << lossExpr->range;
+    return;
+  }
+  if (!solveProjections(ctx, true) || !resolveTerm(*term, ctx) || !ok)
+    return;
+  spec.target = types.resolve(target);
+  auto loss = std::make_unique<MorphismInstance>();
+  loss->name = "loss";
+  loss->module = m.name;
+  loss->loc = lossExpr->loc();
+  loss->dom = term->domObj;
+  loss->cod = term->codObj;
+  loss->body = std::move(term);
+  spec.loss = std::move(loss);
+  prog.train = std::move(spec);
+}
+
+} // namespace cat
