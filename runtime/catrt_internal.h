@@ -1,0 +1,236 @@
+/*===- catrt_internal.h - Private interfaces between the runtime's files --===*
+ *
+ * The runtime is one .c file per concern (cli, data, train, checkpoint,
+ * progress, json, rng, util); this header is how they talk to each other.
+ * It is not installed: the only public interface is include/catrt.h. Every
+ * function that can fail prints its own error (naming the file, line or flag
+ * involved) and returns non-zero, so callers only propagate the status.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef CATRT_INTERNAL_H
+#define CATRT_INTERNAL_H
+
+#include "catrt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Exit statuses of generated executables. */
+enum { CAT_EXIT_OK = 0, CAT_EXIT_ERROR = 1, CAT_EXIT_USAGE = 2 };
+
+/*--- util.c: errors, allocation, growable strings, paths ------------------*/
+
+/* Prints "error: <message>" on stderr. */
+void cat_error(const char *fmt, ...);
+/* Prints "warning: <message>" on stderr. */
+void cat_warning(const char *fmt, ...);
+/* Allocation that reports and exits on exhaustion: a run that cannot get
+ * memory for its data cannot do anything useful. */
+void *cat_xmalloc(size_t bytes);
+void *cat_xcalloc(size_t count, size_t bytes);
+void *cat_xrealloc(void *ptr, size_t bytes);
+char *cat_xstrdup(const char *text);
+/* 64-byte aligned, zeroed; free with free(). */
+void *cat_xaligned(size_t bytes);
+
+typedef struct cat_strbuf {
+  char *data;   /* always NUL-terminated once anything was appended */
+  size_t len, cap;
+} cat_strbuf;
+
+void cat_sb_append(cat_strbuf *sb, const char *text);
+void cat_sb_append_n(cat_strbuf *sb, const char *text, size_t n);
+void cat_sb_printf(cat_strbuf *sb, const char *fmt, ...);
+/* Appends text as a JSON string literal, quotes included. */
+void cat_sb_json_string(cat_strbuf *sb, const char *text);
+void cat_sb_free(cat_strbuf *sb);
+
+/* dir + "/" + path unless path is absolute or dir is NULL/empty. */
+char *cat_path_join(const char *dir, const char *path);
+/* Formats a shape as "[3, 4]" into sb. */
+void cat_sb_shape(cat_strbuf *sb, int32_t rank, const int64_t *shape);
+
+/*--- rng.c: the deterministic generator behind shuffles -------------------*/
+
+typedef struct cat_rng { uint64_t s[4]; } cat_rng;
+
+void cat_rng_seed(cat_rng *rng, uint64_t seed);
+uint64_t cat_rng_next(cat_rng *rng);
+/* Uniform in [0, bound), bound > 0, without modulo bias. */
+uint64_t cat_rng_below(cat_rng *rng, uint64_t bound);
+/* Fisher-Yates shuffle of an index array. */
+void cat_rng_shuffle(cat_rng *rng, int64_t *items, int64_t count);
+
+/*--- json.c: a small, defensive JSON reader -------------------------------*/
+
+typedef enum {
+  CAT_JSON_NULL, CAT_JSON_BOOL, CAT_JSON_NUMBER, CAT_JSON_STRING,
+  CAT_JSON_ARRAY, CAT_JSON_OBJECT
+} cat_json_kind;
+
+typedef struct cat_json {
+  cat_json_kind kind;
+  double number;            /* NUMBER, BOOL (0/1) */
+  char *string;             /* STRING */
+  int64_t count;            /* ARRAY, OBJECT: number of items */
+  char **keys;              /* OBJECT: count keys */
+  struct cat_json **items;  /* ARRAY, OBJECT: count values */
+} cat_json;
+
+/* Parses exactly one JSON value (surrounding whitespace allowed). Returns
+ * NULL and a description in err on malformed input. */
+cat_json *cat_json_parse(const char *text, size_t len, char *err,
+                         size_t err_size);
+void cat_json_free(cat_json *value);
+/* The value of key in an object, or NULL. */
+const cat_json *cat_json_get(const cat_json *object, const char *key);
+
+/*--- data.c: CSV data sets ------------------------------------------------*/
+
+/* Class names of a Fin target, index = label. */
+typedef struct cat_classes {
+  int32_t count;
+  char **names;
+} cat_classes;
+
+void cat_classes_free(cat_classes *classes);
+/* Appends name; returns its new label. */
+int32_t cat_classes_add(cat_classes *classes, const char *name);
+/* The label of name, or -1. */
+int32_t cat_classes_find(const cat_classes *classes, const char *name);
+
+/* Examples in memory, one array per factor (float or int32_t, both four
+ * bytes, batch-major exactly as the model's functions take them). */
+typedef struct cat_dataset {
+  int64_t count;
+  int32_t num_inputs, num_targets;  /* num_targets = 0: features only */
+  void **inputs;
+  void **targets;
+} cat_dataset;
+
+typedef enum {
+  CAT_TARGETS_REQUIRED,  /* train and eval */
+  CAT_TARGETS_OPTIONAL   /* predict: a file may hold only the features */
+} cat_target_policy;
+
+/* Loads a CSV file for the model. classes: with count > 0, the names a Fin
+ * target must use (from a checkpoint); with count == 0, filled in from the
+ * data (first appearance, or integer labels). */
+int cat_load_csv(const cat_model *model, const cat_train_config *config,
+                 const char *path, cat_target_policy policy,
+                 cat_classes *classes, cat_dataset *out);
+void cat_dataset_free(cat_dataset *data);
+/* The path of the data file: --data as given, else the train block's path
+ * resolved against its source directory. NULL (after an error) if none. */
+char *cat_data_path(const cat_train_config *config, const char *override);
+
+/*--- checkpoint.c: safetensors --------------------------------------------*/
+
+/* Writes params atomically (temp file, fsync, rename). */
+int cat_checkpoint_save(const cat_model *model, const float *params,
+                        const cat_classes *classes, int64_t epoch,
+                        const char *path);
+/* Reads and validates a checkpoint against the model's parameter table.
+ * classes (may be NULL) receives the stored class names; epoch (may be
+ * NULL) the stored epoch or 0. */
+int cat_checkpoint_load(const cat_model *model, const char *path,
+                        float *params, cat_classes *classes, int64_t *epoch);
+/* "<module>.safetensors". */
+char *cat_default_checkpoint_path(const cat_model *model);
+
+/*--- cli.c / train.c: the commands ----------------------------------------*/
+
+typedef enum {
+  CAT_CMD_TRAIN, CAT_CMD_EVAL, CAT_CMD_PREDICT, CAT_CMD_INFO,
+  CAT_CMD_GRADCHECK, CAT_CMD_HELP
+} cat_command;
+
+/* The command line, after parsing; unset overrides are flagged. */
+typedef struct cat_options {
+  cat_command command;
+  const char *data, *weights, *out, *init, *predict_file;
+  int has_epochs, has_batch, has_lr, has_seed;
+  int64_t epochs, batch;  /* batch 0 = all */
+  float lr;
+  uint64_t seed;
+  int quiet, json;
+} cat_options;
+
+/* The train block with the command-line overrides applied. */
+void cat_effective_config(const cat_model *model, const cat_options *opts,
+                          cat_train_config *config);
+
+int cat_cmd_train(const cat_model *model, const cat_options *opts);
+int cat_cmd_eval(const cat_model *model, const cat_options *opts);
+int cat_cmd_predict(const cat_model *model, const cat_options *opts);
+int cat_cmd_info(const cat_model *model, const cat_options *opts);
+int cat_cmd_gradcheck(const cat_model *model, const cat_options *opts);
+
+/*--- eval.c: running the model over a data set ----------------------------*/
+
+/* Buffers to run the model on up to `capacity` examples at a time. */
+typedef struct cat_runner {
+  const cat_model *model;
+  size_t capacity;
+  void **inputs, **targets, **outputs;  /* per factor, capacity examples */
+  float *losses;
+  void *workspace;
+} cat_runner;
+
+void cat_runner_init(cat_runner *runner, const cat_model *model,
+                     size_t capacity);
+void cat_runner_free(cat_runner *runner);
+/* Copies the examples index[0..n) of data into the runner's buffers. */
+void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
+                       const int64_t *index, size_t n);
+
+typedef struct cat_metrics {
+  double loss;       /* mean per-example loss */
+  double accuracy;   /* when has_accuracy */
+  int has_accuracy;
+  int64_t examples;
+} cat_metrics;
+
+/* Whether argmax accuracy makes sense: one Fin[k] target, one R[k] output. */
+int cat_model_has_accuracy(const cat_model *model);
+/* The argmax of example i of the first output in the runner's buffers. */
+int32_t cat_runner_argmax(const cat_runner *runner, size_t i);
+/* Loss and accuracy of the model on data[index[0..count)]. */
+cat_metrics cat_evaluate(cat_runner *runner, const float *params,
+                         const cat_dataset *data, const int64_t *index,
+                         int64_t count);
+/* 0, 1, ..., count - 1. */
+int64_t *cat_identity_index(int64_t count);
+
+/*--- optimizer.c: the runtime's own optimizer, for --lr overrides --------*/
+
+/* Floats of state the runtime's optimizer needs for this configuration. */
+size_t cat_optimizer_state_count(const cat_model *model,
+                                 const cat_train_config *config);
+/* One step with the model's loss_grad and the configured optimizer (same
+ * semantics as the generated train_step: PyTorch's SGD/Adam). grad is
+ * scratch of param_count floats. Returns the mean loss before the step. */
+float cat_optimizer_step(const cat_model *model, const cat_train_config *config,
+                         float *params, float *state, float *grad,
+                         cat_runner *runner, size_t n);
+
+/*--- progress.c: what a training run prints -------------------------------*/
+
+typedef struct cat_progress {
+  int quiet;
+  int live;           /* rewrite one terminal line instead of printing lines */
+  int64_t epochs;
+  int64_t last_print;
+} cat_progress;
+
+void cat_progress_begin(cat_progress *progress, const cat_model *model,
+                        int64_t train_count, int64_t val_count,
+                        int64_t epochs, int quiet);
+void cat_progress_epoch(cat_progress *progress, int64_t epoch,
+                        const cat_metrics *train, const cat_metrics *val);
+void cat_progress_end(cat_progress *progress, const char *checkpoint,
+                      const cat_metrics *train, const cat_metrics *val);
+/* "loss 0.0612  accuracy 0.9733  (150 examples)" or its JSON form. */
+void cat_print_metrics(FILE *out, const cat_metrics *metrics, int json);
+
+#endif /* CATRT_INTERNAL_H */

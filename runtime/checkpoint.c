@@ -1,0 +1,378 @@
+/*===- checkpoint.c - Reading and writing safetensors checkpoints --------===*
+ *
+ * A checkpoint is a safetensors file: an 8-byte little-endian header length,
+ * a JSON header naming every tensor (dtype, shape, byte range) plus string
+ * metadata (module, morphism, layout hash, class names, epoch), then the raw
+ * little-endian f32 data in parameter order. Writing is atomic (temp file in
+ * the same directory, fsync, rename) so an interrupted run never leaves a
+ * half-written checkpoint behind. Reading trusts nothing: every length,
+ * offset, name and shape is checked against the file and the model.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
+#include "catrt_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Headers larger than this are rejected before allocating (as safetensors
+ * itself does); a tiny model's header is a few kilobytes. */
+#define MAX_HEADER_BYTES (100u * 1024u * 1024u)
+
+static void put_le32(unsigned char *out, float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, 4);
+  for (int i = 0; i < 4; ++i)
+    out[i] = (unsigned char)(bits >> (8 * i));
+}
+
+static float get_le32(const unsigned char *in) {
+  uint32_t bits = 0;
+  for (int i = 0; i < 4; ++i)
+    bits |= (uint32_t)in[i] << (8 * i);
+  float value;
+  memcpy(&value, &bits, 4);
+  return value;
+}
+
+char *cat_default_checkpoint_path(const cat_model *model) {
+  cat_strbuf sb = {0};
+  cat_sb_printf(&sb, "%s.safetensors", model->module);
+  return sb.data;
+}
+
+/*--- writing -------------------------------------------------------------*/
+
+static void append_metadata(cat_strbuf *sb, const cat_model *model,
+                            const cat_classes *classes, int64_t epoch) {
+  cat_strbuf names = {0};
+  cat_sb_append(&names, "[");
+  for (int32_t i = 0; classes && i < classes->count; ++i) {
+    if (i) cat_sb_append(&names, ", ");
+    cat_sb_json_string(&names, classes->names[i]);
+  }
+  cat_sb_append(&names, "]");
+  char text[32];
+  cat_sb_append(sb, "{\"__metadata__\": {\"module\": ");
+  cat_sb_json_string(sb, model->module);
+  cat_sb_append(sb, ", \"morphism\": ");
+  cat_sb_json_string(sb, model->morphism);
+  snprintf(text, sizeof text, "%016llx", (unsigned long long)model->layout_hash);
+  cat_sb_append(sb, ", \"layout_hash\": ");
+  cat_sb_json_string(sb, text);
+  cat_sb_append(sb, ", \"classes\": ");
+  cat_sb_json_string(sb, names.data);
+  snprintf(text, sizeof text, "%lld", (long long)epoch);
+  cat_sb_append(sb, ", \"epoch\": ");
+  cat_sb_json_string(sb, text);
+  cat_sb_append(sb, "}");
+  cat_sb_free(&names);
+}
+
+/* The JSON header, padded with spaces to a multiple of 8 bytes so the data
+ * that follows is aligned (the safetensors convention). */
+static void build_header(cat_strbuf *sb, const cat_model *model,
+                         const cat_classes *classes, int64_t epoch) {
+  append_metadata(sb, model, classes, epoch);
+  int64_t offset = 0;
+  for (int32_t i = 0; i < model->num_params; ++i) {
+    const cat_param_info *param = &model->params[i];
+    cat_sb_append(sb, ", ");
+    cat_sb_json_string(sb, param->name);
+    cat_sb_append(sb, ": {\"dtype\": \"F32\", \"shape\": ");
+    cat_sb_shape(sb, param->rank, param->shape);
+    cat_sb_printf(sb, ", \"data_offsets\": [%lld, %lld]}", (long long)offset,
+                  (long long)(offset + param->size * 4));
+    offset += param->size * 4;
+  }
+  cat_sb_append(sb, "}");
+  while ((sb->len + 8) % 8 != 0)
+    cat_sb_append(sb, " ");
+}
+
+static int write_all(FILE *out, const cat_model *model, const float *params,
+                     const cat_strbuf *header) {
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i)
+    length[i] = (unsigned char)((uint64_t)header->len >> (8 * i));
+  if (fwrite(length, 1, 8, out) != 8 ||
+      fwrite(header->data, 1, header->len, out) != header->len)
+    return -1;
+  for (int32_t i = 0; i < model->num_params; ++i) {
+    const cat_param_info *param = &model->params[i];
+    for (int64_t j = 0; j < param->size; ++j) {
+      unsigned char bytes[4];
+      put_le32(bytes, params[param->offset + j]);
+      if (fwrite(bytes, 1, 4, out) != 4)
+        return -1;
+    }
+  }
+  if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+    return -1;
+  return 0;
+}
+
+int cat_checkpoint_save(const cat_model *model, const float *params,
+                        const cat_classes *classes, int64_t epoch,
+                        const char *path) {
+  cat_strbuf header = {0}, temp = {0};
+  build_header(&header, model, classes, epoch);
+  cat_sb_printf(&temp, "%s.tmp.%ld", path, (long)getpid());
+  FILE *out = fopen(temp.data, "wb");
+  int status = out ? write_all(out, model, params, &header) : -1;
+  int saved_errno = errno;
+  if (out && fclose(out) != 0 && status == 0) {
+    status = -1;
+    saved_errno = errno;
+  }
+  if (status == 0 && rename(temp.data, path) != 0) {
+    status = -1;
+    saved_errno = errno;
+  }
+  if (status != 0) {
+    if (out)
+      remove(temp.data);
+    cat_error("%s: cannot write checkpoint: %s", path, strerror(saved_errno));
+  }
+  cat_sb_free(&header);
+  cat_sb_free(&temp);
+  return status;
+}
+
+/*--- reading -------------------------------------------------------------*/
+
+typedef struct checkpoint_file {
+  const char *path;
+  unsigned char *bytes;  /* the whole file */
+  uint64_t size;
+  uint64_t header_len;
+  cat_json *header;
+} checkpoint_file;
+
+static int read_file(checkpoint_file *file) {
+  FILE *in = fopen(file->path, "rb");
+  if (!in) {
+    cat_error("%s: cannot open weights: %s", file->path, strerror(errno));
+    return -1;
+  }
+  cat_strbuf sb = {0};
+  char chunk[1 << 16];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
+    cat_sb_append_n(&sb, chunk, n);
+  int failed = ferror(in);
+  fclose(in);
+  if (failed) {
+    cat_error("%s: read error", file->path);
+    cat_sb_free(&sb);
+    return -1;
+  }
+  file->bytes = (unsigned char *)sb.data;
+  file->size = sb.len;
+  return 0;
+}
+
+static int parse_header(checkpoint_file *file) {
+  if (file->size < 8) {
+    cat_error("%s: not a safetensors file (only %llu bytes)", file->path,
+              (unsigned long long)file->size);
+    return -1;
+  }
+  for (int i = 0; i < 8; ++i)
+    file->header_len |= (uint64_t)file->bytes[i] << (8 * i);
+  if (file->header_len > file->size - 8 || file->header_len > MAX_HEADER_BYTES) {
+    cat_error(file->header_len > file->size
+                  ? "%s: not a safetensors file (header length %llu exceeds "
+                    "file size %llu)"
+                  : "%s: not a safetensors file (a header of %llu bytes runs "
+                    "past the end of the %llu-byte file)",
+              file->path, (unsigned long long)file->header_len,
+              (unsigned long long)file->size);
+    return -1;
+  }
+  char err[128];
+  file->header = cat_json_parse((const char *)file->bytes + 8,
+                                (size_t)file->header_len, err, sizeof err);
+  if (!file->header || file->header->kind != CAT_JSON_OBJECT) {
+    cat_error("%s: not a safetensors file (header is not a JSON object%s%s)",
+              file->path, file->header ? "" : ": ", file->header ? "" : err);
+    return -1;
+  }
+  return 0;
+}
+
+static const cat_param_info *find_param(const cat_model *model,
+                                        const char *name) {
+  for (int32_t i = 0; i < model->num_params; ++i)
+    if (strcmp(model->params[i].name, name) == 0)
+      return &model->params[i];
+  return NULL;
+}
+
+static int shape_matches(const cat_json *shape, const cat_param_info *param) {
+  if (!shape || shape->kind != CAT_JSON_ARRAY || shape->count != param->rank)
+    return 0;
+  for (int32_t i = 0; i < param->rank; ++i)
+    if (shape->items[i]->kind != CAT_JSON_NUMBER ||
+        shape->items[i]->number != (double)param->shape[i])
+      return 0;
+  return 1;
+}
+
+static void describe_shape(cat_strbuf *sb, const cat_json *shape) {
+  if (!shape || shape->kind != CAT_JSON_ARRAY) {
+    cat_sb_append(sb, "(missing)");
+    return;
+  }
+  cat_sb_append(sb, "[");
+  for (int64_t i = 0; i < shape->count; ++i)
+    cat_sb_printf(sb, i ? ", %.17g" : "%.17g", shape->items[i]->kind ==
+                  CAT_JSON_NUMBER ? shape->items[i]->number : -1.0);
+  cat_sb_append(sb, "]");
+}
+
+static int check_shape(const checkpoint_file *file, const char *name,
+                       const cat_json *entry, const cat_param_info *param) {
+  const cat_json *shape = cat_json_get(entry, "shape");
+  if (shape_matches(shape, param))
+    return 0;
+  cat_strbuf found = {0}, expected = {0};
+  describe_shape(&found, shape);
+  cat_sb_shape(&expected, param->rank, param->shape);
+  cat_error("%s: tensor '%s' has shape %s, the model expects %s", file->path,
+            name, found.data, expected.data);
+  cat_sb_free(&found);
+  cat_sb_free(&expected);
+  return -1;
+}
+
+/* Reads data_offsets; returns the begin offset or -1 after an error. */
+static int64_t check_offsets(const checkpoint_file *file, const char *name,
+                             const cat_json *entry, const cat_param_info *param,
+                             uint64_t *end_out) {
+  const cat_json *offsets = cat_json_get(entry, "data_offsets");
+  uint64_t data_len = file->size - 8 - file->header_len;
+  double begin = -1, end = -1;
+  if (offsets && offsets->kind == CAT_JSON_ARRAY && offsets->count == 2 &&
+      offsets->items[0]->kind == CAT_JSON_NUMBER &&
+      offsets->items[1]->kind == CAT_JSON_NUMBER) {
+    begin = offsets->items[0]->number;
+    end = offsets->items[1]->number;
+  }
+  if (!(begin >= 0 && end >= begin && end <= (double)data_len &&
+        end - begin == (double)param->size * 4 && begin == (double)(int64_t)begin)) {
+    cat_error("%s: tensor '%s' has bad data_offsets (the data section has %llu "
+              "bytes; the tensor needs %lld)", file->path, name,
+              (unsigned long long)data_len, (long long)(param->size * 4));
+    return -1;
+  }
+  *end_out = (uint64_t)end;
+  return (int64_t)begin;
+}
+
+static int load_tensor(const checkpoint_file *file, const cat_model *model,
+                       int64_t at, float *params, uint64_t *end) {
+  const char *name = file->header->keys[at];
+  const cat_json *entry = file->header->items[at];
+  const cat_param_info *param = find_param(model, name);
+  if (!param) {
+    cat_error("%s: tensor '%s' is not a parameter of '%s'", file->path, name,
+              model->morphism);
+    return -1;
+  }
+  const cat_json *dtype = cat_json_get(entry, "dtype");
+  if (!dtype || dtype->kind != CAT_JSON_STRING || strcmp(dtype->string, "F32")) {
+    cat_error("%s: tensor '%s' has dtype '%s', expected 'F32'", file->path,
+              name, dtype && dtype->kind == CAT_JSON_STRING ? dtype->string
+                                                            : "(missing)");
+    return -1;
+  }
+  if (check_shape(file, name, entry, param) != 0)
+    return -1;
+  int64_t begin = check_offsets(file, name, entry, param, end);
+  if (begin < 0)
+    return -1;
+  const unsigned char *data = file->bytes + 8 + file->header_len + begin;
+  for (int64_t j = 0; j < param->size; ++j)
+    params[param->offset + j] = get_le32(data + 4 * j);
+  return 0;
+}
+
+static int check_all_present(const checkpoint_file *file,
+                             const cat_model *model) {
+  for (int32_t i = 0; i < model->num_params; ++i)
+    if (!cat_json_get(file->header, model->params[i].name)) {
+      cat_error("%s: the checkpoint has no tensor '%s' (is it from another "
+                "model?)", file->path, model->params[i].name);
+      return -1;
+    }
+  return 0;
+}
+
+static int load_tensors(const checkpoint_file *file, const cat_model *model,
+                        float *params) {
+  uint64_t data_end = 0, end;
+  for (int64_t i = 0; i < file->header->count; ++i) {
+    if (strcmp(file->header->keys[i], "__metadata__") == 0)
+      continue;
+    if (load_tensor(file, model, i, params, &end) != 0)
+      return -1;
+    if (end > data_end)
+      data_end = end;
+  }
+  if (check_all_present(file, model) != 0)
+    return -1;
+  if (data_end != file->size - 8 - file->header_len) {
+    cat_error("%s: file size %llu does not match its header (expected %llu)",
+              file->path, (unsigned long long)file->size,
+              (unsigned long long)(8 + file->header_len + data_end));
+    return -1;
+  }
+  return 0;
+}
+
+static const char *metadata_string(const checkpoint_file *file,
+                                   const char *key) {
+  const cat_json *value =
+      cat_json_get(cat_json_get(file->header, "__metadata__"), key);
+  return value && value->kind == CAT_JSON_STRING ? value->string : NULL;
+}
+
+static int load_classes(const checkpoint_file *file, cat_classes *classes) {
+  const char *text = metadata_string(file, "classes");
+  if (!text || !classes)
+    return 0;
+  char err[128];
+  cat_json *list = cat_json_parse(text, strlen(text), err, sizeof err);
+  int ok = list && list->kind == CAT_JSON_ARRAY;
+  for (int64_t i = 0; ok && i < list->count; ++i)
+    ok = list->items[i]->kind == CAT_JSON_STRING;
+  for (int64_t i = 0; ok && i < list->count; ++i)
+    cat_classes_add(classes, list->items[i]->string);
+  cat_json_free(list);
+  if (!ok)
+    cat_error("%s: metadata 'classes' is not a JSON array of strings",
+              file->path);
+  return ok ? 0 : -1;
+}
+
+int cat_checkpoint_load(const cat_model *model, const char *path,
+                        float *params, cat_classes *classes, int64_t *epoch) {
+  checkpoint_file file = {path, NULL, 0, 0, NULL};
+  int status = read_file(&file);
+  if (status == 0)
+    status = parse_header(&file);
+  if (status == 0)
+    status = load_tensors(&file, model, params);
+  if (status == 0)
+    status = load_classes(&file, classes);
+  if (status == 0 && epoch) {
+    const char *text = metadata_string(&file, "epoch");
+    *epoch = text ? strtoll(text, NULL, 10) : 0;
+  }
+  cat_json_free(file.header);
+  free(file.bytes);
+  return status;
+}

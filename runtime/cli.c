@@ -1,0 +1,234 @@
+/*===- cli.c - cat_main: the command line of generated executables -------===*
+ *
+ * Parses `prog [COMMAND] [FLAGS] [FILE]` into cat_options and runs the
+ * command. A mistake on the command line (unknown command or flag, missing
+ * or malformed value) is a usage error: one message on stderr naming the
+ * flag, a pointer to --help, and exit status 2, before any work is done.
+ * Flags accept both `--flag value` and `--flag=value`.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "catrt_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *program_name(const char *argv0) {
+  const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+  return slash ? slash + 1 : argv0 ? argv0 : "model";
+}
+
+static void print_usage(const cat_model *model, const char *prog) {
+  printf(
+      "usage: %s [COMMAND] [FLAGS]\n"
+      "\n"
+      "Model '%s' of module '%s', compiled by catc.\n"
+      "\n"
+      "commands:\n"
+      "  train                      train on the data set (the default)\n"
+      "  eval --weights W           loss and accuracy of weights W on the data\n"
+      "  predict --weights W FILE   the model's answer for every row of FILE\n"
+      "  gradcheck                  compare gradients with finite differences\n"
+      "  info                       objects, parameters and memory of the model\n"
+      "  help                       this message\n"
+      "\n"
+      "flags:\n"
+      "  --data F         CSV data file (relative to the current directory)\n"
+      "  --epochs N       number of passes over the training data\n"
+      "  --batch N|all    examples per step (all: full-batch)\n"
+      "  --lr X           learning rate\n"
+      "  --seed N         seed of initialisation, shuffling and the split\n"
+      "  --out W          where train writes the checkpoint "
+      "(default: %s.safetensors)\n"
+      "  --init W         start training from the weights in W\n"
+      "  --weights W      the weights eval, predict and gradcheck use\n"
+      "  --json           eval: print the result as one JSON object\n"
+      "  --quiet          train: print only the final summary\n"
+      "  --help           this message\n",
+      prog, model->morphism, model->module, model->module);
+}
+
+static int usage_error(const char *prog, const char *fmt, const char *a,
+                       const char *b) {
+  fflush(stdout);
+  fprintf(stderr, "error: ");
+  fprintf(stderr, fmt, a, b);
+  fprintf(stderr, "\nrun '%s --help' for the commands and flags\n", prog);
+  return -1;
+}
+
+static int parse_int(const char *text, int64_t min, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long value = strtoll(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || errno != 0 || value < min)
+    return -1;
+  *out = value;
+  return 0;
+}
+
+static int parse_seed(const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (*text == '\0' || *text == '-')
+    return -1;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (*end != '\0' || errno != 0)
+    return -1;
+  *out = value;
+  return 0;
+}
+
+static int parse_lr(const char *text, float *out) {
+  char *end;
+  double value = strtod(text, &end);
+  if (*text == '\0' || *end != '\0' || !isfinite(value) || value <= 0)
+    return -1;
+  *out = (float)value;
+  return 0;
+}
+
+/* Parses the value of a flag that takes one; 0 on success. */
+static int set_value(cat_options *o, const char *flag, const char *value) {
+  if (!strcmp(flag, "--data")) o->data = value;
+  else if (!strcmp(flag, "--weights")) o->weights = value;
+  else if (!strcmp(flag, "--out")) o->out = value;
+  else if (!strcmp(flag, "--init")) o->init = value;
+  else if (!strcmp(flag, "--epochs"))
+    return (o->has_epochs = 1, parse_int(value, 0, &o->epochs));
+  else if (!strcmp(flag, "--batch")) {
+    o->has_batch = 1;
+    if (!strcmp(value, "all"))
+      return (o->batch = 0, 0);
+    return parse_int(value, 1, &o->batch);
+  } else if (!strcmp(flag, "--lr"))
+    return (o->has_lr = 1, parse_lr(value, &o->lr));
+  else if (!strcmp(flag, "--seed"))
+    return (o->has_seed = 1, parse_seed(value, &o->seed));
+  return *value ? 0 : -1;
+}
+
+static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
+                                    "--epochs", "--batch", "--lr", "--seed"};
+static const char *value_hints[] = {
+    "a file name", "a file name", "a file name", "a file name",
+    "a non-negative integer", "a positive integer or 'all'",
+    "a positive number", "a non-negative integer"};
+
+static int find_value_flag(const char *flag, size_t len) {
+  for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
+    if (strlen(value_flags[i]) == len && !strncmp(flag, value_flags[i], len))
+      return i;
+  return -1;
+}
+
+static int parse_switch(cat_options *o, const char *arg) {
+  if (!strcmp(arg, "--quiet")) o->quiet = 1;
+  else if (!strcmp(arg, "--json")) o->json = 1;
+  else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) o->command = CAT_CMD_HELP;
+  else return -1;
+  return 0;
+}
+
+/* One flag at argv[*i], consuming its value; 0 on success. */
+static int parse_flag(cat_options *o, const char *prog, int argc, char **argv,
+                      int *i) {
+  const char *arg = argv[*i], *eq = strchr(arg, '=');
+  size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+  int which = find_value_flag(arg, name_len);
+  if (which < 0) {
+    if (!eq && parse_switch(o, arg) == 0)
+      return 0;
+    return usage_error(prog, "unknown flag '%s'%s", arg, "");
+  }
+  const char *flag = value_flags[which], *value = eq ? eq + 1 : NULL;
+  if (!value && *i + 1 >= argc)
+    return usage_error(prog, "%s needs a value (%s)", flag, value_hints[which]);
+  if (!value)
+    value = argv[++*i];
+  if (set_value(o, flag, value) != 0) {
+    char message[96];
+    snprintf(message, sizeof message, "%%s: '%%s' is not %s",
+             value_hints[which]);
+    return usage_error(prog, message, flag, value);
+  }
+  return 0;
+}
+
+static int parse_command(cat_options *o, const char *word) {
+  static const struct { const char *name; cat_command command; } commands[] = {
+      {"train", CAT_CMD_TRAIN}, {"eval", CAT_CMD_EVAL},
+      {"predict", CAT_CMD_PREDICT}, {"info", CAT_CMD_INFO},
+      {"gradcheck", CAT_CMD_GRADCHECK}, {"help", CAT_CMD_HELP}};
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; ++i)
+    if (!strcmp(word, commands[i].name)) {
+      o->command = commands[i].command;
+      return 0;
+    }
+  return -1;
+}
+
+static int check_required(const cat_options *o, const char *prog) {
+  int needs_weights = o->command == CAT_CMD_EVAL ||
+                      o->command == CAT_CMD_PREDICT;
+  const char *name = o->command == CAT_CMD_EVAL ? "eval" : "predict";
+  if (needs_weights && !o->weights)
+    return usage_error(prog, "%s needs --weights W%s", name, "");
+  if (o->command == CAT_CMD_PREDICT && !o->predict_file)
+    return usage_error(prog, "predict needs a data FILE%s%s", "", "");
+  return 0;
+}
+
+static int parse_args(cat_options *o, const char *prog, int argc, char **argv) {
+  memset(o, 0, sizeof *o);
+  int i = 1;
+  if (argc > 1 && argv[1][0] != '-') {
+    if (parse_command(o, argv[1]) != 0)
+      return usage_error(prog, "unknown command '%s'%s", argv[1], "");
+    i = 2;
+  }
+  cat_command chosen = o->command;
+  for (; i < argc; ++i) {
+    if (argv[i][0] == '-' && argv[i][1] != '\0') {
+      if (parse_flag(o, prog, argc, argv, &i) != 0)
+        return -1;
+    } else if (chosen == CAT_CMD_PREDICT && !o->predict_file) {
+      o->predict_file = argv[i];
+    } else {
+      return usage_error(prog, "unexpected argument '%s'%s", argv[i], "");
+    }
+  }
+  return o->command == CAT_CMD_HELP ? 0 : check_required(o, prog);
+}
+
+void cat_effective_config(const cat_model *model, const cat_options *opts,
+                          cat_train_config *config) {
+  static const cat_train_config defaults = {
+      .data_kind = CAT_DATA_NONE, .target_index = -1,
+      .optimizer = CAT_OPT_SGD, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,
+      .eps = 1e-8f, .epochs = 10, .batch = 0, .seed = 0, .validation = 0};
+  *config = model->train ? *model->train : defaults;
+  if (opts->data && config->data_kind == CAT_DATA_NONE)
+    config->data_kind = CAT_DATA_CSV;
+  if (opts->has_epochs) config->epochs = opts->epochs;
+  if (opts->has_batch) config->batch = opts->batch;
+  if (opts->has_lr) config->lr = opts->lr;
+  if (opts->has_seed) config->seed = opts->seed;
+}
+
+int cat_main(const cat_model *model, int argc, char **argv) {
+  const char *prog = program_name(argc > 0 ? argv[0] : NULL);
+  cat_options opts;
+  if (parse_args(&opts, prog, argc, argv) != 0)
+    return CAT_EXIT_USAGE;
+  switch (opts.command) {
+  case CAT_CMD_HELP: print_usage(model, prog); return CAT_EXIT_OK;
+  case CAT_CMD_EVAL: return cat_cmd_eval(model, &opts);
+  case CAT_CMD_PREDICT: return cat_cmd_predict(model, &opts);
+  case CAT_CMD_INFO: return cat_cmd_info(model, &opts);
+  case CAT_CMD_GRADCHECK: return cat_cmd_gradcheck(model, &opts);
+  case CAT_CMD_TRAIN: break;
+  }
+  return cat_cmd_train(model, &opts);
+}

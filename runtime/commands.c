@@ -1,0 +1,212 @@
+/*===- commands.c - The `eval`, `predict` and `info` commands ------------===*
+ *
+ * The commands that use a trained model rather than train one: `eval`
+ * measures loss and accuracy of saved weights on a data set, `predict`
+ * prints the model's answer for every row of a CSV file (a class name for a
+ * classifier), and `info` describes the compiled model: its objects, its
+ * parameter table and the memory it needs.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "catrt_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per call when evaluating or predicting outside training. */
+enum { EVAL_CHUNK = 256 };
+
+static size_t chunk_for(int64_t count) {
+  return count < EVAL_CHUNK ? (size_t)count : EVAL_CHUNK;
+}
+
+/* Weights from --weights with their class names. */
+static float *load_weights(const cat_model *model, const cat_options *opts,
+                           cat_classes *classes) {
+  float *params = cat_xaligned((size_t)model->param_count * sizeof(float));
+  if (cat_checkpoint_load(model, opts->weights, params, classes, NULL) != 0) {
+    free(params);
+    return NULL;
+  }
+  return params;
+}
+
+int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
+  cat_train_config config;
+  cat_classes classes = {0};
+  cat_dataset data = {0};
+  cat_effective_config(model, opts, &config);
+  float *params = load_weights(model, opts, &classes);
+  char *path = params ? cat_data_path(&config, opts->data) : NULL;
+  int status = path ? cat_load_csv(model, &config, path, CAT_TARGETS_REQUIRED,
+                                   &classes, &data) : -1;
+  if (status == 0) {
+    cat_runner runner;
+    cat_runner_init(&runner, model, chunk_for(data.count));
+    int64_t *index = cat_identity_index(data.count);
+    cat_metrics metrics = cat_evaluate(&runner, params, &data, index,
+                                       data.count);
+    cat_print_metrics(stdout, &metrics, opts->json);
+    free(index);
+    cat_runner_free(&runner);
+  }
+  cat_dataset_free(&data);
+  cat_classes_free(&classes);
+  free(path);
+  free(params);
+  return status == 0 ? CAT_EXIT_OK : CAT_EXIT_ERROR;
+}
+
+static void print_factor_values(const cat_factor *factor, const void *data,
+                                size_t i, int first) {
+  for (int64_t e = 0; e < factor->size; ++e) {
+    size_t at = i * (size_t)factor->size + (size_t)e;
+    if (!first || e > 0)
+      fputc(' ', stdout);
+    if (factor->kind == CAT_FIN)
+      printf("%d", (int)((const int32_t *)data)[at]);
+    else
+      printf("%g", (double)((const float *)data)[at]);
+  }
+}
+
+static void print_prediction(const cat_runner *runner,
+                             const cat_classes *classes, size_t i) {
+  const cat_model *model = runner->model;
+  if (cat_model_has_accuracy(model)) {
+    int32_t label = cat_runner_argmax(runner, i);
+    if (label < classes->count)
+      printf("%s\n", classes->names[label]);
+    else
+      printf("%d\n", (int)label);
+    return;
+  }
+  for (int32_t f = 0; f < model->num_outputs; ++f)
+    print_factor_values(&model->outputs[f], runner->outputs[f], i, f == 0);
+  fputc('\n', stdout);
+}
+
+static void predict_all(const cat_model *model, const float *params,
+                        const cat_dataset *data, const cat_classes *classes) {
+  cat_runner runner;
+  cat_runner_init(&runner, model, chunk_for(data->count));
+  int64_t *index = cat_identity_index(data->count);
+  for (int64_t start = 0; start < data->count;
+       start += (int64_t)runner.capacity) {
+    size_t n = (size_t)(data->count - start) < runner.capacity
+                   ? (size_t)(data->count - start) : runner.capacity;
+    cat_runner_gather(&runner, data, index + start, n);
+    model->forward(params, runner.inputs, runner.outputs, n, runner.workspace);
+    for (size_t i = 0; i < n; ++i)
+      print_prediction(&runner, classes, i);
+  }
+  free(index);
+  cat_runner_free(&runner);
+}
+
+int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
+  cat_train_config config;
+  cat_classes classes = {0};
+  cat_dataset data = {0};
+  cat_effective_config(model, opts, &config);
+  float *params = load_weights(model, opts, &classes);
+  int status = params ? cat_load_csv(model, &config, opts->predict_file,
+                                     CAT_TARGETS_OPTIONAL, &classes, &data)
+                      : -1;
+  if (status == 0)
+    predict_all(model, params, &data, &classes);
+  cat_dataset_free(&data);
+  cat_classes_free(&classes);
+  free(params);
+  return status == 0 ? CAT_EXIT_OK : CAT_EXIT_ERROR;
+}
+
+/*--- info ----------------------------------------------------------------*/
+
+static void print_factor(const cat_factor *factor) {
+  cat_strbuf sb = {0};
+  if (factor->kind == CAT_FIN) {
+    cat_sb_printf(&sb, "Fin[%d]", (int)factor->classes);
+    if (factor->rank == 1)
+      cat_sb_printf(&sb, "^%lld", (long long)factor->shape[0]);
+    else if (factor->rank > 1)
+      cat_sb_append(&sb, "^"), cat_sb_shape(&sb, factor->rank, factor->shape);
+  } else {
+    cat_sb_append(&sb, "R");
+    if (factor->rank > 0)
+      cat_sb_shape(&sb, factor->rank, factor->shape);
+  }
+  printf("%s", sb.data);
+  cat_sb_free(&sb);
+}
+
+static void print_factors(const char *label, const cat_factor *factors,
+                          int32_t count) {
+  printf("%-10s", label);
+  if (count == 0)
+    printf("1");
+  for (int32_t i = 0; i < count; ++i) {
+    if (i) printf(" * ");
+    print_factor(&factors[i]);
+  }
+  printf("\n");
+}
+
+static void print_params(const cat_model *model) {
+  printf("parameters %d tensors, %lld floats (%lld bytes)\n",
+         (int)model->num_params, (long long)model->param_count,
+         (long long)model->param_count * 4);
+  size_t width = 4;
+  for (int32_t i = 0; i < model->num_params; ++i)
+    if (strlen(model->params[i].name) > width)
+      width = strlen(model->params[i].name);
+  printf("  %-*s  %-14s %10s %10s\n", (int)width, "name", "shape", "offset",
+         "size");
+  for (int32_t i = 0; i < model->num_params; ++i) {
+    const cat_param_info *param = &model->params[i];
+    cat_strbuf shape = {0};
+    cat_sb_shape(&shape, param->rank, param->shape);
+    printf("  %-*s  %-14s %10lld %10lld\n", (int)width, param->name,
+           shape.data, (long long)param->offset, (long long)param->size);
+    cat_sb_free(&shape);
+  }
+}
+
+static void print_train_block(const cat_train_config *config) {
+  static const char *kinds[] = {"none", "csv", "text", "tokens"};
+  const char *kind = config->data_kind >= 0 && config->data_kind <= 3
+                         ? kinds[config->data_kind] : "?";
+  printf("train     data %s(\"%s\")", kind,
+         config->data_path ? config->data_path : "");
+  printf(", %s(lr = %g", config->optimizer == CAT_OPT_ADAM ? "adam" : "sgd",
+         (double)config->lr);
+  if (config->optimizer == CAT_OPT_SGD)
+    printf(", momentum = %g", (double)config->momentum);
+  printf("), epochs %lld, batch ", (long long)config->epochs);
+  if (config->batch == 0)
+    printf("all");
+  else
+    printf("%lld", (long long)config->batch);
+  printf(", seed %llu, validation %g\n", (unsigned long long)config->seed,
+         config->validation);
+}
+
+int cat_cmd_info(const cat_model *model, const cat_options *opts) {
+  cat_train_config config;
+  cat_effective_config(model, opts, &config);
+  printf("module    %s\nmorphism  %s\n", model->module, model->morphism);
+  print_factors("input", model->inputs, model->num_inputs);
+  print_factors("output", model->outputs, model->num_outputs);
+  print_factors("target", model->targets, model->num_targets);
+  print_params(model);
+  printf("optimizer state %lld floats\n", (long long)model->opt_state_count);
+  printf("workspace %zu bytes (batch 1)", model->workspace_size(1));
+  if (config.batch > 0)
+    printf(", %zu bytes (batch %lld)\n",
+           model->workspace_size((size_t)config.batch), (long long)config.batch);
+  else
+    printf(", batch = all: grows with the data set\n");
+  printf("layout    %016llx\n", (unsigned long long)model->layout_hash);
+  if (model->train)
+    print_train_block(&config);
+  return CAT_EXIT_OK;
+}

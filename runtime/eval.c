@@ -1,0 +1,128 @@
+/*===- eval.c - Running a model over a data set in batches ---------------===*
+ *
+ * A cat_runner owns everything the model's functions need for one batch:
+ * contiguous per-factor buffers for inputs, targets and outputs, the
+ * per-example losses and the workspace, all sized once for the largest
+ * batch. Batches are gathered from a data set through an index array, which
+ * is how shuffling and the validation split avoid copying the data set.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "catrt_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void **alloc_buffers(const cat_factor *factors, int32_t count,
+                            size_t capacity) {
+  void **buffers = cat_xcalloc(count ? (size_t)count : 1, sizeof *buffers);
+  for (int32_t i = 0; i < count; ++i)
+    buffers[i] = cat_xaligned(capacity * (size_t)factors[i].size * 4);
+  return buffers;
+}
+
+static void free_buffers(void **buffers, int32_t count) {
+  for (int32_t i = 0; buffers && i < count; ++i)
+    free(buffers[i]);
+  free(buffers);
+}
+
+void cat_runner_init(cat_runner *runner, const cat_model *model,
+                     size_t capacity) {
+  runner->model = model;
+  runner->capacity = capacity ? capacity : 1;
+  runner->inputs = alloc_buffers(model->inputs, model->num_inputs,
+                                 runner->capacity);
+  runner->targets = alloc_buffers(model->targets, model->num_targets,
+                                  runner->capacity);
+  runner->outputs = alloc_buffers(model->outputs, model->num_outputs,
+                                  runner->capacity);
+  runner->losses = cat_xaligned(runner->capacity * sizeof(float));
+  runner->workspace = cat_xaligned(model->workspace_size(runner->capacity));
+}
+
+void cat_runner_free(cat_runner *runner) {
+  const cat_model *model = runner->model;
+  free_buffers(runner->inputs, model->num_inputs);
+  free_buffers(runner->targets, model->num_targets);
+  free_buffers(runner->outputs, model->num_outputs);
+  free(runner->losses);
+  free(runner->workspace);
+  memset(runner, 0, sizeof *runner);
+}
+
+static void gather_factors(void **to, void *const *from,
+                           const cat_factor *factors, int32_t count,
+                           const int64_t *index, size_t n) {
+  for (int32_t f = 0; f < count; ++f) {
+    size_t bytes = (size_t)factors[f].size * 4;
+    for (size_t i = 0; i < n; ++i)
+      memcpy((char *)to[f] + i * bytes,
+             (const char *)from[f] + (size_t)index[i] * bytes, bytes);
+  }
+}
+
+void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
+                       const int64_t *index, size_t n) {
+  const cat_model *model = runner->model;
+  gather_factors(runner->inputs, data->inputs, model->inputs,
+                 model->num_inputs, index, n);
+  if (data->num_targets > 0)
+    gather_factors(runner->targets, data->targets, model->targets,
+                   model->num_targets, index, n);
+}
+
+int cat_model_has_accuracy(const cat_model *model) {
+  return model->num_targets == 1 && model->num_outputs == 1 &&
+         model->targets[0].kind == CAT_FIN && model->targets[0].size == 1 &&
+         model->outputs[0].kind == CAT_REAL &&
+         model->outputs[0].size == model->targets[0].classes;
+}
+
+int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
+  int64_t k = runner->model->outputs[0].size;
+  const float *scores = (const float *)runner->outputs[0] + i * (size_t)k;
+  int32_t best = 0;
+  for (int64_t c = 1; c < k; ++c)
+    if (scores[c] > scores[best])
+      best = (int32_t)c;
+  return best;
+}
+
+static int64_t count_correct(const cat_runner *runner, size_t n) {
+  const int32_t *labels = runner->targets[0];
+  int64_t correct = 0;
+  for (size_t i = 0; i < n; ++i)
+    correct += cat_runner_argmax(runner, i) == labels[i];
+  return correct;
+}
+
+cat_metrics cat_evaluate(cat_runner *runner, const float *params,
+                         const cat_dataset *data, const int64_t *index,
+                         int64_t count) {
+  const cat_model *model = runner->model;
+  cat_metrics metrics = {0, 0, cat_model_has_accuracy(model), count};
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < count; start += (int64_t)runner->capacity) {
+    size_t n = (size_t)(count - start) < runner->capacity
+                   ? (size_t)(count - start) : runner->capacity;
+    cat_runner_gather(runner, data, index + start, n);
+    model->evaluate(params, runner->inputs, runner->targets, runner->outputs,
+                    runner->losses, n, runner->workspace);
+    for (size_t i = 0; i < n; ++i)
+      loss_sum += runner->losses[i];
+    if (metrics.has_accuracy)
+      correct += count_correct(runner, n);
+  }
+  metrics.loss = count > 0 ? loss_sum / (double)count : NAN;
+  metrics.accuracy = count > 0 ? (double)correct / (double)count : NAN;
+  return metrics;
+}
+
+int64_t *cat_identity_index(int64_t count) {
+  int64_t *index = cat_xcalloc((size_t)count, sizeof *index);
+  for (int64_t i = 0; i < count; ++i)
+    index[i] = i;
+  return index;
+}

@@ -1,1 +1,0 @@
-/* placeholder */ int cat_placeholder_;
