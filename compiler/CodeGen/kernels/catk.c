@@ -1,1 +1,833 @@
-/* placeholder */
+/*===- catk.c - Batched forward and reverse kernels of every primitive ----===*
+ *
+ * Implements catk.h: the forward map and reverse derivative (AD.md) of every
+ * primitive of LANGUAGE.md §7, the losses, the initialisers and the SGD/Adam
+ * updates with PyTorch's exact arithmetic. Loops are kept plain (one inner
+ * loop over contiguous memory, `restrict` on outputs) because the calls are
+ * made with constant shapes: after inlining, LLVM unrolls and vectorises
+ * them. Nothing here allocates or keeps state, and only fixed-width integer
+ * types appear, so the same bitcode serves 64-bit hosts and 32-bit
+ * microcontrollers alike.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "catk.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Constants spelled out: M_SQRT1_2 and friends are POSIX, not C99. */
+#define CATK_SQRT1_2 0.70710678118654752440f       /* 1/sqrt(2) */
+#define CATK_INV_SQRT_2PI 0.39894228040143267794f  /* 1/sqrt(2 pi) */
+#define CATK_TWO_PI 6.28318530717958647693f
+#define CATK_LAYERNORM_EPS 1e-5f
+
+/* ---- memory ------------------------------------------------------------ */
+
+void cat_k_copy(const float *restrict src, float *restrict dst, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    dst[i] = src[i];
+}
+
+void cat_k_copy_i32(const int32_t *restrict src, int32_t *restrict dst, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    dst[i] = src[i];
+}
+
+void cat_k_zero(float *restrict dst, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    dst[i] = 0.0f;
+}
+
+void cat_k_fill(float *restrict dst, int64_t count, float value) {
+  for (int64_t i = 0; i < count; ++i)
+    dst[i] = value;
+}
+
+/* No `restrict`: this is the one kernel whose source may be its destination
+ * (a gradient added to itself when a value feeds both inputs of a node). */
+void cat_k_accumulate(float *dst, const float *src, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    dst[i] += src[i];
+}
+
+/* ---- pointwise forward ----------------------------------------------------- */
+
+void cat_k_neg_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = -x[i];
+}
+
+void cat_k_exp_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = expf(x[i]);
+}
+
+void cat_k_log_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = logf(x[i]);
+}
+
+void cat_k_sqrt_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = sqrtf(x[i]);
+}
+
+void cat_k_square_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = x[i] * x[i];
+}
+
+void cat_k_relu_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+/* Logistic function that never overflows: exp is only taken of -|x|, and
+ * the two branches are selects, not jumps, so the loop still vectorises. */
+static inline float catk_sigmoid(float x) {
+  float e = expf(-fabsf(x));
+  float inv = 1.0f / (1.0f + e);
+  return x >= 0.0f ? inv : e * inv;
+}
+
+void cat_k_sigmoid_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = catk_sigmoid(x[i]);
+}
+
+void cat_k_tanh_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = tanhf(x[i]);
+}
+
+/* Standard normal CDF Phi(x), the exact (erf) form PyTorch's gelu uses. */
+static inline float catk_normal_cdf(float x) {
+  return 0.5f * (1.0f + erff(x * CATK_SQRT1_2));
+}
+
+void cat_k_gelu_fwd(const float *restrict x, float *restrict y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = x[i] * catk_normal_cdf(x[i]);
+}
+
+void cat_k_scale_fwd(const float *restrict x, float *restrict y, int64_t count, float c) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = c * x[i];
+}
+
+/* ---- pointwise reverse ----------------------------------------------------- */
+
+void cat_k_exp_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                   float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i)
+    dx[i] = dy[i] * y[i];
+}
+
+void cat_k_log_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                   float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i)
+    dx[i] = dy[i] / x[i];
+}
+
+void cat_k_sqrt_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                    float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i)
+    dx[i] = dy[i] / (2.0f * y[i]);
+}
+
+void cat_k_square_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                      float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i)
+    dx[i] = 2.0f * x[i] * dy[i];
+}
+
+void cat_k_relu_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                    float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  /* dy is read unconditionally so the select vectorises without masked
+   * loads. */
+  for (int64_t i = 0; i < count; ++i) {
+    float grad = dy[i];
+    dx[i] = x[i] > 0.0f ? grad : 0.0f;
+  }
+}
+
+void cat_k_sigmoid_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                       float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i)
+    dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+}
+
+void cat_k_tanh_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                    float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i)
+    dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+void cat_k_gelu_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
+                    float *restrict dx, int64_t count) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < count; ++i) {
+    float density = CATK_INV_SQRT_2PI * expf(-0.5f * x[i] * x[i]);
+    dx[i] = dy[i] * (catk_normal_cdf(x[i]) + x[i] * density);
+  }
+}
+
+/* ---- binary pointwise ------------------------------------------------------ */
+
+void cat_k_add_fwd(const float *restrict a, const float *restrict b, float *restrict c,
+                   int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    c[i] = a[i] + b[i];
+}
+
+void cat_k_sub_fwd(const float *restrict a, const float *restrict b, float *restrict c,
+                   int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    c[i] = a[i] - b[i];
+}
+
+void cat_k_mul_fwd(const float *restrict a, const float *restrict b, float *restrict c,
+                   int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    c[i] = a[i] * b[i];
+}
+
+void cat_k_div_fwd(const float *restrict a, const float *restrict b, float *restrict c,
+                   int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    c[i] = a[i] / b[i];
+}
+
+void cat_k_mul_bwd(const float *restrict a, const float *restrict b, const float *restrict dc,
+                   float *restrict da, float *restrict db, int64_t count) {
+  if (da)
+    for (int64_t i = 0; i < count; ++i)
+      da[i] = dc[i] * b[i];
+  if (db)
+    for (int64_t i = 0; i < count; ++i)
+      db[i] = dc[i] * a[i];
+}
+
+void cat_k_div_bwd(const float *restrict a, const float *restrict b, const float *restrict dc,
+                   float *restrict da, float *restrict db, int64_t count) {
+  if (da)
+    for (int64_t i = 0; i < count; ++i)
+      da[i] = dc[i] / b[i];
+  if (db)
+    for (int64_t i = 0; i < count; ++i)
+      db[i] = -dc[i] * a[i] / (b[i] * b[i]);
+}
+
+/* ---- parametric ------------------------------------------------------------ */
+
+/* Sequential dot product; kept in source order so results do not depend on
+ * whether LLVM vectorised the caller. */
+static inline float catk_dot(const float *restrict a, const float *restrict b, int64_t k) {
+  float sum = 0.0f;
+  for (int64_t l = 0; l < k; ++l)
+    sum += a[l] * b[l];
+  return sum;
+}
+
+/* y += alpha * x over k contiguous elements: the vectorisable inner loop of
+ * every transposed product below. */
+static inline void catk_axpy(float alpha, const float *restrict x, float *restrict y, int64_t k) {
+  for (int64_t l = 0; l < k; ++l)
+    y[l] += alpha * x[l];
+}
+
+void cat_k_linear_fwd(const float *restrict W, const float *restrict x, float *restrict y,
+                      int64_t n, int64_t m, int64_t k) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j)
+      y[i * m + j] = catk_dot(W + j * k, x + i * k, k);
+}
+
+/* dx_i = W^T dy_i walks W row by row (an axpy per output), so both passes
+ * read W and x contiguously. */
+void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
+                      float *restrict dW, float *restrict dx, int64_t n, int64_t m, int64_t k) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float *dy_i = dy + i * m;
+    if (dx) {
+      float *dx_i = dx + i * k;
+      for (int64_t l = 0; l < k; ++l)
+        dx_i[l] = 0.0f;
+      for (int64_t j = 0; j < m; ++j)
+        catk_axpy(dy_i[j], W + j * k, dx_i, k);
+    }
+    if (dW)
+      for (int64_t j = 0; j < m; ++j)
+        catk_axpy(dy_i[j], x + i * k, dW + j * k, k);
+  }
+}
+
+void cat_k_bias_fwd(const float *restrict b, const float *restrict x, float *restrict y,
+                    int64_t n, int64_t m) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j)
+      y[i * m + j] = x[i * m + j] + b[j];
+}
+
+void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, int64_t n, int64_t m) {
+  if (!db)
+    return;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j)
+      db[j] += dy[i * m + j];
+}
+
+void cat_k_param_fwd(const float *restrict P, float *restrict y, int64_t n, int64_t m) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j)
+      y[i * m + j] = P[j];
+}
+
+/* The row an index selects; clamping keeps a bad index from reading or
+ * writing outside the table even if validation was skipped. */
+static inline int64_t catk_clamp_index(int32_t index, int64_t size) {
+  int64_t i = index;
+  if (i < 0)
+    i = 0;
+  if (i >= size)
+    i = size - 1;
+  return i;
+}
+
+void cat_k_embed_fwd(const float *restrict E, const int32_t *restrict idx, float *restrict y,
+                     int64_t count, int64_t V, int64_t d) {
+  for (int64_t t = 0; t < count; ++t) {
+    const float *row = E + catk_clamp_index(idx[t], V) * d;
+    for (int64_t l = 0; l < d; ++l)
+      y[t * d + l] = row[l];
+  }
+}
+
+void cat_k_embed_bwd(const int32_t *restrict idx, const float *restrict dy, float *restrict dE,
+                     int64_t count, int64_t V, int64_t d) {
+  if (!dE)
+    return;
+  for (int64_t t = 0; t < count; ++t) {
+    float *row = dE + catk_clamp_index(idx[t], V) * d;
+    for (int64_t l = 0; l < d; ++l)
+      row[l] += dy[t * d + l];
+  }
+}
+
+/* Mean and 1/sqrt(biased variance + eps) of one row, two-pass for accuracy
+ * (PyTorch's layer_norm also uses the biased variance). */
+static inline void catk_row_moments(const float *restrict x, int64_t k, float *mean, float *rstd) {
+  float sum = 0.0f;
+  for (int64_t l = 0; l < k; ++l)
+    sum += x[l];
+  float mu = sum / (float)k;
+  float squares = 0.0f;
+  for (int64_t l = 0; l < k; ++l) {
+    float centred = x[l] - mu;
+    squares += centred * centred;
+  }
+  *mean = mu;
+  *rstd = 1.0f / sqrtf(squares / (float)k + CATK_LAYERNORM_EPS);
+}
+
+void cat_k_layernorm_fwd(const float *restrict g, const float *restrict b, const float *restrict x,
+                         float *restrict y, int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x_r = x + r * k;
+    float mean, rstd;
+    catk_row_moments(x_r, k, &mean, &rstd);
+    for (int64_t l = 0; l < k; ++l)
+      y[r * k + l] = g[l] * ((x_r[l] - mean) * rstd) + b[l];
+  }
+}
+
+/* Recomputes the row moments rather than taking them from the forward pass:
+ * the contract passes only x, and k is small. */
+void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const float *restrict dy,
+                         float *restrict dg, float *restrict db, float *restrict dx,
+                         int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x_r = x + r * k;
+    const float *dy_r = dy + r * k;
+    float mean, rstd;
+    catk_row_moments(x_r, k, &mean, &rstd);
+    /* The parameter gradients get loops of their own: they vectorise,
+     * while the two sums below are sequential float reductions. */
+    if (dg)
+      for (int64_t l = 0; l < k; ++l)
+        dg[l] += dy_r[l] * ((x_r[l] - mean) * rstd);
+    if (db)
+      for (int64_t l = 0; l < k; ++l)
+        db[l] += dy_r[l];
+    float sum_gdy = 0.0f, sum_gdy_xhat = 0.0f;
+    for (int64_t l = 0; l < k; ++l) {
+      float xhat = (x_r[l] - mean) * rstd;
+      float gdy = g[l] * dy_r[l];
+      sum_gdy += gdy;
+      sum_gdy_xhat += gdy * xhat;
+    }
+    if (!dx)
+      continue;
+    float mean_gdy = sum_gdy / (float)k;
+    float mean_gdy_xhat = sum_gdy_xhat / (float)k;
+    for (int64_t l = 0; l < k; ++l) {
+      float xhat = (x_r[l] - mean) * rstd;
+      dx[r * k + l] = rstd * (g[l] * dy_r[l] - mean_gdy - xhat * mean_gdy_xhat);
+    }
+  }
+}
+
+/* ---- monoid and shape ------------------------------------------------------ */
+
+void cat_k_reduce_fwd(const float *restrict x, float *restrict y, int64_t n, int64_t len,
+                      int64_t inner, float scale) {
+  for (int64_t i = 0; i < n; ++i) {
+    float *y_i = y + i * inner;
+    for (int64_t l = 0; l < inner; ++l)
+      y_i[l] = 0.0f;
+    for (int64_t t = 0; t < len; ++t)
+      catk_axpy(1.0f, x + (i * len + t) * inner, y_i, inner);
+    for (int64_t l = 0; l < inner; ++l)
+      y_i[l] *= scale;
+  }
+}
+
+void cat_k_broadcast_fwd(const float *restrict x, float *restrict y, int64_t n, int64_t len,
+                         int64_t inner, float scale) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t t = 0; t < len; ++t)
+      for (int64_t l = 0; l < inner; ++l)
+        y[(i * len + t) * inner + l] = scale * x[i * inner + l];
+}
+
+void cat_k_dot_fwd(const float *restrict a, const float *restrict b, float *restrict y,
+                   int64_t n, int64_t k) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = catk_dot(a + i * k, b + i * k, k);
+}
+
+void cat_k_dot_bwd(const float *restrict a, const float *restrict b, const float *restrict dy,
+                   float *restrict da, float *restrict db, int64_t n, int64_t k) {
+  if (da)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t l = 0; l < k; ++l)
+        da[i * k + l] = dy[i] * b[i * k + l];
+  if (db)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t l = 0; l < k; ++l)
+        db[i * k + l] = dy[i] * a[i * k + l];
+}
+
+/* C_i = A_i B_i as a sum of scaled rows of B_i, so the inner loop runs along
+ * contiguous rows of B_i and C_i. */
+void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,
+                      int64_t n, int64_t m, int64_t k, int64_t p) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float *A_i = A + i * m * k;
+    const float *B_i = B + i * k * p;
+    float *C_i = C + i * m * p;
+    for (int64_t r = 0; r < m; ++r) {
+      for (int64_t c = 0; c < p; ++c)
+        C_i[r * p + c] = 0.0f;
+      for (int64_t l = 0; l < k; ++l)
+        catk_axpy(A_i[r * k + l], B_i + l * p, C_i + r * p, p);
+    }
+  }
+}
+
+/* dA = dC B^T: row r of dC dotted with row l of B. dB = A^T dC: an axpy of
+ * row r of dC into row l of dB for every (r, l). */
+void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const float *restrict dC,
+                      float *restrict dA, float *restrict dB, int64_t n, int64_t m, int64_t k,
+                      int64_t p) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float *A_i = A + i * m * k;
+    const float *B_i = B + i * k * p;
+    const float *dC_i = dC + i * m * p;
+    if (dA)
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t l = 0; l < k; ++l)
+          dA[i * m * k + r * k + l] = catk_dot(dC_i + r * p, B_i + l * p, p);
+    if (dB) {
+      float *dB_i = dB + i * k * p;
+      for (int64_t e = 0; e < k * p; ++e)
+        dB_i[e] = 0.0f;
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t l = 0; l < k; ++l)
+          catk_axpy(A_i[r * k + l], dC_i + r * p, dB_i + l * p, p);
+    }
+  }
+}
+
+void cat_k_transpose(const float *restrict x, float *restrict y, int64_t n, int64_t r, int64_t c) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t row = 0; row < r; ++row)
+      for (int64_t col = 0; col < c; ++col)
+        y[i * r * c + col * r + row] = x[i * r * c + row * c + col];
+}
+
+void cat_k_concat_fwd(const float *restrict a, const float *restrict b, float *restrict y,
+                      int64_t n, int64_t na, int64_t nb) {
+  int64_t width = na + nb;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t l = 0; l < na; ++l)
+      y[i * width + l] = a[i * na + l];
+    for (int64_t l = 0; l < nb; ++l)
+      y[i * width + na + l] = b[i * nb + l];
+  }
+}
+
+/* The reverse of concat; either half may be NULL when its gradient is not
+ * wanted. */
+void cat_k_split(const float *restrict y, float *restrict a, float *restrict b, int64_t n,
+                 int64_t na, int64_t nb) {
+  int64_t width = na + nb;
+  for (int64_t i = 0; i < n; ++i) {
+    if (a)
+      for (int64_t l = 0; l < na; ++l)
+        a[i * na + l] = y[i * width + l];
+    if (b)
+      for (int64_t l = 0; l < nb; ++l)
+        b[i * nb + l] = y[i * width + na + l];
+  }
+}
+
+/* Largest element of a row; the shift that keeps exp from overflowing. */
+static inline float catk_row_max(const float *restrict x, int64_t k) {
+  float best = x[0];
+  for (int64_t l = 1; l < k; ++l)
+    best = x[l] > best ? x[l] : best;
+  return best;
+}
+
+/* Sum of exp(x - shift) over a row, at most k since the shift is the max. */
+static inline float catk_row_sum_exp(const float *restrict x, int64_t k, float shift) {
+  float sum = 0.0f;
+  for (int64_t l = 0; l < k; ++l)
+    sum += expf(x[l] - shift);
+  return sum;
+}
+
+void cat_k_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x_r = x + r * k;
+    float *y_r = y + r * k;
+    float shift = catk_row_max(x_r, k);
+    float sum = 0.0f;
+    for (int64_t l = 0; l < k; ++l) {
+      y_r[l] = expf(x_r[l] - shift);
+      sum += y_r[l];
+    }
+    float inv = 1.0f / sum;
+    for (int64_t l = 0; l < k; ++l)
+      y_r[l] *= inv;
+  }
+}
+
+void cat_k_softmax_bwd(const float *restrict y, const float *restrict dy, float *restrict dx,
+                       int64_t rows, int64_t k) {
+  if (!dx)
+    return;
+  for (int64_t r = 0; r < rows; ++r) {
+    float inner = catk_dot(dy + r * k, y + r * k, k);
+    for (int64_t l = 0; l < k; ++l)
+      dx[r * k + l] = y[r * k + l] * (dy[r * k + l] - inner);
+  }
+}
+
+void cat_k_log_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x_r = x + r * k;
+    float shift = catk_row_max(x_r, k);
+    float log_sum = logf(catk_row_sum_exp(x_r, k, shift));
+    for (int64_t l = 0; l < k; ++l)
+      y[r * k + l] = (x_r[l] - shift) - log_sum;
+  }
+}
+
+/* softmax(z) is exp(y) for y = log_softmax(z), so z need not be kept. */
+void cat_k_log_softmax_bwd(const float *restrict y, const float *restrict dy, float *restrict dx,
+                           int64_t rows, int64_t k) {
+  if (!dx)
+    return;
+  for (int64_t r = 0; r < rows; ++r) {
+    float total = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      total += dy[r * k + l];
+    for (int64_t l = 0; l < k; ++l)
+      dx[r * k + l] = dy[r * k + l] - expf(y[r * k + l]) * total;
+  }
+}
+
+void cat_k_causal_mask_fwd(const float *restrict x, float *restrict y, int64_t n, int64_t T) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t row = 0; row < T; ++row)
+      for (int64_t col = 0; col < T; ++col) {
+        int64_t e = (i * T + row) * T + col;
+        float value = x[e]; /* unconditional load: the select vectorises */
+        y[e] = col > row ? -INFINITY : value;
+      }
+}
+
+void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, int64_t n, int64_t T) {
+  if (!dx)
+    return;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t row = 0; row < T; ++row)
+      for (int64_t col = 0; col < T; ++col) {
+        int64_t e = (i * T + row) * T + col;
+        float grad = dy[e];
+        dx[e] = col > row ? 0.0f : grad;
+      }
+}
+
+/* ---- losses ---------------------------------------------------------------- */
+
+/* lse(z) - z_t written as (max - z_t) + log(sum) so that the common case of
+ * a confident correct prediction keeps its small loss's precision. */
+void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
+                             float *restrict loss, int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *z_r = z + r * k;
+    float shift = catk_row_max(z_r, k);
+    float log_sum = logf(catk_row_sum_exp(z_r, k, shift));
+    loss[r] = (shift - z_r[catk_clamp_index(t[r], k)]) + log_sum;
+  }
+}
+
+void cat_k_cross_entropy_bwd(const float *restrict z, const int32_t *restrict t,
+                             const float *restrict dloss, float *restrict dz, int64_t rows,
+                             int64_t k) {
+  if (!dz)
+    return;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *z_r = z + r * k;
+    float *dz_r = dz + r * k;
+    float shift = catk_row_max(z_r, k);
+    float scale = dloss[r] / catk_row_sum_exp(z_r, k, shift);
+    for (int64_t l = 0; l < k; ++l)
+      dz_r[l] = scale * expf(z_r[l] - shift);
+    dz_r[catk_clamp_index(t[r], k)] -= dloss[r];
+  }
+}
+
+void cat_k_mse_fwd(const float *restrict a, const float *restrict b, float *restrict loss,
+                   int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float sum = 0.0f;
+    for (int64_t l = 0; l < k; ++l) {
+      float diff = a[r * k + l] - b[r * k + l];
+      sum += diff * diff;
+    }
+    loss[r] = sum / (float)k;
+  }
+}
+
+void cat_k_mse_bwd(const float *restrict a, const float *restrict b, const float *restrict dloss,
+                   float *restrict da, float *restrict db, int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float scale = 2.0f * dloss[r] / (float)k;
+    if (da)
+      for (int64_t l = 0; l < k; ++l)
+        da[r * k + l] = scale * (a[r * k + l] - b[r * k + l]);
+    if (db)
+      for (int64_t l = 0; l < k; ++l)
+        db[r * k + l] = -(scale * (a[r * k + l] - b[r * k + l]));
+  }
+}
+
+/* Binary cross-entropy of a logit against a target in the form PyTorch's
+ * BCEWithLogits uses: exp is only taken of -|z|. */
+static inline float catk_bce(float z, float y) {
+  return (z > 0.0f ? z : 0.0f) - z * y + log1pf(expf(-fabsf(z)));
+}
+
+void cat_k_bce_fwd(const float *restrict z, const float *restrict y, float *restrict loss,
+                   int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float sum = 0.0f;
+    for (int64_t l = 0; l < k; ++l)
+      sum += catk_bce(z[r * k + l], y[r * k + l]);
+    loss[r] = sum / (float)k;
+  }
+}
+
+void cat_k_bce_bwd(const float *restrict z, const float *restrict y, const float *restrict dloss,
+                   float *restrict dz, float *restrict dy, int64_t rows, int64_t k) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float scale = dloss[r] / (float)k;
+    if (dz)
+      for (int64_t l = 0; l < k; ++l)
+        dz[r * k + l] = scale * (catk_sigmoid(z[r * k + l]) - y[r * k + l]);
+    if (dy)
+      for (int64_t l = 0; l < k; ++l)
+        dy[r * k + l] = -scale * z[r * k + l];
+  }
+}
+
+float cat_k_mean(const float *restrict x, int64_t n) {
+  if (n <= 0)
+    return 0.0f;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i)
+    sum += x[i];
+  return sum / (float)n;
+}
+
+/* ---- initialisation -------------------------------------------------------- */
+
+/* The random stream is counter-based: value i of (seed, stream) is
+ * splitmix64's finaliser applied to key + (i + 1) * golden, where the key
+ * mixes seed and stream. Each value is a pure function of its index, so
+ * there is no generator state to carry between calls and any tensor can be
+ * re-initialised alone. */
+#define CATK_GOLDEN_GAMMA 0x9E3779B97F4A7C15ull
+
+static inline uint64_t catk_mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static inline uint64_t catk_stream_key(uint64_t seed, uint64_t stream) {
+  return catk_mix64(seed ^ catk_mix64(stream * CATK_GOLDEN_GAMMA + CATK_GOLDEN_GAMMA));
+}
+
+static inline uint64_t catk_random_bits(uint64_t key, int64_t index) {
+  return catk_mix64(key + ((uint64_t)index + 1u) * CATK_GOLDEN_GAMMA);
+}
+
+/* A float in [0, 1) from the top 24 bits: exactly representable, so every
+ * value is equally likely and 1.0 never appears. */
+static inline float catk_unit_float(uint32_t bits) {
+  return (float)(bits >> 8) * (1.0f / 16777216.0f);
+}
+
+void cat_k_init_uniform(float *restrict w, int64_t count, float lo, float hi, uint64_t seed,
+                        uint64_t stream) {
+  uint64_t key = catk_stream_key(seed, stream);
+  float width = hi - lo;
+  for (int64_t i = 0; i < count; ++i) {
+    float u = catk_unit_float((uint32_t)(catk_random_bits(key, i) >> 32));
+    w[i] = lo + width * u;
+  }
+}
+
+void cat_k_init_glorot(float *restrict w, int64_t fan_out, int64_t fan_in, uint64_t seed,
+                       uint64_t stream) {
+  float bound = sqrtf(6.0f / (float)(fan_in + fan_out));
+  cat_k_init_uniform(w, fan_out * fan_in, -bound, bound, seed, stream);
+}
+
+/* Box–Muller: one 64-bit draw gives two uniforms and so two normals, for
+ * elements 2j and 2j+1. u1 lies in (0, 1] so log never sees zero. */
+void cat_k_init_normal(float *restrict w, int64_t count, float stddev, uint64_t seed,
+                       uint64_t stream) {
+  uint64_t key = catk_stream_key(seed, stream);
+  for (int64_t pair = 0; 2 * pair < count; ++pair) {
+    uint64_t bits = catk_random_bits(key, pair);
+    float u1 = 1.0f - catk_unit_float((uint32_t)(bits >> 32));
+    float u2 = catk_unit_float((uint32_t)bits);
+    float radius = stddev * sqrtf(-2.0f * logf(u1));
+    float angle = CATK_TWO_PI * u2;
+    w[2 * pair] = radius * cosf(angle);
+    if (2 * pair + 1 < count)
+      w[2 * pair + 1] = radius * sinf(angle);
+  }
+}
+
+/* ---- optimizers ------------------------------------------------------------ */
+
+void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, int64_t count,
+               float lr, float momentum, int64_t step) {
+  /* torch.optim.SGD clones the gradient into the buffer on the first step
+   * and then does buf.mul_(momentum).add_(g); p.add_(buf, alpha=-lr). */
+  if (step <= 1)
+    for (int64_t i = 0; i < count; ++i)
+      v[i] = g[i];
+  else
+    for (int64_t i = 0; i < count; ++i)
+      v[i] = v[i] * momentum + g[i];
+  float neg_lr = -lr;
+  for (int64_t i = 0; i < count; ++i)
+    p[i] = p[i] + neg_lr * v[i];
+}
+
+/* base^exponent by repeated squaring in double: Python's `beta ** step`
+ * without needing pow() from libm on targets that lack a fast one. */
+static inline double catk_pow_int(double base, int64_t exponent) {
+  double result = 1.0;
+  while (exponent > 0) {
+    if (exponent & 1)
+      result *= base;
+    base *= base;
+    exponent >>= 1;
+  }
+  return result;
+}
+
+/* sqrt in double from sqrtf and one Newton step (which squares the relative
+ * error, 1e-7 -> 1e-14), so that no double-precision libm call is needed. */
+static inline double catk_sqrt_double(double x) {
+  double s = (double)sqrtf((float)x);
+  return s > 0.0 ? 0.5 * (s + x / s) : s;
+}
+
+/* The double a user most likely wrote for a float hyperparameter in (0, 1):
+ * x rounded to 7 significant decimal digits (a float carries 7.2). PyTorch
+ * forms 1 - beta2 from the double 0.999, while 1 - (double)0.999f is off by
+ * 1.3e-5 relative; recovering the short decimal makes both agree. Values
+ * that were not short decimals move by at most 5e-8, the float's own scale
+ * of error. */
+static inline double catk_short_decimal(float x) {
+  if (!(x > 0.0f && x < 1.0f))
+    return (double)x;
+  double scale = 1e7;
+  for (int32_t digits = 0; digits < 40 && (double)x * scale < 1e6; ++digits)
+    scale *= 10.0;
+  return (double)(int64_t)((double)x * scale + 0.5) / scale;
+}
+
+/* torch.optim.Adam (single-tensor path) step for step:
+ *   m.mul_(b1).add_(g, alpha=1-b1); v.mul_(b2).addcmul_(g, g, value=1-b2)
+ *   step_size = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps
+ *   p.addcdiv_(m, denom, value=-step_size)
+ * The scalars are computed in double as Python does and rounded to float
+ * where PyTorch rounds them, and the tensor operations keep its order, so
+ * the trajectories agree to float rounding (PyTorch's CPU kernels fuse some
+ * multiply-adds; these do not, as the kernels build with fp-contract=off).
+ * m and v scale by the float betas, as PyTorch's mul_ does. */
+void cat_k_adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                int64_t count, float lr, float beta1, float beta2, float eps, int64_t step) {
+  int64_t t = step < 1 ? 1 : step;
+  double beta1_decimal = catk_short_decimal(beta1);
+  double beta2_decimal = catk_short_decimal(beta2);
+  double bias_correction1 = 1.0 - catk_pow_int(beta1_decimal, t);
+  double bias_correction2 = 1.0 - catk_pow_int(beta2_decimal, t);
+  float neg_step_size = (float)(-(catk_short_decimal(lr) / bias_correction1));
+  float bias_correction2_sqrt = (float)catk_sqrt_double(bias_correction2);
+  float one_minus_beta1 = (float)(1.0 - beta1_decimal);
+  float one_minus_beta2 = (float)(1.0 - beta2_decimal);
+  for (int64_t i = 0; i < count; ++i) {
+    m[i] = m[i] * beta1 + one_minus_beta1 * g[i];
+    v[i] = v[i] * beta2 + one_minus_beta2 * g[i] * g[i];
+    float denom = sqrtf(v[i]) / bias_correction2_sqrt + eps;
+    p[i] = p[i] + neg_step_size * m[i] / denom;
+  }
+}

@@ -14,11 +14,20 @@
  * be NULL when that gradient is not needed. Sizes are int64_t and every
  * kernel is `static`-free C99 with only float math from libm.
  *
+ * Aliasing: the definitions mark their pointers `restrict`, so an output
+ * buffer must never overlap any input of the same call (not even y == x for
+ * a pointwise kernel). The one exception is cat_k_accumulate, whose src may
+ * be dst.
+ *
  *===----------------------------------------------------------------------===*/
 #ifndef CATK_H
 #define CATK_H
 
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- memory ------------------------------------------------------------ */
 void cat_k_copy(const float *src, float *dst, int64_t count);
@@ -132,5 +141,9 @@ void cat_k_init_uniform(float *w, int64_t count, float lo, float hi, uint64_t se
 void cat_k_sgd(float *p, const float *g, float *v, int64_t count, float lr, float momentum, int64_t step);
 void cat_k_adam(float *p, const float *g, float *m, float *v, int64_t count, float lr,
                 float beta1, float beta2, float eps, int64_t step);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* CATK_H */
