@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# build.sh - configures catc with CMake (Ninja, Release) and builds it.
+#
+#   bash scripts/build.sh [TARGET...]    # default: the 'all' target
+#
+# Environment: CATC_BUILD_DIR (default: build, relative to the repository
+# root), CATC_JOBS (default: nproc), CATC_BUILD_TYPE (default: Release).
+# Configures only when the build directory has no build.ninja yet; after that
+# ninja re-runs CMake by itself whenever a CMakeLists.txt changes.
+# Does not install packages: scripts/install-deps.sh does.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build_dir=${CATC_BUILD_DIR:-build}
+jobs=${CATC_JOBS:-$(nproc)}
+build_type=${CATC_BUILD_TYPE:-Release}
+
+if [[ ! -f $build_dir/build.ninja ]]; then
+  echo "build.sh: configuring $build_dir ($build_type)"
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type"
+fi
+
+targets=("$@")
+if [[ ${#targets[@]} == 0 ]]; then
+  targets=(all)
+fi
+echo "build.sh: building ${targets[*]} in $build_dir with $jobs jobs"
+cmake --build "$build_dir" --parallel "$jobs" --target "${targets[@]}"

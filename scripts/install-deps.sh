@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# install-deps.sh - installs the Debian 12 packages catc needs, and only those
+# that are missing.
+#
+#   bash scripts/install-deps.sh               # what building catc needs
+#   bash scripts/install-deps.sh --with-tests  # ... plus what the test suite needs
+#   bash scripts/install-deps.sh --with-bench  # ... plus OpenBLAS for the bench/ peers
+#   bash scripts/install-deps.sh --check       # report what is missing, install nothing
+#
+# Asks dpkg-query which packages are installed; when all are, it does nothing
+# (no apt-get update, no sudo). Otherwise it runs apt-get update and
+# apt-get install for the missing ones, as root or through sudo.
+# Package choices are explained in docs/ and TOOLCHAIN.md.
+set -euo pipefail
+
+# What configuring and building catc needs (compiler, runtime, executables).
+BUILD_PACKAGES=(
+  cmake ninja-build g++ python3 git
+  llvm-19-dev llvm-19-tools clang-19 lld-19 libclang-rt-19-dev libzstd-dev
+  antlr4 libantlr4-runtime-dev libfmt-dev libgtest-dev
+)
+
+# What the test suite needs on top: the independent gradient oracle (torch),
+# cross targets under qemu-user, graphviz for --emit=dot, psutil for lit's
+# per-test timeout.
+TEST_PACKAGES=(
+  python3-torch python3-numpy python3-sklearn python3-psutil
+  qemu-user gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
+  libc6-dev-armhf-cross libc6-dev-arm64-cross libc6-dev-riscv64-cross
+  graphviz
+)
+
+# Benchmarks only: torch is ~20x slower on the reference BLAS (TOOLCHAIN.md).
+BENCH_PACKAGES=(libopenblas-dev)
+
+usage() {
+  echo "usage: $0 [--with-tests] [--with-bench] [--check]" >&2
+  exit 2
+}
+
+with_tests=0
+with_bench=0
+check_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) with_tests=1 ;;
+    --with-bench) with_bench=1 ;;
+    --check) check_only=1 ;;
+    -h|--help) usage ;;
+    *) echo "install-deps.sh: unknown option '$arg'" >&2; usage ;;
+  esac
+done
+
+wanted=("${BUILD_PACKAGES[@]}")
+if [[ $with_tests == 1 ]]; then
+  wanted+=("${TEST_PACKAGES[@]}")
+fi
+if [[ $with_bench == 1 ]]; then
+  wanted+=("${BENCH_PACKAGES[@]}")
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-deps.sh: this script needs a Debian system (dpkg-query and apt-get); install these packages by hand: ${wanted[*]}" >&2
+  exit 1
+fi
+
+# Prints the wanted packages that dpkg does not list as installed.
+missing_packages() {
+  local installed
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${wanted[@]}" 2>/dev/null |
+              awk '$2 == "installed" { print $1 }' || true)
+  local pkg
+  for pkg in "${wanted[@]}"; do
+    if ! grep -qx -- "$pkg" <<<"$installed"; then
+      echo "$pkg"
+    fi
+  done
+}
+
+mapfile -t missing < <(missing_packages)
+
+if [[ ${#missing[@]} == 0 ]]; then
+  echo "install-deps.sh: all ${#wanted[@]} packages are installed"
+  exit 0
+fi
+
+echo "install-deps.sh: missing packages: ${missing[*]}"
+if [[ $check_only == 1 ]]; then
+  exit 1
+fi
+
+# Run apt-get as root, or through sudo for anyone else.
+if [[ $(id -u) == 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps.sh: error: installing packages needs root, and 'sudo' is not available;" >&2
+  echo "  run this script as root, or as root run: apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+
+# Trust but verify: a package apt could not install must not pass silently.
+mapfile -t still_missing < <(missing_packages)
+if [[ ${#still_missing[@]} != 0 ]]; then
+  echo "install-deps.sh: error: still missing after apt-get install: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps.sh: installed ${#missing[@]} packages"

@@ -1,0 +1,2 @@
+# A test that passes.
+# RUN: true

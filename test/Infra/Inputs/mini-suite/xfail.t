@@ -1,0 +1,3 @@
+# A test that fails as expected: counts as passed.
+# XFAIL: *
+# RUN: false

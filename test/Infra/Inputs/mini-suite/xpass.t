@@ -1,0 +1,3 @@
+# A test expected to fail that passes: counts as failed.
+# XFAIL: *
+# RUN: true

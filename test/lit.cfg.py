@@ -1,0 +1,101 @@
+# lit.cfg.py - the catc lit suite: test/<Phase>/*.cat and *.test.
+#
+# Loaded through <build>/test/lit.site.cfg.py (run lit on <build>/test, as
+# scripts/test.sh does), which supplies the build-tree paths. Tests run in
+# bash with the LLVM 19 tools (FileCheck, not, count, split-file) first on
+# PATH. Features a test can REQUIRE (missing ones make it UNSUPPORTED, which
+# lit reports and scripts/test.sh counts as skipped):
+#   x86_64, avx512                    the host
+#   torch, numpy, sklearn             importable by /usr/bin/python3
+#   qemu-arm, qemu-aarch64, qemu-riscv64
+#   arm-linux-gnueabihf-gcc, aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc
+#   dot                               graphviz
+# Helper files that are not tests belong in Inputs/ directories. The unit
+# tests are a nested suite (test/unit/lit.cfg.py).
+import os
+import platform
+import shutil
+import subprocess
+
+import lit.formats
+
+if not hasattr(config, "catc_obj_root"):
+    lit_config.fatal(
+        "run lit on the build directory's test/ (e.g. build/test), "
+        "which has lit.site.cfg.py; scripts/test.sh does"
+    )
+
+config.name = "catc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".cat", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(os.path.abspath(__file__))
+# test_exec_root comes from lit.site.cfg.py: <build>/test.
+
+# --- Environment ---------------------------------------------------------------
+path = [config.llvm_tools_dir, config.catc_bin_dir, config.environment.get("PATH", "")]
+config.environment["PATH"] = os.pathsep.join(p for p in path if p)
+for var in ("HOME", "LANG", "LC_ALL"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+# Tests that time a peer or compare against torch run alone per core.
+config.environment["OMP_NUM_THREADS"] = "1"
+
+
+def tool(name):
+    """Finds a program on the test PATH, or returns None."""
+    return shutil.which(name, path=config.environment["PATH"])
+
+
+# --- Substitutions (longest first where one is a prefix of another) -------------
+qemu_sysroots = {
+    "arm": "/usr/arm-linux-gnueabihf",
+    "aarch64": "/usr/aarch64-linux-gnu",
+    "riscv64": "/usr/riscv64-linux-gnu",
+}
+for arch, sysroot in qemu_sysroots.items():
+    config.substitutions.append((f"%qemu_{arch}", f"qemu-{arch} -L {sysroot}"))
+config.substitutions += [
+    ("%catrt_include", os.path.join(config.catc_src_root, "runtime", "include")),
+    ("%catrt_lib", config.catrt_lib),
+    ("%catc", os.path.join(config.catc_bin_dir, "catc")),
+    ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck")),
+    ("%python", config.python_executable),
+    ("%lit", f"{config.python_executable} {config.lit_script}"),
+    ("%cxx", "c++"),
+    ("%cc", "cc"),
+    ("%examples", os.path.join(config.catc_src_root, "examples")),
+    ("%stdlib", config.catc_stdlib_dir),
+    ("%src_root", config.catc_src_root),
+]
+
+# --- Features -------------------------------------------------------------------
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64")
+try:
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        if " avx512f" in cpuinfo.read():
+            config.available_features.add("avx512")
+except OSError:
+    pass
+
+# One interpreter start for all modules: importing torch takes a second.
+probe = subprocess.run(
+    [config.python_executable, "-c",
+     "import importlib\n"
+     "for m in ('torch', 'numpy', 'sklearn'):\n"
+     "    try:\n"
+     "        importlib.import_module(m); print(m)\n"
+     "    except Exception:\n"
+     "        pass\n"],
+    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    env=config.environment,
+)
+for module in probe.stdout.split():
+    config.available_features.add(module)
+
+for program in ("qemu-arm", "qemu-aarch64", "qemu-riscv64", "dot",
+                "arm-linux-gnueabihf-gcc", "aarch64-linux-gnu-gcc",
+                "riscv64-linux-gnu-gcc"):
+    if tool(program):
+        config.available_features.add(program)
