@@ -1,1 +1,312 @@
-// placeholder
+//===- Driver.cpp - The catc command line ---------------------------------===//
+//
+// A clang-like driver: parses flags with llvm::cl, picks the last action
+// the flags ask for (an ordered enum, as in clang), runs the phases up to
+// it and writes the result: views of the program (--emit=…), LLVM IR,
+// assembly, an object file (and C header), or an executable linked with
+// the system C compiler and the runtime found next to catc. Every user
+// mistake is a diagnostic and exit status 1.
+//
+//===----------------------------------------------------------------------===//
+#include "Driver/Driver.h"
+
+#include "AD/Graph.h"
+#include "AST/ASTDumper.h"
+#include "CodeGen/CodeGen.h"
+#include "IR/IR.h"
+#include "Parse/Parser.h"
+#include "Sema/Sema.h"
+#include "Target/TargetMachine.h"
+
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+namespace cat {
+
+using namespace llvm;
+
+namespace {
+cl::OptionCategory category("catc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .cat file>"), cl::cat(category));
+cl::opt<std::string> outputFile("o", cl::desc("Write output to <file> ('-' for stdout)"),
+                                cl::value_desc("file"), cl::Prefix, cl::cat(category));
+cl::opt<bool> compileOnly("c", cl::desc("Compile to an object file, do not link"), cl::cat(category));
+cl::opt<bool> assembleOnly("S", cl::desc("Emit assembly (with -emit-llvm: LLVM IR)"), cl::cat(category));
+cl::opt<bool> emitLLVM("emit-llvm", cl::desc("With -S or -c: emit LLVM IR / bitcode"), cl::cat(category));
+cl::opt<bool> syntaxOnly("fsyntax-only", cl::desc("Check the program and stop"), cl::cat(category));
+cl::opt<bool> verifyMode("verify", cl::desc("Check diagnostics against expected-* comments"),
+                         cl::cat(category));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3 (default 2)"), cl::Prefix, cl::init(2),
+                           cl::cat(category));
+cl::list<std::string> includeDirs("I", cl::desc("Add <dir> to the module search path"),
+                                  cl::value_desc("dir"), cl::Prefix, cl::cat(category));
+cl::opt<std::string> targetTriple("target", cl::desc("Generate code for <triple>"),
+                                  cl::value_desc("triple"), cl::cat(category));
+cl::opt<std::string> targetCPU("mcpu", cl::desc("Generate code for <cpu>"), cl::value_desc("cpu"),
+                               cl::cat(category));
+cl::opt<std::string> targetArch("march", cl::desc("'native': the host CPU and its features"),
+                                cl::value_desc("arch"), cl::cat(category));
+cl::opt<std::string> emitView("emit", cl::desc("Print a view: ast, ir, backward, params, dot"),
+                              cl::value_desc("view"), cl::cat(category));
+cl::opt<std::string> headerFile("emit-header", cl::desc("With -c: also write the C header to <file>"),
+                                cl::value_desc("file"), cl::cat(category));
+} // namespace
+
+/// What the driver produces, in pipeline order; the last one asked wins.
+enum class Action { SyntaxOnly, View, EmitLLVM, EmitAssembly, EmitObject, Link };
+
+static Action selectAction() {
+  if (syntaxOnly || verifyMode)
+    return Action::SyntaxOnly;
+  if (!emitView.empty())
+    return Action::View;
+  if (assembleOnly)
+    return emitLLVM ? Action::EmitLLVM : Action::EmitAssembly;
+  if (compileOnly)
+    return emitLLVM ? Action::EmitLLVM : Action::EmitObject;
+  return Action::Link;
+}
+
+/// The directory holding catc's installation: <prefix>/bin/catc -> <prefix>.
+static std::string installPrefix(const char *argv0) {
+  std::string exe = sys::fs::getMainExecutable(argv0, reinterpret_cast<void *>(&installPrefix));
+  return sys::path::parent_path(sys::path::parent_path(exe)).str();
+}
+
+namespace {
+class Compilation {
+public:
+  Compilation(const char *argv0) : prefix(installPrefix(argv0)), diags(sourceMgr) {
+    diags.setShowColors(sys::Process::StandardErrHasColors());
+    diags.setVerifyMode(verifyMode);
+  }
+
+  int run();
+
+private:
+  bool loadInput(unsigned &buffer);
+  std::vector<unsigned> splitForVerify(unsigned buffer);
+  int runVerify(unsigned buffer, const ModuleSearchPath &search);
+  int printView(const Program &program);
+  int generate(const Program &program, Action action);
+  bool link(const std::string &object, const std::string &output);
+  int error(const Twine &message) {
+    WithColor::error(errs(), "catc") << message << "\n";
+    return 1;
+  }
+
+  std::string prefix;
+  SourceMgr sourceMgr;
+  DiagnosticEngine diags;
+};
+} // namespace
+
+bool Compilation::loadInput(unsigned &buffer) {
+  auto file = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
+  if (!file) {
+    diags.report(SMLoc(), diag::err_cannot_open_file) << inputFile << file.getError().message();
+    return false;
+  }
+  buffer = sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
+  return true;
+}
+
+/// Splits a verify test at lines `// -----` into independent buffers; each
+/// chunk is padded with blank lines so line numbers stay those of the file.
+std::vector<unsigned> Compilation::splitForVerify(unsigned buffer) {
+  StringRef text = sourceMgr.getMemoryBuffer(buffer)->getBuffer();
+  std::vector<std::string> chunks(1);
+  unsigned line = 0;
+  while (!text.empty()) {
+    auto [head, rest] = text.split('\n');
+    ++line;
+    if (head.trim() == "// -----")
+      chunks.push_back(std::string(line, '\n'));
+    else
+      chunks.back() += head.str() + "\n";
+    text = rest;
+  }
+  if (chunks.size() == 1)
+    return {buffer};
+  std::vector<unsigned> buffers;
+  for (const std::string &chunk : chunks)
+    buffers.push_back(sourceMgr.AddNewSourceBuffer(
+        MemoryBuffer::getMemBufferCopy(chunk, inputFile.getValue()), SMLoc()));
+  return buffers;
+}
+
+int Compilation::run() {
+  if (inputFile.empty())
+    return error("no input file; usage: catc [options] <file.cat> (see --help)");
+  if (optLevel > 3)
+    return error("invalid optimisation level '-O" + Twine(optLevel.getValue()) + "'; use -O0 to -O3");
+  unsigned buffer;
+  if (!loadInput(buffer))
+    return 1;
+  ModuleSearchPath search;
+  search.includeDirs.assign(includeDirs.begin(), includeDirs.end());
+  search.stdlibDir = prefix + "/share/catc/stdlib";
+  if (verifyMode)
+    return runVerify(buffer, search);
+  Action action = selectAction();
+  if (action == Action::View && emitView == "ast") {
+    auto file = parseSourceFile(buffer, diags);
+    if (diags.hasErrors())
+      return 1;
+    dumpAST(*file, sourceMgr, outs());
+    return 0;
+  }
+  auto program = analyzeProgram(buffer, inputFile, search, diags);
+  if (!program || diags.hasErrors())
+    return 1;
+  if (action == Action::SyntaxOnly)
+    return 0;
+  if (action == Action::View)
+    return printView(*program);
+  return generate(*program, action);
+}
+
+int Compilation::runVerify(unsigned buffer, const ModuleSearchPath &search) {
+  for (unsigned chunk : splitForVerify(buffer))
+    analyzeProgram(chunk, inputFile, search, diags);
+  return diags.finishVerify() ? 0 : 1;
+}
+
+int Compilation::printView(const Program &program) {
+  raw_ostream &os = outs();
+  for (const MorphismInstance *inst : program.exported) {
+    ir::ParamLayout layout;
+    ir::Function fn = ir::lowerMorphism(*inst, layout);
+    if (emitView == "ir") {
+      ir::printFunction(fn, layout, os);
+    } else if (emitView == "backward") {
+      ad::printBackward(fn, layout, os);
+    } else if (emitView == "params") {
+      os << "morphism " << inst->name << " : " << inst->dom.str() << " -> " << inst->cod.str()
+         << "  (" << layout.totalFloats << " parameters)\n";
+      for (const ir::ParamTensor &p : layout.tensors)
+        os << "  " << p.name << " : " << p.shape.str() << "  offset " << p.offset << "  size "
+           << p.size << "\n";
+    } else {
+      return error("unknown view '--emit=" + emitView + "'; expected ast, ir, backward or params");
+    }
+    os << "\n";
+  }
+  return 0;
+}
+
+int Compilation::generate(const Program &program, Action action) {
+  TargetOptions topts;
+  topts.triple = targetTriple;
+  topts.cpu = targetArch == "native" ? "native" : targetCPU.getValue();
+  if (!targetArch.empty() && targetArch != "native")
+    return error("unsupported '-march=" + targetArch + "'; use --target=<triple> and -mcpu=<cpu>");
+  topts.optLevel = optLevel;
+  std::string err;
+  auto machine = createTargetMachine(topts, err);
+  if (!machine)
+    return error(err);
+  LLVMContext context;
+  CodeGenOptions copts;
+  copts.triple = machine->getTargetTriple().str();
+  copts.dataLayout = machine->createDataLayout().getStringRepresentation();
+  copts.executableGlue = action == Action::Link;
+  copts.inlineKernels = optLevel >= 2;
+  SmallString<256> dir(program.mainFile);
+  sys::path::remove_filename(dir);
+  copts.sourceDir = dir.str().str();
+  auto module = generateModule(program, context, copts);
+  optimizeModule(*module, *machine, optLevel);
+
+  if (!headerFile.empty()) {
+    std::error_code ec;
+    ToolOutputFile header(headerFile, ec, sys::fs::OF_Text);
+    if (ec)
+      return error("cannot write '" + headerFile + "': " + ec.message());
+    writeHeader(program, header.os());
+    header.keep();
+  }
+  std::string output = outputFile;
+  if (output.empty()) {
+    StringRef stem = sys::path::stem(inputFile);
+    output = action == Action::Link           ? "a.out"
+             : action == Action::EmitLLVM     ? (stem + (assembleOnly ? ".ll" : ".bc")).str()
+             : action == Action::EmitAssembly ? (stem + ".s").str()
+                                              : (stem + ".o").str();
+  }
+  std::string objectPath = output;
+  SmallString<128> tempObject;
+  if (action == Action::Link) {
+    int fd;
+    if (auto ec = sys::fs::createTemporaryFile("catc", "o", fd, tempObject))
+      return error("cannot create a temporary file: " + ec.message());
+    sys::Process::SafelyCloseFileDescriptor(fd);
+    objectPath = tempObject.str().str();
+  }
+  std::error_code ec;
+  ToolOutputFile out(objectPath, ec, action == Action::EmitObject || action == Action::Link ||
+                                             (action == Action::EmitLLVM && !assembleOnly)
+                                         ? sys::fs::OF_None
+                                         : sys::fs::OF_Text);
+  if (ec)
+    return error("cannot write '" + objectPath + "': " + ec.message());
+  if (action == Action::EmitLLVM) {
+    if (assembleOnly)
+      module->print(out.os(), nullptr);
+    else
+      WriteBitcodeToFile(*module, out.os());
+  } else if (!emitCode(*module, *machine,
+                       action == Action::EmitAssembly ? CodeGenFileType::AssemblyFile
+                                                      : CodeGenFileType::ObjectFile,
+                       out.os(), err)) {
+    return error(err);
+  }
+  out.keep();
+  out.os().close();
+  if (action != Action::Link)
+    return 0;
+  bool linked = link(objectPath, output);
+  sys::fs::remove(tempObject);
+  return linked ? 0 : 1;
+}
+
+bool Compilation::link(const std::string &object, const std::string &output) {
+  std::string runtime = prefix + "/lib/libcatrt.a";
+  if (!sys::fs::exists(runtime)) {
+    error("the runtime library '" + runtime + "' is missing; is catc installed completely?");
+    return false;
+  }
+  std::optional<std::string> envCC = sys::Process::GetEnv("CATC_CC");
+  auto cc = sys::findProgramByName(envCC ? *envCC : "cc");
+  if (!cc) {
+    error("cannot find a C compiler ('cc') to link with; set CATC_CC");
+    return false;
+  }
+  std::vector<StringRef> args = {*cc, object, runtime, "-lm", "-o", output};
+  std::string message;
+  int rc = sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    error("linking '" + output + "' failed" + (message.empty() ? "" : ": " + message));
+    return false;
+  }
+  return true;
+}
+
+int runDriver(int argc, char **argv) {
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](raw_ostream &os) { os << "catc version 0.1.0 (LLVM " LLVM_VERSION_STRING ")\n"; });
+  if (!cl::ParseCommandLineOptions(argc, argv, "catc: a compiler for categorical tiny-ML models\n", &errs()))
+    return 1;
+  return Compilation(argv[0]).run();
+}
+
+} // namespace cat

@@ -1,1 +1,93 @@
-// placeholder
+//===- TargetMachine.cpp - Target machines and file emission -------------===//
+//
+// Thin wrappers over LLVM 19's TargetRegistry, PassBuilder and the legacy
+// code generation pipeline (which `addPassesToEmitFile` still needs).
+//
+//===----------------------------------------------------------------------===//
+#include "Target/TargetMachine.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/IPO/AlwaysInliner.h"
+#include "llvm/Transforms/IPO/GlobalDCE.h"
+
+namespace cat {
+
+using namespace llvm;
+
+static CodeGenOptLevel codeGenLevel(unsigned level) {
+  switch (level) {
+  case 0: return CodeGenOptLevel::None;
+  case 1: return CodeGenOptLevel::Less;
+  case 2: return CodeGenOptLevel::Default;
+  default: return CodeGenOptLevel::Aggressive;
+  }
+}
+
+std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options, std::string &error) {
+  InitializeAllTargetInfos();
+  InitializeAllTargets();
+  InitializeAllTargetMCs();
+  InitializeAllAsmPrinters();
+  std::string triple = Triple::normalize(options.triple.empty() ? sys::getDefaultTargetTriple()
+                                                                : options.triple);
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu, features;
+  if (cpu == "native") {
+    cpu = sys::getHostCPUName().str();
+    SubtargetFeatures f;
+    for (const auto &feature : sys::getHostCPUFeatures())
+      f.AddFeature(feature.getKey(), feature.getValue());
+    features = f.getString();
+  }
+  llvm::TargetOptions to;
+  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
+      triple, cpu.empty() ? "generic" : cpu, features, to, Reloc::PIC_, std::nullopt,
+      codeGenLevel(options.optLevel)));
+  if (!tm)
+    error = "cannot create a target machine for '" + triple + "'";
+  return tm;
+}
+
+void optimizeModule(Module &module, TargetMachine &machine, unsigned optLevel) {
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder pb(&machine);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  ModulePassManager mpm;
+  if (optLevel == 0) {
+    mpm.addPass(AlwaysInlinerPass());
+    mpm.addPass(GlobalDCEPass());
+  } else {
+    static const OptimizationLevel levels[] = {OptimizationLevel::O0, OptimizationLevel::O1,
+                                               OptimizationLevel::O2, OptimizationLevel::O3};
+    mpm = pb.buildPerModuleDefaultPipeline(levels[std::min(optLevel, 3u)]);
+  }
+  mpm.run(module, mam);
+}
+
+bool emitCode(Module &module, TargetMachine &machine, CodeGenFileType type, raw_pwrite_stream &out,
+              std::string &error) {
+  legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, out, nullptr, type)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(module);
+  return true;
+}
+
+} // namespace cat

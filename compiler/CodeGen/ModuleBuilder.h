@@ -1,0 +1,85 @@
+//===- ModuleBuilder.h - CodeGen's private state ----------------*- C++ -*-===//
+//
+// Shared by the CodeGen source files: the module under construction (which
+// starts as the embedded kernel library), common types, workspace plans and
+// the functions emitted for each morphism.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CATC_CODEGEN_MODULEBUILDER_H
+#define CATC_CODEGEN_MODULEBUILDER_H
+
+#include "AD/Graph.h"
+#include "CodeGen/CodeGen.h"
+
+#include "llvm/IR/IRBuilder.h"
+
+namespace cat {
+
+/// Where each workspace value lives: `constBytes + N * offsetPerN[v]`.
+struct WorkspacePlan {
+  int64_t constBytes = 0;
+  int64_t perN = 0;
+  std::vector<int64_t> offsetPerN;
+};
+
+/// The LLVM values a graph's bindings refer to inside one function.
+struct GraphEnv {
+  llvm::Value *params = nullptr, *dparams = nullptr, *n = nullptr, *ws = nullptr;
+  std::vector<llvm::Value *> inputs, targets, outputs, dOutputs, dInputs;
+  llvm::Value *losses = nullptr;
+};
+
+/// Everything generated for one exported morphism.
+struct MorphismFunctions {
+  const MorphismInstance *instance = nullptr;
+  std::string symbol; ///< "p_m"
+  ir::ParamLayout layout;
+  int64_t optStateFloats = 0;
+  llvm::Function *workspaceSize = nullptr, *init = nullptr, *forward = nullptr,
+                 *backward = nullptr, *evaluate = nullptr, *lossGrad = nullptr,
+                 *trainStep = nullptr;
+  llvm::GlobalVariable *paramTable = nullptr;
+  Obj target; ///< the loss's second object, when trained
+};
+
+class ModuleBuilder {
+public:
+  ModuleBuilder(llvm::LLVMContext &ctx, const CodeGenOptions &opts);
+
+  MorphismFunctions emitMorphism(const Program &program, const MorphismInstance &inst,
+                                 const TrainSpec *train);
+  void emitRuntimeGlue(const Program &program, const MorphismFunctions &fns);
+  std::unique_ptr<llvm::Module> finish();
+
+  llvm::Function *kernel(llvm::StringRef name);
+  llvm::Function *declare(llvm::StringRef name, llvm::Type *ret, llvm::ArrayRef<llvm::Type *> params,
+                          bool external);
+  WorkspacePlan plan(const ad::Graph &g, int64_t constBytes);
+  llvm::Value *pointerOf(ad::ValueId id, const ad::Graph &g, const WorkspacePlan &p,
+                         const GraphEnv &env);
+  /// Emits the graph's kernel calls at the builder's position; returns the
+  /// loss for graphs that compute one.
+  llvm::Value *emitGraph(const ad::Graph &g, const WorkspacePlan &p, const GraphEnv &env);
+  llvm::Value *batchArg(llvm::Value *n);
+  llvm::Function *emitTrainStep(const std::string &sym, MorphismFunctions &out, const TrainSpec &train,
+                                size_t nIn, size_t nT, int64_t gradBytes);
+  llvm::Function *emitWorkspaceSize(const std::string &sym,
+                                    const std::vector<std::pair<int64_t, int64_t>> &needs);
+  llvm::Function *emitInit(const std::string &sym, const ir::ParamLayout &layout);
+  llvm::GlobalVariable *emitParamTable(const std::string &sym, const ir::ParamLayout &layout);
+  llvm::StructType *paramInfoType();
+  /// A private constant array of dimensions.
+  llvm::Constant *shapeArray(const std::vector<int64_t> &shape);
+  /// A private constant C string.
+  llvm::Constant *cstring(llvm::StringRef s);
+
+  llvm::LLVMContext &ctx;
+  const CodeGenOptions &opts;
+  std::unique_ptr<llvm::Module> module;
+  llvm::IRBuilder<> b;
+  llvm::Type *ptrTy, *i64, *i32, *f32, *f64, *sizeTy;
+};
+
+} // namespace cat
+
+#endif // CATC_CODEGEN_MODULEBUILDER_H

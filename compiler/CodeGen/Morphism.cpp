@@ -1,0 +1,280 @@
+//===- Morphism.cpp - The C interface of one exported morphism -----------===//
+//
+// For `m : A -> B` in module `p` (LANGUAGE.md §10):
+//   size_t p_m_workspace_size(size_t n);
+//   void   p_m_init(float *params, uint64_t seed);
+//   void   p_m_forward(const float *params, <A factors>, <B factors>, size_t n, void *ws);
+//   void   p_m_backward(const float *params, <A factors>, <dB factors>, float *dparams,
+//                       <dA factors>, size_t n, void *ws);
+// and for the trained morphism, with T the loss's target object:
+//   void   p_m_evaluate(params, <A>, <T>, <B>, float *losses, n, ws);
+//   float  p_m_loss_grad(params, <A>, <T>, float *dparams, n, ws);
+//   float  p_m_train_step(float *params, float *opt_state, <A>, <T>, n, ws);
+// The training step is the endomorphism P * S -> P * S: loss and gradient
+// into the workspace, then the optimizer update of AD.md in place.
+//
+//===----------------------------------------------------------------------===//
+#include "CodeGen/ModuleBuilder.h"
+
+namespace cat {
+
+using namespace llvm;
+
+namespace {
+/// Collects argument types and binds the function's arguments in order.
+struct Signature {
+  std::vector<Type *> types;
+  void add(Type *t, size_t count = 1) { types.insert(types.end(), count, t); }
+};
+
+std::vector<Value *> take(Function::arg_iterator &it, size_t count) {
+  std::vector<Value *> out;
+  for (size_t i = 0; i < count; ++i)
+    out.push_back(&*it++);
+  return out;
+}
+
+size_t countReal(const Obj &o) {
+  size_t n = 0;
+  for (const Obj &f : o.flatten())
+    n += f.isReal();
+  return n;
+}
+} // namespace
+
+Constant *ModuleBuilder::cstring(StringRef s) {
+  return b.CreateGlobalStringPtr(s, ".str", 0, module.get());
+}
+
+static int64_t alignedBytes(int64_t floats) { return (4 * floats + 63) / 64 * 64; }
+
+MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const MorphismInstance &inst,
+                                              const TrainSpec *train) {
+  MorphismFunctions out;
+  out.instance = &inst;
+  out.symbol = program.prefix + "_" + inst.name;
+  ir::Function fn = ir::lowerMorphism(inst, out.layout);
+  std::optional<ir::Function> loss;
+  if (train) {
+    loss = ir::lowerMorphism(*train->loss, out.layout);
+    out.target = train->target;
+  }
+  const std::string &sym = out.symbol;
+  size_t nIn = inst.dom.flatten().size(), nOut = inst.cod.flatten().size();
+  std::vector<int64_t> sizes; // candidate workspace sizes: {const, perN} pairs
+  std::vector<std::pair<int64_t, int64_t>> wsNeeds;
+
+  // Builds one function from a graph; `bindArgs` maps arguments to the env.
+  auto emit = [&](StringRef name, Type *ret, const Signature &sig, const ad::Graph &g,
+                  int64_t constBytes, auto bindArgs) {
+    Function *f = declare(name, ret, sig.types, true);
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+    GraphEnv env;
+    auto it = f->arg_begin();
+    bindArgs(env, it);
+    WorkspacePlan p = plan(g, constBytes);
+    wsNeeds.push_back({p.constBytes, p.perN});
+    Value *result = emitGraph(g, p, env);
+    if (ret->isVoidTy())
+      b.CreateRetVoid();
+    else
+      b.CreateRet(result);
+    return f;
+  };
+
+  // forward
+  {
+    Signature sig;
+    sig.add(ptrTy, 1 + nIn + nOut);
+    sig.add(sizeTy);
+    sig.add(ptrTy);
+    ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, out.layout);
+    out.forward = emit(sym + "_forward", b.getVoidTy(), sig, g, 0, [&](GraphEnv &env, auto &it) {
+      env.params = &*it++;
+      env.inputs = take(it, nIn);
+      env.outputs = take(it, nOut);
+      env.n = batchArg(&*it++);
+      env.ws = &*it++;
+    });
+  }
+  // backward
+  {
+    size_t nDOut = countReal(inst.cod), nDIn = countReal(inst.dom);
+    Signature sig;
+    sig.add(ptrTy, 1 + nIn + nDOut + 1 + nDIn);
+    sig.add(sizeTy);
+    sig.add(ptrTy);
+    ad::Graph g = ad::buildGraph(ad::FunctionKind::Backward, fn, nullptr, out.layout);
+    out.backward = emit(sym + "_backward", b.getVoidTy(), sig, g, 0, [&](GraphEnv &env, auto &it) {
+      env.params = &*it++;
+      env.inputs = take(it, nIn);
+      env.dOutputs = take(it, nDOut);
+      env.dparams = &*it++;
+      env.dInputs = take(it, nDIn);
+      env.n = batchArg(&*it++);
+      env.ws = &*it++;
+    });
+  }
+  if (train) {
+    size_t nT = train->target.flatten().size();
+    {
+      Signature sig;
+      sig.add(ptrTy, 1 + nIn + nT + nOut + 1);
+      sig.add(sizeTy);
+      sig.add(ptrTy);
+      ad::Graph g = ad::buildGraph(ad::FunctionKind::Evaluate, fn, &*loss, out.layout);
+      out.evaluate = emit(sym + "_evaluate", b.getVoidTy(), sig, g, 0, [&](GraphEnv &env, auto &it) {
+        env.params = &*it++;
+        env.inputs = take(it, nIn);
+        env.targets = take(it, nT);
+        env.outputs = take(it, nOut);
+        env.losses = &*it++;
+        env.n = batchArg(&*it++);
+        env.ws = &*it++;
+      });
+    }
+    {
+      Signature sig;
+      sig.add(ptrTy, 1 + nIn + nT + 1);
+      sig.add(sizeTy);
+      sig.add(ptrTy);
+      ad::Graph g = ad::buildGraph(ad::FunctionKind::LossGrad, fn, &*loss, out.layout);
+      int64_t gradBytes = alignedBytes(out.layout.totalFloats);
+      out.lossGrad = emit(sym + "_loss_grad", f32, sig, g, 0, [&](GraphEnv &env, auto &it) {
+        env.params = &*it++;
+        env.inputs = take(it, nIn);
+        env.targets = take(it, nT);
+        env.dparams = &*it++;
+        env.n = batchArg(&*it++);
+        env.ws = &*it++;
+      });
+      wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
+      out.trainStep = emitTrainStep(sym, out, *train, nIn, nT, gradBytes);
+    }
+  }
+  out.workspaceSize = emitWorkspaceSize(sym, wsNeeds);
+  out.init = emitInit(sym, out.layout);
+  out.paramTable = emitParamTable(sym, out.layout);
+  return out;
+}
+
+Function *ModuleBuilder::emitTrainStep(const std::string &sym, MorphismFunctions &out,
+                                       const TrainSpec &train, size_t nIn, size_t nT,
+                                       int64_t gradBytes) {
+  int64_t P = out.layout.totalFloats;
+  bool adam = train.optimizer.kind == OptimizerSpec::Kind::Adam;
+  out.optStateFloats = 1 + (adam ? 2 : 1) * P;
+  std::vector<Type *> types(2 + nIn + nT, ptrTy);
+  types.push_back(sizeTy);
+  types.push_back(ptrTy);
+  Function *f = declare(sym + "_train_step", f32, types, true);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  auto it = f->arg_begin();
+  Value *params = &*it++, *state = &*it++;
+  std::vector<Value *> ins = take(it, nIn), tgts = take(it, nT);
+  Value *n = &*it++, *ws = &*it++;
+  // dparams = 0, then the loss gradient into it, with the rest of the
+  // workspace after it.
+  b.CreateCall(kernel("cat_k_zero"), {ws, ConstantInt::get(i64, P)});
+  std::vector<Value *> args{params};
+  args.insert(args.end(), ins.begin(), ins.end());
+  args.insert(args.end(), tgts.begin(), tgts.end());
+  args.push_back(ws);
+  args.push_back(n);
+  args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
+  Value *loss = b.CreateCall(out.lossGrad, args);
+  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
+  Value *step = b.CreateAdd(b.CreateFPToSI(b.CreateLoad(f32, state), i64), ConstantInt::get(i64, 1));
+  b.CreateStore(b.CreateSIToFP(step, f32), state);
+  Value *first = b.CreateConstGEP1_64(f32, state, 1);
+  const OptimizerSpec &o = train.optimizer;
+  auto fl = [&](double v) { return ConstantFP::get(f32, v); };
+  if (adam)
+    b.CreateCall(kernel("cat_k_adam"), {params, ws, first, b.CreateConstGEP1_64(f32, state, 1 + P),
+                                        ConstantInt::get(i64, P), fl(o.lr), fl(o.beta1), fl(o.beta2),
+                                        fl(o.eps), step});
+  else
+    b.CreateCall(kernel("cat_k_sgd"), {params, ws, first, ConstantInt::get(i64, P), fl(o.lr),
+                                       fl(o.momentum), step});
+  b.CreateRet(loss);
+  return f;
+}
+
+Function *ModuleBuilder::emitWorkspaceSize(const std::string &sym,
+                                           const std::vector<std::pair<int64_t, int64_t>> &needs) {
+  Function *f = declare(sym + "_workspace_size", sizeTy, {sizeTy}, true);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  Value *n = b.CreateZExtOrTrunc(&*f->arg_begin(), i64);
+  Value *best = ConstantInt::get(i64, 0);
+  for (auto [c, perN] : needs) {
+    Value *v = b.CreateAdd(b.CreateMul(n, ConstantInt::get(i64, perN)), ConstantInt::get(i64, c));
+    best = b.CreateSelect(b.CreateICmpUGT(v, best), v, best);
+  }
+  b.CreateRet(b.CreateZExtOrTrunc(best, sizeTy));
+  return f;
+}
+
+Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout &layout) {
+  Function *f = declare(sym + "_init", b.getVoidTy(), {ptrTy, i64}, true);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  Value *params = &*f->arg_begin();
+  Value *seed = &*(f->arg_begin() + 1);
+  for (size_t i = 0; i < layout.tensors.size(); ++i) {
+    const ir::ParamTensor &p = layout.tensors[i];
+    Value *ptr = b.CreateConstGEP1_64(f32, params, p.offset);
+    Value *count = ConstantInt::get(i64, p.size);
+    Value *stream = ConstantInt::get(i64, i);
+    switch (p.init) {
+    case InitKind::Zeros:
+    case InitKind::Ones:
+      b.CreateCall(kernel("cat_k_fill"), {ptr, count, ConstantFP::get(f32, p.init == InitKind::Ones)});
+      break;
+    case InitKind::Glorot: {
+      int64_t fanIn = p.shape.shape.empty() ? 1 : p.shape.shape.back();
+      b.CreateCall(kernel("cat_k_init_glorot"),
+                   {ptr, ConstantInt::get(i64, p.size / fanIn), ConstantInt::get(i64, fanIn), seed, stream});
+      break;
+    }
+    case InitKind::Normal:
+      b.CreateCall(kernel("cat_k_init_normal"), {ptr, count, ConstantFP::get(f32, p.initScale), seed, stream});
+      break;
+    case InitKind::Uniform:
+      b.CreateCall(kernel("cat_k_init_uniform"), {ptr, count, ConstantFP::get(f32, -p.initScale),
+                                                  ConstantFP::get(f32, p.initScale), seed, stream});
+      break;
+    }
+  }
+  b.CreateRetVoid();
+  return f;
+}
+
+GlobalVariable *ModuleBuilder::emitParamTable(const std::string &sym, const ir::ParamLayout &layout) {
+  StructType *infoTy = paramInfoType();
+  std::vector<Constant *> rows;
+  for (const ir::ParamTensor &p : layout.tensors) {
+    rows.push_back(ConstantStruct::get(
+        infoTy, {cstring(p.name), ConstantInt::get(i64, p.offset), ConstantInt::get(i64, p.size),
+                 ConstantInt::get(i32, p.shape.shape.size()), shapeArray(p.shape.shape)}));
+  }
+  auto *arrTy = ArrayType::get(infoTy, rows.size());
+  return new GlobalVariable(*module, arrTy, true, GlobalValue::ExternalLinkage,
+                            ConstantArray::get(arrTy, rows), sym + "_param_table");
+}
+
+StructType *ModuleBuilder::paramInfoType() {
+  // cat_param_info: name, offset, size, rank, shape
+  return StructType::get(ctx, {ptrTy, i64, i64, i32, ptrTy});
+}
+
+Constant *ModuleBuilder::shapeArray(const std::vector<int64_t> &shape) {
+  std::vector<Constant *> dims;
+  for (int64_t d : shape)
+    dims.push_back(ConstantInt::get(i64, d));
+  if (dims.empty())
+    dims.push_back(ConstantInt::get(i64, 1)); // never read: rank 0
+  auto *ty = ArrayType::get(i64, dims.size());
+  return new GlobalVariable(*module, ty, true, GlobalValue::PrivateLinkage, ConstantArray::get(ty, dims),
+                            ".shape");
+}
+
+} // namespace cat

@@ -1,0 +1,168 @@
+//===- RuntimeGlue.cpp - The cat_model descriptor and main ---------------===//
+//
+// Executables link the generated object with the C runtime (runtime/).
+// The runtime sees the model through one constant `cat_model` descriptor
+// (runtime/include/catrt.h): sizes, factor lists, the parameter table, the
+// train block's settings and entry points taking arrays of factor pointers.
+// The LLVM struct types here mirror catrt.h field for field; natural
+// alignment on the target gives the C layout.
+//
+//===----------------------------------------------------------------------===//
+#include "CodeGen/ModuleBuilder.h"
+
+namespace cat {
+
+using namespace llvm;
+
+namespace {
+class Glue {
+public:
+  Glue(ModuleBuilder &mb, const Program &program, const MorphismFunctions &fns)
+      : mb(mb), b(mb.b), program(program), fns(fns) {}
+
+  void emit();
+
+private:
+  Constant *factors(const Obj &o);
+  Constant *trainConfig();
+  Constant *stringArray(const std::vector<std::string> &strings);
+  Function *wrapper(StringRef name, Function *target, Type *ret, const std::vector<char> &shape);
+  Constant *global(Constant *init, StringRef name) {
+    return new GlobalVariable(*mb.module, init->getType(), true, GlobalValue::PrivateLinkage, init, name);
+  }
+
+  ModuleBuilder &mb;
+  IRBuilder<> &b;
+  const Program &program;
+  const MorphismFunctions &fns;
+};
+} // namespace
+
+Constant *Glue::factors(const Obj &o) {
+  // cat_factor: kind, classes, size, rank, shape
+  StructType *ty = StructType::get(mb.ctx, {mb.i32, mb.i32, mb.i64, mb.i32, mb.ptrTy});
+  std::vector<Constant *> rows;
+  for (const Obj &f : o.flatten())
+    rows.push_back(ConstantStruct::get(
+        ty, {ConstantInt::get(mb.i32, f.isFin()), ConstantInt::get(mb.i32, f.isFin() ? f.classes : 0),
+             ConstantInt::get(mb.i64, f.numElements()), ConstantInt::get(mb.i32, f.shape.size()),
+             mb.shapeArray(f.shape)}));
+  if (rows.empty())
+    return ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  auto *arr = ArrayType::get(ty, rows.size());
+  return global(ConstantArray::get(arr, rows), ".factors");
+}
+
+Constant *Glue::stringArray(const std::vector<std::string> &strings) {
+  if (strings.empty())
+    return ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  std::vector<Constant *> ptrs;
+  for (const std::string &s : strings)
+    ptrs.push_back(mb.cstring(s));
+  auto *arr = ArrayType::get(mb.ptrTy, ptrs.size());
+  return global(ConstantArray::get(arr, ptrs), ".strings");
+}
+
+Constant *Glue::trainConfig() {
+  if (!program.train)
+    return ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  const TrainSpec &t = *program.train;
+  const DataSpec &d = t.data;
+  auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
+  auto i64c = [&](int64_t v) { return ConstantInt::get(mb.i64, v); };
+  auto f32c = [&](double v) { return ConstantFP::get(mb.f32, v); };
+  Constant *null = ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  Constant *featureIndices = null;
+  if (!d.featureIndices.empty()) {
+    std::vector<Constant *> idx;
+    for (int64_t i : d.featureIndices)
+      idx.push_back(i32c(i));
+    auto *arr = ArrayType::get(mb.i32, idx.size());
+    featureIndices = global(ConstantArray::get(arr, idx), ".features");
+  }
+  int32_t numFeatures = static_cast<int32_t>(d.featureNames.size() + d.featureIndices.size());
+  std::vector<Constant *> fields = {
+      i32c(static_cast<int>(d.kind)), mb.cstring(d.path), mb.cstring(mb.opts.sourceDir),
+      d.targetName ? mb.cstring(*d.targetName) : null, i32c(d.targetIndex.value_or(-1)),
+      i32c(numFeatures), stringArray(d.featureNames), featureIndices, i64c(d.context),
+      i32c(static_cast<int32_t>(d.vocab.size())), stringArray(d.vocab),
+      i32c(t.optimizer.kind == OptimizerSpec::Kind::Adam), f32c(t.optimizer.lr), f32c(t.optimizer.momentum),
+      f32c(t.optimizer.beta1), f32c(t.optimizer.beta2), f32c(t.optimizer.eps), i64c(t.epochs),
+      i64c(t.batch), i64c(static_cast<int64_t>(t.seed)), ConstantFP::get(mb.f64, t.validation)};
+  std::vector<Type *> types;
+  for (Constant *c : fields)
+    types.push_back(c->getType());
+  return global(ConstantStruct::get(StructType::get(mb.ctx, types), fields), ".train");
+}
+
+/// A wrapper taking arrays of factor pointers. `shape` lists the target's
+/// parameters: 'p' pass through a pointer, 'A'/'T'/'O' expand the
+/// input/target/output array, 'n' the batch, 'w' the workspace.
+Function *Glue::wrapper(StringRef name, Function *target, Type *ret, const std::vector<char> &shape) {
+  std::vector<Type *> types;
+  for (char c : shape)
+    types.push_back(c == 'n' ? mb.sizeTy : mb.ptrTy);
+  Function *f = mb.declare(name, ret, types, false);
+  b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", f));
+  std::vector<Value *> args;
+  size_t counts[3] = {fns.instance->dom.flatten().size(), fns.target.flatten().size(),
+                      fns.instance->cod.flatten().size()};
+  auto it = f->arg_begin();
+  for (char c : shape) {
+    Value *a = &*it++;
+    int which = c == 'A' ? 0 : c == 'T' ? 1 : c == 'O' ? 2 : -1;
+    if (which < 0) {
+      args.push_back(a);
+      continue;
+    }
+    for (size_t i = 0; i < counts[which]; ++i)
+      args.push_back(b.CreateLoad(mb.ptrTy, b.CreateConstGEP1_64(mb.ptrTy, a, i)));
+  }
+  Value *r = b.CreateCall(target, args);
+  if (ret->isVoidTy())
+    b.CreateRetVoid();
+  else
+    b.CreateRet(r);
+  return f;
+}
+
+void Glue::emit() {
+  const std::string &sym = fns.symbol;
+  Constant *null = ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  Type *voidTy = b.getVoidTy();
+  Function *fwd = wrapper(sym + "_rt_forward", fns.forward, voidTy, {'p', 'A', 'O', 'n', 'w'});
+  Constant *eval = null, *lossGrad = null, *step = null;
+  if (fns.evaluate) {
+    eval = wrapper(sym + "_rt_evaluate", fns.evaluate, voidTy, {'p', 'A', 'T', 'O', 'p', 'n', 'w'});
+    lossGrad = wrapper(sym + "_rt_loss_grad", fns.lossGrad, mb.f32, {'p', 'A', 'T', 'p', 'n', 'w'});
+    step = wrapper(sym + "_rt_train_step", fns.trainStep, mb.f32, {'p', 'p', 'A', 'T', 'n', 'w'});
+  }
+  const Obj &dom = fns.instance->dom, &cod = fns.instance->cod;
+  auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
+  auto i64c = [&](int64_t v) { return ConstantInt::get(mb.i64, v); };
+  std::vector<Constant *> fields = {
+      mb.cstring(program.prefix), mb.cstring(fns.instance->name), i64c(fns.layout.totalFloats),
+      i32c(static_cast<int32_t>(fns.layout.tensors.size())), fns.paramTable, i64c(fns.optStateFloats),
+      i32c(static_cast<int32_t>(dom.flatten().size())), factors(dom),
+      i32c(static_cast<int32_t>(cod.flatten().size())), factors(cod),
+      i32c(static_cast<int32_t>(fns.target.flatten().size())), factors(fns.target),
+      i64c(static_cast<int64_t>(fns.layout.hash())), fns.workspaceSize, fns.init, fwd, eval, lossGrad,
+      step, trainConfig()};
+  std::vector<Type *> types;
+  for (Constant *c : fields)
+    types.push_back(c->getType());
+  Constant *model = global(ConstantStruct::get(StructType::get(mb.ctx, types), fields), "cat_model_descriptor");
+
+  // int main(int argc, char **argv) { return cat_main(&model, argc, argv); }
+  Function *catMain = Function::Create(FunctionType::get(mb.i32, {mb.ptrTy, mb.i32, mb.ptrTy}, false),
+                                       GlobalValue::ExternalLinkage, "cat_main", mb.module.get());
+  Function *main = mb.declare("main", mb.i32, {mb.i32, mb.ptrTy}, true);
+  b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", main));
+  b.CreateRet(b.CreateCall(catMain, {model, &*main->arg_begin(), &*(main->arg_begin() + 1)}));
+}
+
+void ModuleBuilder::emitRuntimeGlue(const Program &program, const MorphismFunctions &fns) {
+  Glue(*this, program, fns).emit();
+}
+
+} // namespace cat

@@ -1,0 +1,43 @@
+//===- TargetMachine.h - Target machines and file emission ------*- C++ -*-===//
+//
+// Creates LLVM target machines from a triple (normalised: a raw
+// `thumbv7em-none-eabihf` would lose its hard-float environment), a CPU
+// (`-mcpu=`, or the host's for `-march=native`) and an optimisation level;
+// runs LLVM's standard pipeline; writes assembly or object files.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CATC_TARGET_TARGETMACHINE_H
+#define CATC_TARGET_TARGETMACHINE_H
+
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CodeGen.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+
+namespace cat {
+
+/// What to generate code for.
+struct TargetOptions {
+  std::string triple; ///< empty: the host
+  std::string cpu;    ///< empty: generic; "native": the host CPU
+  unsigned optLevel = 2;
+};
+
+/// A target machine, or null with \p error set (e.g. an unknown triple).
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &options,
+                                                         std::string &error);
+
+/// Runs LLVM's default per-module pipeline for the optimisation level
+/// (at -O0 only the always-inliner and dead-global removal).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine, unsigned optLevel);
+
+/// Writes the module as assembly or an object file.
+bool emitCode(llvm::Module &module, llvm::TargetMachine &machine, llvm::CodeGenFileType type,
+              llvm::raw_pwrite_stream &out, std::string &error);
+
+} // namespace cat
+
+#endif // CATC_TARGET_TARGETMACHINE_H
