@@ -114,6 +114,11 @@ private:
   friend class DiagnosticBuilder;
   void emit(llvm::SMLoc loc, diag::Kind kind, llvm::ArrayRef<std::string> args,
             llvm::ArrayRef<llvm::SMRange> ranges);
+  /// Prints one formatted diagnostic (clang format; `catc: ` without a loc).
+  void printOne(llvm::SMLoc loc, diag::Kind kind, llvm::StringRef message,
+                llvm::ArrayRef<llvm::SMRange> ranges);
+  /// Draws the caret line SourceMgr omits under lines with non-ASCII text.
+  void printUnicodeCaret(llvm::SMLoc loc, llvm::ArrayRef<llvm::SMRange> ranges);
 
   llvm::SourceMgr &sourceMgr;
   llvm::raw_ostream &out;
