@@ -407,15 +407,35 @@ Obj TypeContext::resolve(TypeId t) {
   return Obj::real(std::move(shape));
 }
 
+std::string TypeContext::nameOfVar(TypeId root) {
+  auto [it, fresh] = varNames.try_emplace(root);
+  if (fresh) {
+    size_t i = varNames.size() - 1;
+    it->second = std::string(1, static_cast<char>('A' + i % 26)) + (i >= 26 ? std::to_string(i / 26) : "");
+  }
+  return it->second;
+}
+
+std::string TypeContext::nameOfDim(DimId root) {
+  static const char *letters[] = {"n", "m", "k", "p", "q", "r", "s", "t"};
+  auto [it, fresh] = dimNames.try_emplace(root);
+  if (fresh) {
+    size_t i = dimNames.size() - 1;
+    it->second = std::string(letters[i % 8]) + (i >= 8 ? std::to_string(i / 8) : "");
+  }
+  return it->second;
+}
+
 std::string TypeContext::str(TypeId t) {
-  const TypeNode n = types[find(t)];
+  TypeId root = find(t);
+  const TypeNode n = types[root];
   auto dimStr = [&](DimId d) {
     auto v = dimValue(d);
-    return v ? std::to_string(*v) : std::string("?");
+    return v ? std::to_string(*v) : nameOfDim(findDim(d));
   };
   switch (n.kind) {
   case TypeNode::Kind::Var:
-    return "?";
+    return nameOfVar(root);
   case TypeNode::Kind::Tensor: {
     if (n.elem == Elem::Fin) {
       std::string s = "Fin[" + dimStr(n.classes) + "]";

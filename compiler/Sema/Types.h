@@ -13,6 +13,7 @@
 #define CATC_SEMA_TYPES_H
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -135,6 +136,12 @@ private:
   std::vector<SumConstraint> sums;
   bool sizeOverflow = false;
   bool propagating = false;
+  /// Names given to unknowns when printing ("A", "B"; "n", "m"), stable
+  /// within one context so a message shows which unknowns are equal.
+  std::map<TypeId, std::string> varNames;
+  std::map<DimId, std::string> dimNames;
+  std::string nameOfVar(TypeId root);
+  std::string nameOfDim(DimId root);
 };
 
 } // namespace cat
