@@ -16,7 +16,8 @@
 #include <stdio.h>
 
 /* Exit statuses of generated executables. */
-enum { CAT_EXIT_OK = 0, CAT_EXIT_ERROR = 1, CAT_EXIT_USAGE = 2 };
+enum { CAT_EXIT_OK = 0, CAT_EXIT_ERROR = 1, CAT_EXIT_USAGE = 2,
+       CAT_EXIT_INTERRUPTED = 130 /* 128 + SIGINT, as shells report it */ };
 
 /*--- util.c: errors, allocation, growable strings, paths ------------------*/
 
@@ -120,21 +121,44 @@ int cat_load_csv(const cat_model *model, const cat_train_config *config,
                  const char *path, cat_target_policy policy,
                  cat_classes *classes, cat_dataset *out);
 void cat_dataset_free(cat_dataset *data);
+/* text(...) and tokens(...) (text.c): windows of `context` tokens over the
+ * file's token stream, the next token of each position as the target. */
+int cat_load_text(const cat_model *model, const cat_train_config *config,
+                  const char *path, cat_dataset *out);
+/* The data set of the train block's kind: csv, text or tokens. */
+int cat_load_data(const cat_model *model, const cat_train_config *config,
+                  const char *path, cat_target_policy policy,
+                  cat_classes *classes, cat_dataset *out);
 /* The path of the data file: --data as given, else the train block's path
  * resolved against its source directory. NULL (after an error) if none. */
 char *cat_data_path(const cat_train_config *config, const char *override);
 
 /*--- checkpoint.c: safetensors --------------------------------------------*/
 
-/* Writes params atomically (temp file, fsync, rename). */
+/* Where a training run stands, stored with the weights so that --resume
+ * continues it exactly. The optimizer state is the tensor
+ * "__optimizer__.state" (F32, binary-exact); the rest is string metadata. */
+typedef struct cat_train_state {
+  int64_t epoch;       /* epochs completed */
+  int64_t batch;       /* batches of epoch + 1 completed (after SIGINT) */
+  uint64_t seed;       /* the seed of the split and the shuffles */
+  cat_rng rng;         /* the generator before epoch + 1's shuffle */
+  int32_t optimizer;   /* CAT_OPT_* */
+  int64_t opt_count;   /* floats of opt_state; 0: none stored */
+  float *opt_state;    /* on load: allocated, free() it */
+} cat_train_state;
+
+/* Writes params (and state, if not NULL) atomically: temp file, fsync,
+ * rename. */
 int cat_checkpoint_save(const cat_model *model, const float *params,
-                        const cat_classes *classes, int64_t epoch,
-                        const char *path);
+                        const cat_classes *classes,
+                        const cat_train_state *state, const char *path);
 /* Reads and validates a checkpoint against the model's parameter table.
- * classes (may be NULL) receives the stored class names; epoch (may be
- * NULL) the stored epoch or 0. */
+ * classes (may be NULL) receives the stored class names; state (may be
+ * NULL) the training state (zeroes where the file has none). */
 int cat_checkpoint_load(const cat_model *model, const char *path,
-                        float *params, cat_classes *classes, int64_t *epoch);
+                        float *params, cat_classes *classes,
+                        cat_train_state *state);
 /* "<module>.safetensors". */
 char *cat_default_checkpoint_path(const cat_model *model);
 
@@ -148,7 +172,7 @@ typedef enum {
 /* The command line, after parsing; unset overrides are flagged. */
 typedef struct cat_options {
   cat_command command;
-  const char *data, *weights, *out, *init, *predict_file;
+  const char *data, *weights, *out, *init, *resume, *log, *predict_file;
   int has_epochs, has_batch, has_lr, has_seed;
   int64_t epochs, batch;  /* batch 0 = all */
   float lr;
@@ -217,19 +241,34 @@ float cat_optimizer_step(const cat_model *model, const cat_train_config *config,
 /*--- progress.c: what a training run prints -------------------------------*/
 
 typedef struct cat_progress {
-  int quiet;
-  int live;           /* rewrite one terminal line instead of printing lines */
-  int64_t epochs;
-  int64_t last_print;
+  int quiet;          /* set by the caller: only the final summary */
+  int json;           /* set by the caller: the summary as JSON */
+  int64_t epochs;     /* set by the caller: the last epoch */
+  int64_t first_epoch;/* set by the caller: 1, or later when resuming */
+  int live;           /* a terminal: redraw one line per epoch */
+  FILE *log;          /* --log: one CSV row per epoch */
+  int64_t train_count;
+  double started, epoch_started, last_draw;  /* monotonic seconds */
+  double loss_sum;    /* of this epoch's steps so far */
+  int64_t steps;
+  double last_acc;    /* the previous epoch's, shown on the bar */
 } cat_progress;
 
-void cat_progress_begin(cat_progress *progress, const cat_model *model,
-                        int64_t train_count, int64_t val_count,
-                        int64_t epochs, int quiet);
+/* Prints the banner and opens log_path (if any; appending when resuming).
+ * Returns non-zero if the log cannot be written. */
+int cat_progress_begin(cat_progress *progress, const cat_model *model,
+                       int64_t train_count, int64_t val_count,
+                       const char *log_path, int resuming);
+/* After each step: `done` training examples of this epoch so far. */
+void cat_progress_step(cat_progress *progress, int64_t done, float loss);
 void cat_progress_epoch(cat_progress *progress, int64_t epoch,
                         const cat_metrics *train, const cat_metrics *val);
 void cat_progress_end(cat_progress *progress, const char *checkpoint,
-                      const cat_metrics *train, const cat_metrics *val);
+                      int64_t epochs, const cat_metrics *train,
+                      const cat_metrics *val);
+void cat_progress_interrupted(cat_progress *progress, const char *checkpoint,
+                              int64_t epoch, int64_t batch);
+void cat_progress_close(cat_progress *progress);
 /* "loss 0.0612  accuracy 0.9733  (150 examples)" or its JSON form. */
 void cat_print_metrics(FILE *out, const cat_metrics *metrics, int json);
 

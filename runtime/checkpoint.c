@@ -2,8 +2,12 @@
  *
  * A checkpoint is a safetensors file: an 8-byte little-endian header length,
  * a JSON header naming every tensor (dtype, shape, byte range) plus string
- * metadata (module, morphism, layout hash, class names, epoch), then the raw
- * little-endian f32 data in parameter order. Writing is atomic (temp file in
+ * metadata (module, morphism, layout hash, class names, and where training
+ * stands: epoch, batch, seed, RNG state, optimizer), then the raw
+ * little-endian f32 data in parameter order, followed by the tensor
+ * "__optimizer__.state" (the optimizer's floats, so that --resume continues
+ * bit for bit; F32 rather than metadata text because it must round-trip
+ * exactly). Writing is atomic (temp file in
  * the same directory, fsync, rename) so an interrupted run never leaves a
  * half-written checkpoint behind. Reading trusts nothing: every length,
  * offset, name and shape is checked against the file and the model.
@@ -13,6 +17,7 @@
 #include "catrt_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,8 +50,17 @@ char *cat_default_checkpoint_path(const cat_model *model) {
 
 /*--- writing -------------------------------------------------------------*/
 
-static void append_metadata(cat_strbuf *sb, const cat_model *model,
-                            const cat_classes *classes, int64_t epoch) {
+/* The name of the extra tensor holding the optimizer state. */
+static const char OPT_TENSOR[] = "__optimizer__.state";
+
+static void append_meta(cat_strbuf *sb, const char *key, const char *value) {
+  cat_sb_append(sb, ", ");
+  cat_sb_json_string(sb, key);
+  cat_sb_append(sb, ": ");
+  cat_sb_json_string(sb, value);
+}
+
+static void append_classes(cat_strbuf *sb, const cat_classes *classes) {
   cat_strbuf names = {0};
   cat_sb_append(&names, "[");
   for (int32_t i = 0; classes && i < classes->count; ++i) {
@@ -54,46 +68,89 @@ static void append_metadata(cat_strbuf *sb, const cat_model *model,
     cat_sb_json_string(&names, classes->names[i]);
   }
   cat_sb_append(&names, "]");
+  append_meta(sb, "classes", names.data);
+  cat_sb_free(&names);
+}
+
+/* Safetensors metadata values are strings: numbers are written in decimal,
+ * the RNG state as four 16-digit hex words. */
+static void append_state(cat_strbuf *sb, const cat_train_state *state) {
+  char text[80];
+  snprintf(text, sizeof text, "%lld", (long long)state->epoch);
+  append_meta(sb, "epoch", text);
+  if (state->opt_count == 0)
+    return;  /* weights only: nothing to resume from */
+  snprintf(text, sizeof text, "%lld", (long long)state->batch);
+  append_meta(sb, "batch", text);
+  snprintf(text, sizeof text, "%llu", (unsigned long long)state->seed);
+  append_meta(sb, "seed", text);
+  snprintf(text, sizeof text, "%016llx %016llx %016llx %016llx",
+           (unsigned long long)state->rng.s[0],
+           (unsigned long long)state->rng.s[1],
+           (unsigned long long)state->rng.s[2],
+           (unsigned long long)state->rng.s[3]);
+  append_meta(sb, "rng", text);
+  append_meta(sb, "optimizer",
+              state->optimizer == CAT_OPT_ADAM ? "adam" : "sgd");
+}
+
+static void append_metadata(cat_strbuf *sb, const cat_model *model,
+                            const cat_classes *classes,
+                            const cat_train_state *state) {
   char text[32];
   cat_sb_append(sb, "{\"__metadata__\": {\"module\": ");
   cat_sb_json_string(sb, model->module);
-  cat_sb_append(sb, ", \"morphism\": ");
-  cat_sb_json_string(sb, model->morphism);
+  append_meta(sb, "morphism", model->morphism);
   snprintf(text, sizeof text, "%016llx", (unsigned long long)model->layout_hash);
-  cat_sb_append(sb, ", \"layout_hash\": ");
-  cat_sb_json_string(sb, text);
-  cat_sb_append(sb, ", \"classes\": ");
-  cat_sb_json_string(sb, names.data);
-  snprintf(text, sizeof text, "%lld", (long long)epoch);
-  cat_sb_append(sb, ", \"epoch\": ");
-  cat_sb_json_string(sb, text);
+  append_meta(sb, "layout_hash", text);
+  append_classes(sb, classes);
+  append_state(sb, state);
   cat_sb_append(sb, "}");
-  cat_sb_free(&names);
+}
+
+static void append_tensor(cat_strbuf *sb, const char *name, int32_t rank,
+                          const int64_t *shape, int64_t offset, int64_t size) {
+  cat_sb_append(sb, ", ");
+  cat_sb_json_string(sb, name);
+  cat_sb_append(sb, ": {\"dtype\": \"F32\", \"shape\": ");
+  cat_sb_shape(sb, rank, shape);
+  cat_sb_printf(sb, ", \"data_offsets\": [%lld, %lld]}", (long long)offset,
+                (long long)(offset + size * 4));
 }
 
 /* The JSON header, padded with spaces to a multiple of 8 bytes so the data
  * that follows is aligned (the safetensors convention). */
 static void build_header(cat_strbuf *sb, const cat_model *model,
-                         const cat_classes *classes, int64_t epoch) {
-  append_metadata(sb, model, classes, epoch);
+                         const cat_classes *classes,
+                         const cat_train_state *state) {
+  append_metadata(sb, model, classes, state);
   int64_t offset = 0;
   for (int32_t i = 0; i < model->num_params; ++i) {
     const cat_param_info *param = &model->params[i];
-    cat_sb_append(sb, ", ");
-    cat_sb_json_string(sb, param->name);
-    cat_sb_append(sb, ": {\"dtype\": \"F32\", \"shape\": ");
-    cat_sb_shape(sb, param->rank, param->shape);
-    cat_sb_printf(sb, ", \"data_offsets\": [%lld, %lld]}", (long long)offset,
-                  (long long)(offset + param->size * 4));
+    append_tensor(sb, param->name, param->rank, param->shape, offset,
+                  param->size);
     offset += param->size * 4;
   }
+  if (state->opt_count > 0)
+    append_tensor(sb, OPT_TENSOR, 1, &state->opt_count, offset,
+                  state->opt_count);
   cat_sb_append(sb, "}");
   while ((sb->len + 8) % 8 != 0)
     cat_sb_append(sb, " ");
 }
 
+static int write_floats(FILE *out, const float *values, int64_t count) {
+  for (int64_t j = 0; j < count; ++j) {
+    unsigned char bytes[4];
+    put_le32(bytes, values[j]);
+    if (fwrite(bytes, 1, 4, out) != 4)
+      return -1;
+  }
+  return 0;
+}
+
 static int write_all(FILE *out, const cat_model *model, const float *params,
-                     const cat_strbuf *header) {
+                     const cat_train_state *state, const cat_strbuf *header) {
   unsigned char length[8];
   for (int i = 0; i < 8; ++i)
     length[i] = (unsigned char)((uint64_t)header->len >> (8 * i));
@@ -102,26 +159,27 @@ static int write_all(FILE *out, const cat_model *model, const float *params,
     return -1;
   for (int32_t i = 0; i < model->num_params; ++i) {
     const cat_param_info *param = &model->params[i];
-    for (int64_t j = 0; j < param->size; ++j) {
-      unsigned char bytes[4];
-      put_le32(bytes, params[param->offset + j]);
-      if (fwrite(bytes, 1, 4, out) != 4)
-        return -1;
-    }
+    if (write_floats(out, params + param->offset, param->size) != 0)
+      return -1;
   }
+  if (write_floats(out, state->opt_state, state->opt_count) != 0)
+    return -1;
   if (fflush(out) != 0 || fsync(fileno(out)) != 0)
     return -1;
   return 0;
 }
 
 int cat_checkpoint_save(const cat_model *model, const float *params,
-                        const cat_classes *classes, int64_t epoch,
+                        const cat_classes *classes,
+                        const cat_train_state *state_or_null,
                         const char *path) {
+  cat_train_state none = {0};
+  const cat_train_state *state = state_or_null ? state_or_null : &none;
   cat_strbuf header = {0}, temp = {0};
-  build_header(&header, model, classes, epoch);
+  build_header(&header, model, classes, state);
   cat_sb_printf(&temp, "%s.tmp.%ld", path, (long)getpid());
   FILE *out = fopen(temp.data, "wb");
-  int status = out ? write_all(out, model, params, &header) : -1;
+  int status = out ? write_all(out, model, params, state, &header) : -1;
   int saved_errno = errno;
   if (out && fclose(out) != 0 && status == 0) {
     status = -1;
@@ -272,31 +330,78 @@ static int64_t check_offsets(const checkpoint_file *file, const char *name,
   return (int64_t)begin;
 }
 
+/* The bytes of one tensor in the data section. */
+typedef struct span { uint64_t begin, end; } span;
+
+static int check_dtype(const checkpoint_file *file, const char *name,
+                       const cat_json *entry) {
+  const cat_json *dtype = cat_json_get(entry, "dtype");
+  if (dtype && dtype->kind == CAT_JSON_STRING && !strcmp(dtype->string, "F32"))
+    return 0;
+  cat_error("%s: tensor '%s' has dtype '%s', expected 'F32'", file->path,
+            name, dtype && dtype->kind == CAT_JSON_STRING ? dtype->string
+                                                          : "(missing)");
+  return -1;
+}
+
+static void copy_floats(const checkpoint_file *file, int64_t begin,
+                        float *out, int64_t count) {
+  const unsigned char *data = file->bytes + 8 + file->header_len + begin;
+  for (int64_t j = 0; j < count; ++j)
+    out[j] = get_le32(data + 4 * j);
+}
+
+/* The optimizer state: a vector whose length the file declares; its
+ * offsets are checked like any tensor's before it is trusted. */
+static int load_opt_tensor(const checkpoint_file *file, const cat_json *entry,
+                           cat_train_state *state, span *where) {
+  const cat_json *shape = cat_json_get(entry, "shape");
+  double count = -1;
+  if (shape && shape->kind == CAT_JSON_ARRAY && shape->count == 1 &&
+      shape->items[0]->kind == CAT_JSON_NUMBER)
+    count = shape->items[0]->number;
+  if (!(count >= 0 && count == floor(count) && count * 4 <= (double)file->size)) {
+    cat_error("%s: tensor '%s' must be a vector of floats", file->path,
+              OPT_TENSOR);
+    return -1;
+  }
+  int64_t size = (int64_t)count;
+  cat_param_info info = {OPT_TENSOR, 0, size, 1, &size};
+  if (check_dtype(file, OPT_TENSOR, entry) != 0)
+    return -1;
+  int64_t begin = check_offsets(file, OPT_TENSOR, entry, &info, &where->end);
+  if (begin < 0)
+    return -1;
+  where->begin = (uint64_t)begin;
+  if (state) {
+    state->opt_count = size;
+    state->opt_state = cat_xcalloc((size_t)size, sizeof(float));
+    copy_floats(file, begin, state->opt_state, size);
+  }
+  return 0;
+}
+
 static int load_tensor(const checkpoint_file *file, const cat_model *model,
-                       int64_t at, float *params, uint64_t *end) {
+                       int64_t at, float *params, cat_train_state *state,
+                       span *where) {
   const char *name = file->header->keys[at];
   const cat_json *entry = file->header->items[at];
+  if (strcmp(name, OPT_TENSOR) == 0)
+    return load_opt_tensor(file, entry, state, where);
   const cat_param_info *param = find_param(model, name);
   if (!param) {
     cat_error("%s: tensor '%s' is not a parameter of '%s'", file->path, name,
               model->morphism);
     return -1;
   }
-  const cat_json *dtype = cat_json_get(entry, "dtype");
-  if (!dtype || dtype->kind != CAT_JSON_STRING || strcmp(dtype->string, "F32")) {
-    cat_error("%s: tensor '%s' has dtype '%s', expected 'F32'", file->path,
-              name, dtype && dtype->kind == CAT_JSON_STRING ? dtype->string
-                                                            : "(missing)");
+  if (check_dtype(file, name, entry) != 0 ||
+      check_shape(file, name, entry, param) != 0)
     return -1;
-  }
-  if (check_shape(file, name, entry, param) != 0)
-    return -1;
-  int64_t begin = check_offsets(file, name, entry, param, end);
+  int64_t begin = check_offsets(file, name, entry, param, &where->end);
   if (begin < 0)
     return -1;
-  const unsigned char *data = file->bytes + 8 + file->header_len + begin;
-  for (int64_t j = 0; j < param->size; ++j)
-    params[param->offset + j] = get_le32(data + 4 * j);
+  where->begin = (uint64_t)begin;
+  copy_floats(file, begin, params + param->offset, param->size);
   return 0;
 }
 
@@ -311,26 +416,51 @@ static int check_all_present(const checkpoint_file *file,
   return 0;
 }
 
+/* Tensors must not share bytes: a crafted header could otherwise make two
+ * parameters alias, which no writer of this format produces. */
+static int check_overlaps(const checkpoint_file *file, const span *spans,
+                          const int64_t *keys, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t j = i + 1; j < count; ++j)
+      if (spans[i].begin < spans[j].end && spans[j].begin < spans[i].end &&
+          spans[i].begin < spans[i].end && spans[j].begin < spans[j].end) {
+        cat_error("%s: tensors '%s' and '%s' overlap in the data section",
+                  file->path, file->header->keys[keys[i]],
+                  file->header->keys[keys[j]]);
+        return -1;
+      }
+  return 0;
+}
+
 static int load_tensors(const checkpoint_file *file, const cat_model *model,
-                        float *params) {
-  uint64_t data_end = 0, end;
-  for (int64_t i = 0; i < file->header->count; ++i) {
+                        float *params, cat_train_state *state) {
+  int64_t count = 0, total = file->header->count;
+  span *spans = cat_xcalloc((size_t)total, sizeof *spans);
+  int64_t *keys = cat_xcalloc((size_t)total, sizeof *keys);
+  uint64_t data_end = 0;
+  int status = 0;
+  for (int64_t i = 0; status == 0 && i < total; ++i) {
     if (strcmp(file->header->keys[i], "__metadata__") == 0)
       continue;
-    if (load_tensor(file, model, i, params, &end) != 0)
-      return -1;
-    if (end > data_end)
-      data_end = end;
+    keys[count] = i;
+    status = load_tensor(file, model, i, params, state, &spans[count]);
+    if (status == 0 && spans[count].end > data_end)
+      data_end = spans[count].end;
+    ++count;
   }
-  if (check_all_present(file, model) != 0)
-    return -1;
-  if (data_end != file->size - 8 - file->header_len) {
+  if (status == 0)
+    status = check_overlaps(file, spans, keys, count);
+  free(spans);
+  free(keys);
+  if (status == 0)
+    status = check_all_present(file, model);
+  if (status == 0 && data_end != file->size - 8 - file->header_len) {
     cat_error("%s: file size %llu does not match its header (expected %llu)",
               file->path, (unsigned long long)file->size,
               (unsigned long long)(8 + file->header_len + data_end));
-    return -1;
+    status = -1;
   }
-  return 0;
+  return status;
 }
 
 static const char *metadata_string(const checkpoint_file *file,
@@ -358,19 +488,88 @@ static int load_classes(const checkpoint_file *file, cat_classes *classes) {
   return ok ? 0 : -1;
 }
 
+/* The layout hash catches another model whose tensors happen to share
+ * names and shapes (checked after the tensors, whose errors say more). */
+static int check_layout(const checkpoint_file *file, const cat_model *model) {
+  const char *text = metadata_string(file, "layout_hash");
+  char expected[32];
+  snprintf(expected, sizeof expected, "%016llx",
+           (unsigned long long)model->layout_hash);
+  if (!text || strcmp(text, expected) == 0)
+    return 0;
+  cat_error("%s: the weights are for another model (layout hash %s, '%s' has "
+            "%s)", file->path, text, model->morphism, expected);
+  return -1;
+}
+
+/* A whole decimal number in metadata; 0 (and the default) when absent. */
+static int meta_u64(const checkpoint_file *file, const char *key, int hex,
+                    uint64_t *out) {
+  const char *text = metadata_string(file, key);
+  *out = 0;
+  if (!text)
+    return 0;
+  char *end;
+  errno = 0;
+  *out = strtoull(text, &end, hex ? 16 : 10);
+  if (*text != '\0' && *end == '\0' && errno == 0 && *text != '-')
+    return 0;
+  cat_error("%s: metadata '%s' is not a whole number: '%s'", file->path, key,
+            text);
+  return -1;
+}
+
+static int load_rng(const checkpoint_file *file, cat_rng *rng) {
+  const char *text = metadata_string(file, "rng");
+  if (!text)
+    return 0;
+  int used = 0;
+  unsigned long long s[4];
+  if (sscanf(text, "%16llx %16llx %16llx %16llx%n", &s[0], &s[1], &s[2], &s[3],
+             &used) == 4 && text[used] == '\0' && (s[0] | s[1] | s[2] | s[3])) {
+    for (int i = 0; i < 4; ++i)
+      rng->s[i] = s[i];
+    return 0;
+  }
+  cat_error("%s: metadata 'rng' is not four hex words: '%s'", file->path, text);
+  return -1;
+}
+
+static int load_state(const checkpoint_file *file, cat_train_state *state) {
+  uint64_t epoch, batch;
+  if (meta_u64(file, "epoch", 0, &epoch) != 0 ||
+      meta_u64(file, "batch", 0, &batch) != 0 ||
+      meta_u64(file, "seed", 0, &state->seed) != 0 ||
+      load_rng(file, &state->rng) != 0)
+    return -1;
+  state->epoch = (int64_t)epoch;
+  state->batch = (int64_t)batch;
+  const char *optimizer = metadata_string(file, "optimizer");
+  state->optimizer = optimizer && !strcmp(optimizer, "adam") ? CAT_OPT_ADAM
+                                                             : CAT_OPT_SGD;
+  return 0;
+}
+
 int cat_checkpoint_load(const cat_model *model, const char *path,
-                        float *params, cat_classes *classes, int64_t *epoch) {
+                        float *params, cat_classes *classes,
+                        cat_train_state *state) {
   checkpoint_file file = {path, NULL, 0, 0, NULL};
+  if (state)
+    memset(state, 0, sizeof *state);
   int status = read_file(&file);
   if (status == 0)
     status = parse_header(&file);
   if (status == 0)
-    status = load_tensors(&file, model, params);
+    status = load_tensors(&file, model, params, state);
+  if (status == 0)
+    status = check_layout(&file, model);
   if (status == 0)
     status = load_classes(&file, classes);
-  if (status == 0 && epoch) {
-    const char *text = metadata_string(&file, "epoch");
-    *epoch = text ? strtoll(text, NULL, 10) : 0;
+  if (status == 0 && state)
+    status = load_state(&file, state);
+  if (status != 0 && state) {
+    free(state->opt_state);
+    memset(state, 0, sizeof *state);
   }
   cat_json_free(file.header);
   free(file.bytes);

@@ -30,11 +30,12 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  eval --weights W           loss and accuracy of weights W on the data\n"
       "  predict --weights W FILE   the model's answer for every row of FILE\n"
       "  gradcheck                  compare gradients with finite differences\n"
-      "  info                       objects, parameters and memory of the model\n"
+      "  info [--weights W]         objects, parameters and memory of the model;\n"
+      "                             with W, each tensor's sum and first values\n"
       "  help                       this message\n"
       "\n"
       "flags:\n"
-      "  --data F         CSV data file (relative to the current directory)\n"
+      "  --data F         data file (csv, or text/tokens as the train block says)\n"
       "  --epochs N       number of passes over the training data\n"
       "  --batch N|all    examples per step (all: full-batch)\n"
       "  --lr X           learning rate\n"
@@ -42,8 +43,12 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --out W          where train writes the checkpoint "
       "(default: %s.safetensors)\n"
       "  --init W         start training from the weights in W\n"
+      "  --resume W       continue the run saved in W up to --epochs (writes\n"
+      "                   back to W unless --out is given)\n"
+      "  --log F          train: one CSV row per epoch "
+      "(epoch,loss,accuracy,val_loss,val_acc)\n"
       "  --weights W      the weights eval, predict and gradcheck use\n"
-      "  --json           eval: print the result as one JSON object\n"
+      "  --json           eval, train: print the result as one JSON object\n"
       "  --quiet          train: print only the final summary\n"
       "  --help           this message\n",
       prog, model->morphism, model->module, model->module);
@@ -95,6 +100,8 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
   else if (!strcmp(flag, "--weights")) o->weights = value;
   else if (!strcmp(flag, "--out")) o->out = value;
   else if (!strcmp(flag, "--init")) o->init = value;
+  else if (!strcmp(flag, "--resume")) o->resume = value;
+  else if (!strcmp(flag, "--log")) o->log = value;
   else if (!strcmp(flag, "--epochs"))
     return (o->has_epochs = 1, parse_int(value, 0, &o->epochs));
   else if (!strcmp(flag, "--batch")) {
@@ -110,9 +117,11 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
 }
 
 static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
-                                    "--epochs", "--batch", "--lr", "--seed"};
+                                    "--resume", "--log", "--epochs", "--batch",
+                                    "--lr", "--seed"};
 static const char *value_hints[] = {
-    "a file name", "a file name", "a file name", "a file name",
+    "a file name", "a file name", "a file name", "a file name", "a file name",
+    "a file name",
     "a non-negative integer", "a positive integer or 'all'",
     "a positive number", "a non-negative integer"};
 
@@ -177,6 +186,10 @@ static int check_required(const cat_options *o, const char *prog) {
     return usage_error(prog, "%s needs --weights W%s", name, "");
   if (o->command == CAT_CMD_PREDICT && !o->predict_file)
     return usage_error(prog, "predict needs a data FILE%s%s", "", "");
+  if (o->init && o->resume)
+    return usage_error(prog, "--init and --resume exclude each other (--init "
+                       "starts a new run from weights, --resume continues "
+                       "one)%s%s", "", "");
   return 0;
 }
 

@@ -37,8 +37,9 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
   cat_effective_config(model, opts, &config);
   float *params = load_weights(model, opts, &classes);
   char *path = params ? cat_data_path(&config, opts->data) : NULL;
-  int status = path ? cat_load_csv(model, &config, path, CAT_TARGETS_REQUIRED,
-                                   &classes, &data) : -1;
+  int status = path ? cat_load_data(model, &config, path,
+                                    CAT_TARGETS_REQUIRED, &classes, &data)
+                    : -1;
   if (status == 0) {
     cat_runner runner;
     cat_runner_init(&runner, model, chunk_for(data.count));
@@ -190,6 +191,35 @@ static void print_train_block(const cat_train_config *config) {
          config->validation);
 }
 
+/* With --weights: each tensor's sum (in double, in storage order) and first
+ * values, to the precision that identifies a float, so that any reader of
+ * the checkpoint can check it holds what the program uses. */
+static int print_weights(const cat_model *model, const cat_options *opts) {
+  cat_classes classes = {0};
+  cat_train_state state;
+  float *params = cat_xaligned((size_t)model->param_count * sizeof(float));
+  int status = cat_checkpoint_load(model, opts->weights, params, &classes,
+                                   &state);
+  if (status == 0) {
+    printf("weights   %s, epoch %lld\n", opts->weights, (long long)state.epoch);
+    for (int32_t i = 0; i < model->num_params; ++i) {
+      const cat_param_info *param = &model->params[i];
+      const float *values = params + param->offset;
+      double sum = 0;
+      for (int64_t j = 0; j < param->size; ++j)
+        sum += values[j];
+      printf("  %s sum %.17g first", param->name, sum);
+      for (int64_t j = 0; j < param->size && j < 3; ++j)
+        printf(" %.9g", (double)values[j]);
+      printf("\n");
+    }
+  }
+  free(state.opt_state);
+  cat_classes_free(&classes);
+  free(params);
+  return status;
+}
+
 int cat_cmd_info(const cat_model *model, const cat_options *opts) {
   cat_train_config config;
   cat_effective_config(model, opts, &config);
@@ -208,5 +238,7 @@ int cat_cmd_info(const cat_model *model, const cat_options *opts) {
   printf("layout    %016llx\n", (unsigned long long)model->layout_hash);
   if (model->train)
     print_train_block(&config);
+  if (opts->weights && print_weights(model, opts) != 0)
+    return CAT_EXIT_ERROR;
   return CAT_EXIT_OK;
 }

@@ -336,9 +336,10 @@ static int plan_columns(const cat_model *model, const csv_file *file,
   else if (resolve_listed_features(file, config, plan) != 0)
     return -1;
   if (plan->feature_count != input_size) {
-    cat_error("%s: found %d feature columns, but the input of '%s' has %lld "
-              "elements", file->path, (int)plan->feature_count,
-              model->morphism, (long long)input_size);
+    cat_error("%s: line %lld: found %d feature columns, but the input of '%s' "
+              "has %lld elements", file->path, (long long)file->rows[0].line,
+              (int)plan->feature_count, model->morphism,
+              (long long)input_size);
     return -1;
   }
   return 0;
@@ -574,16 +575,18 @@ void cat_dataset_free(cat_dataset *data) {
   memset(data, 0, sizeof *data);
 }
 
+int cat_load_data(const cat_model *model, const cat_train_config *config,
+                  const char *path, cat_target_policy policy,
+                  cat_classes *classes, cat_dataset *out) {
+  if (config->data_kind == CAT_DATA_TEXT || config->data_kind == CAT_DATA_TOKENS)
+    return cat_load_text(model, config, path, out);
+  return cat_load_csv(model, config, path, policy, classes, out);
+}
+
 char *cat_data_path(const cat_train_config *config, const char *override) {
-  if (config && (config->data_kind == CAT_DATA_TEXT ||
-                 config->data_kind == CAT_DATA_TOKENS)) {
-    cat_error("text and token data sets are not supported by this runtime "
-              "yet; only csv(...)");
-    return NULL;
-  }
   if (override)
     return cat_xstrdup(override);
-  if (!config || config->data_kind != CAT_DATA_CSV || !config->data_path) {
+  if (!config || config->data_kind == CAT_DATA_NONE || !config->data_path) {
     cat_error("no data set: the model has no train block with data; pass "
               "--data FILE");
     return NULL;

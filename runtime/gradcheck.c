@@ -88,7 +88,7 @@ int cat_cmd_gradcheck(const cat_model *model, const cat_options *opts) {
   else
     model->init(params, config.seed);
   char *path = status == 0 ? cat_data_path(&config, opts->data) : NULL;
-  status = path ? cat_load_csv(model, &config, path, CAT_TARGETS_REQUIRED,
+  status = path ? cat_load_data(model, &config, path, CAT_TARGETS_REQUIRED,
                                &classes, &data) : -1;
   if (status == 0 && !model->loss_grad) {
     cat_error("'%s' has no gradient function to check", model->morphism);

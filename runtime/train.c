@@ -7,14 +7,23 @@
  * comes from one generator seeded with the train block's seed, so a run is
  * reproducible bit for bit.
  *
+ * Each epoch shuffles the training indices starting from the order the
+ * split left them in, so an epoch's batches depend only on the generator's
+ * state before it. A checkpoint stores that state with the optimizer's, the
+ * epoch and the batches done, which is all --resume needs to continue a run
+ * (even one stopped by SIGINT mid-epoch) and end with the same bytes as an
+ * uninterrupted one.
+ *
  * The step is the generated train_step, unless the learning rate was
  * overridden on the command line: then the runtime's optimizer.c performs
  * the same update around the model's loss_grad with the new rate.
  *
  *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
 #include "catrt_internal.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,32 +34,72 @@ typedef struct trainer {
   cat_dataset data;
   cat_classes classes;
   int64_t *order;          /* [0, train_count) train, the rest validation */
+  int64_t *split;          /* the training indices as the split left them */
   int64_t train_count, val_count;
   size_t batch;
   float *params, *opt_state, *grad;
+  int64_t opt_count;
   int runtime_optimizer;   /* step with optimizer.c instead of train_step */
   cat_runner runner;
   cat_rng rng;
+  cat_train_state resume;  /* from --resume, else zero */
+  char *out;               /* where the checkpoint goes */
+  cat_progress progress;
 } trainer;
+
+/*--- SIGINT: finish the step, save, exit 130 -----------------------------*/
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int signo) {
+  (void)signo;
+  interrupted = 1;
+  /* A second Ctrl-C stops at once: the checkpoint on disk stays intact
+   * because it is only ever replaced by rename. */
+  signal(SIGINT, SIG_DFL);
+}
+
+static void catch_sigint(int on) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on ? on_sigint : SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, NULL);
+  interrupted = 0;
+}
+
+/*--- setting up ----------------------------------------------------------*/
 
 static int load_start(trainer *t) {
   const cat_model *model = t->model;
   t->params = cat_xaligned((size_t)model->param_count * sizeof(float));
-  if (!t->opts->init) {
-    model->init(t->params, t->config.seed);
+  /* The class names of saved weights fix the labels of the data. */
+  if (t->opts->resume) {
+    if (cat_checkpoint_load(model, t->opts->resume, t->params, &t->classes,
+                            &t->resume) != 0)
+      return -1;
+    if (t->resume.opt_count == 0) {
+      cat_error("%s: the checkpoint has no optimizer state to resume from "
+                "(use --init to start a new run from its weights)",
+                t->opts->resume);
+      return -1;
+    }
+    t->config.seed = t->resume.seed;  /* the same split as the first run */
     return 0;
   }
-  /* The class names of --init weights fix the labels of the data. */
-  return cat_checkpoint_load(model, t->opts->init, t->params, &t->classes,
-                             NULL);
+  if (t->opts->init)
+    return cat_checkpoint_load(model, t->opts->init, t->params, &t->classes,
+                               NULL);
+  model->init(t->params, t->config.seed);
+  return 0;
 }
 
 static int load_data(trainer *t) {
   char *path = cat_data_path(&t->config, t->opts->data);
   if (!path)
     return -1;
-  int status = cat_load_csv(t->model, &t->config, path, CAT_TARGETS_REQUIRED,
-                            &t->classes, &t->data);
+  int status = cat_load_data(t->model, &t->config, path, CAT_TARGETS_REQUIRED,
+                             &t->classes, &t->data);
   free(path);
   return status;
 }
@@ -66,9 +115,26 @@ static int split_data(trainer *t) {
               t->config.validation, (long long)count);
     return -1;
   }
+  t->split = cat_xcalloc((size_t)t->train_count, sizeof *t->split);
+  memcpy(t->split, t->order, (size_t)t->train_count * sizeof *t->split);
   int64_t batch = t->config.batch;
   t->batch = (size_t)(batch <= 0 || batch > t->train_count ? t->train_count
                                                             : batch);
+  return 0;
+}
+
+static int restore_optimizer(trainer *t) {
+  if (!t->opts->resume)
+    return 0;
+  if (t->resume.opt_count != t->opt_count) {
+    cat_error("%s: the checkpoint's optimizer state has %lld floats, this "
+              "run's optimizer needs %lld", t->opts->resume,
+              (long long)t->resume.opt_count, (long long)t->opt_count);
+    return -1;
+  }
+  memcpy(t->opt_state, t->resume.opt_state,
+         (size_t)t->opt_count * sizeof(float));
+  t->rng = t->resume.rng;
   return 0;
 }
 
@@ -82,32 +148,67 @@ static int choose_step(trainer *t) {
               model->morphism);
     return -1;
   }
-  size_t state = t->runtime_optimizer
-                     ? cat_optimizer_state_count(model, &t->config)
-                     : (size_t)model->opt_state_count;
-  t->opt_state = cat_xaligned(state * sizeof(float));
+  t->opt_count = t->runtime_optimizer
+                     ? (int64_t)cat_optimizer_state_count(model, &t->config)
+                     : model->opt_state_count;
+  t->opt_state = cat_xaligned((size_t)t->opt_count * sizeof(float));
   t->grad = cat_xaligned((size_t)model->param_count * sizeof(float));
-  return 0;
+  return restore_optimizer(t);
 }
 
-/* One pass over the shuffled training set; returns non-zero if the loss
- * stopped being a number. */
-static int run_epoch(trainer *t, int64_t epoch) {
+/*--- the loop ------------------------------------------------------------*/
+
+static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
+  cat_train_state state = {epoch, batch, t->config.seed, *rng,
+                           t->config.optimizer, t->opt_count, t->opt_state};
+  return cat_checkpoint_save(t->model, t->params, &t->classes, &state, t->out);
+}
+
+static float step(trainer *t, int64_t start) {
+  size_t n = (size_t)(t->train_count - start) < t->batch
+                 ? (size_t)(t->train_count - start) : t->batch;
+  cat_runner_gather(&t->runner, &t->data, t->order + start, n);
+  float loss = t->runtime_optimizer
+      ? cat_optimizer_step(t->model, &t->config, t->params, t->opt_state,
+                           t->grad, &t->runner, n)
+      : t->model->train_step(t->params, t->opt_state, t->runner.inputs,
+                             t->runner.targets, n, t->runner.workspace);
+  cat_progress_step(&t->progress, start + (int64_t)n, loss);
+  return loss;
+}
+
+/* Saves where the run stands after batch `done` of `epoch` and reports. */
+static int stop_interrupted(trainer *t, int64_t epoch, int64_t done,
+                            const cat_rng *before) {
+  int64_t batches = (t->train_count + (int64_t)t->batch - 1) / (int64_t)t->batch;
+  int status = done == batches ? save(t, epoch, 0, &t->rng)
+                               : save(t, epoch - 1, done, before);
+  if (status != 0)
+    return -1;
+  cat_progress_interrupted(&t->progress, t->out, epoch, done);
+  return CAT_EXIT_INTERRUPTED;
+}
+
+/* One pass over the shuffled training set, from batch `skip` (a resumed
+ * run). Returns 0, -1 after divergence, or CAT_EXIT_INTERRUPTED. */
+static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
+  cat_rng before = t->rng;
+  memcpy(t->order, t->split, (size_t)t->train_count * sizeof *t->order);
   cat_rng_shuffle(&t->rng, t->order, t->train_count);
-  for (int64_t start = 0; start < t->train_count; start += (int64_t)t->batch) {
-    size_t n = (size_t)(t->train_count - start) < t->batch
-                   ? (size_t)(t->train_count - start) : t->batch;
-    cat_runner_gather(&t->runner, &t->data, t->order + start, n);
-    float loss = t->runtime_optimizer
-        ? cat_optimizer_step(t->model, &t->config, t->params, t->opt_state,
-                             t->grad, &t->runner, n)
-        : t->model->train_step(t->params, t->opt_state, t->runner.inputs,
-                               t->runner.targets, n, t->runner.workspace);
+  int64_t done = skip;
+  for (int64_t start = skip * (int64_t)t->batch; start < t->train_count;
+       start += (int64_t)t->batch) {
+    float loss = step(t, start);
+    ++done;
     if (!isfinite(loss)) {
-      cat_error("the loss became %g in epoch %lld; try a smaller learning "
-                "rate (--lr)", (double)loss, (long long)epoch);
+      cat_error("the loss became %s in epoch %lld, batch %lld; stopped without "
+                "writing %s (try a smaller learning rate, --lr)",
+                isnan(loss) ? "NaN" : loss > 0 ? "+Inf" : "-Inf",
+                (long long)epoch, (long long)done, t->out);
       return -1;
     }
+    if (interrupted)
+      return stop_interrupted(t, epoch, done, &before);
   }
   return 0;
 }
@@ -120,54 +221,74 @@ static void measure(trainer *t, cat_metrics *train, cat_metrics *val) {
 }
 
 static int run_training(trainer *t) {
-  cat_progress progress;
   cat_metrics train = {0}, val = {0};
-  cat_progress_begin(&progress, t->model, t->train_count, t->val_count,
-                     t->config.epochs, t->opts->quiet);
-  for (int64_t epoch = 1; epoch <= t->config.epochs; ++epoch) {
-    if (run_epoch(t, epoch) != 0)
-      return -1;
+  int64_t first = t->resume.epoch + 1, skip = t->resume.batch;
+  t->progress.first_epoch = first;
+  if (cat_progress_begin(&t->progress, t->model, t->train_count, t->val_count,
+                         t->opts->log, t->opts->resume != NULL) != 0)
+    return -1;
+  for (int64_t epoch = first; epoch <= t->config.epochs; ++epoch, skip = 0) {
+    int status = run_epoch(t, epoch, skip);
+    if (status != 0)
+      return status;
     measure(t, &train, &val);
-    cat_progress_epoch(&progress, epoch, &train, &val);
+    cat_progress_epoch(&t->progress, epoch, &train, &val);
   }
-  if (t->config.epochs == 0)
+  if (first > t->config.epochs)
     measure(t, &train, &val);
-  char *path = t->opts->out ? cat_xstrdup(t->opts->out)
-                            : cat_default_checkpoint_path(t->model);
-  int status = cat_checkpoint_save(t->model, t->params, &t->classes,
-                                   t->config.epochs, path);
-  if (status == 0)
-    cat_progress_end(&progress, path, &train, &val);
-  free(path);
-  return status;
+  int64_t epochs = first > t->config.epochs ? first - 1 : t->config.epochs;
+  if (save(t, epochs, 0, &t->rng) != 0)
+    return -1;
+  cat_progress_end(&t->progress, t->out, epochs, &train, &val);
+  return 0;
 }
 
 static void free_trainer(trainer *t) {
   if (t->runner.model)
     cat_runner_free(&t->runner);
+  cat_progress_close(&t->progress);
   cat_dataset_free(&t->data);
   cat_classes_free(&t->classes);
   free(t->order);
+  free(t->split);
   free(t->params);
   free(t->opt_state);
   free(t->grad);
+  free(t->resume.opt_state);
+  free(t->out);
+}
+
+static void init_trainer(trainer *t, const cat_model *model,
+                         const cat_options *opts) {
+  memset(t, 0, sizeof *t);
+  t->model = model;
+  t->opts = opts;
+  cat_effective_config(model, opts, &t->config);
+  /* A resumed run writes back to its checkpoint unless told otherwise. */
+  t->out = opts->out ? cat_xstrdup(opts->out)
+           : opts->resume ? cat_xstrdup(opts->resume)
+                          : cat_default_checkpoint_path(model);
+  t->progress.quiet = opts->quiet || opts->json;
+  t->progress.json = opts->json;
+  t->progress.epochs = t->config.epochs;
 }
 
 int cat_cmd_train(const cat_model *model, const cat_options *opts) {
   trainer t;
-  memset(&t, 0, sizeof t);
-  t.model = model;
-  t.opts = opts;
-  cat_effective_config(model, opts, &t.config);
-  cat_rng_seed(&t.rng, t.config.seed);
+  init_trainer(&t, model, opts);
   int status = load_start(&t);
+  cat_rng_seed(&t.rng, t.config.seed);
   if (status == 0) status = load_data(&t);
   if (status == 0) status = split_data(&t);
   if (status == 0) status = choose_step(&t);
   if (status == 0) {
     cat_runner_init(&t.runner, model, t.batch);
+    catch_sigint(1);
     status = run_training(&t);
+    catch_sigint(0);
   }
   free_trainer(&t);
+  if (status == CAT_EXIT_INTERRUPTED)
+    return status;
   return status == 0 ? CAT_EXIT_OK : CAT_EXIT_ERROR;
 }

@@ -61,8 +61,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   }
   const std::string &sym = out.symbol;
   size_t nIn = inst.dom.flatten().size(), nOut = inst.cod.flatten().size();
-  std::vector<int64_t> sizes; // candidate workspace sizes: {const, perN} pairs
-  std::vector<std::pair<int64_t, int64_t>> wsNeeds;
+  std::vector<std::pair<int64_t, int64_t>> wsNeeds; // {const, perN} of each function
 
   // Builds one function from a graph; `bindArgs` maps arguments to the env.
   auto emit = [&](StringRef name, Type *ret, const Signature &sig, const ad::Graph &g,
