@@ -17,7 +17,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   cmake ninja-build g++ python3 git
   llvm-19-dev llvm-19-tools clang-19 lld-19 libclang-rt-19-dev libzstd-dev
-  antlr4 libantlr4-runtime-dev libfmt-dev libgtest-dev
+  antlr4 libantlr4-runtime-dev uuid-dev libfmt-dev libgtest-dev
 )
 
 # What the test suite needs on top: the independent gradient oracle (torch),

@@ -142,7 +142,7 @@ std::unique_ptr<Module> ModuleBuilder::finish() {
 }
 
 std::unique_ptr<Module> generateModule(const Program &program, LLVMContext &context,
-                                       const CodeGenOptions &options) {
+                                       const CodeGenOptions &options, std::string *header) {
   ModuleBuilder mb(context, options);
   mb.module->setModuleIdentifier(program.prefix);
   const MorphismInstance *trained = program.train ? program.train->model : nullptr;
@@ -151,6 +151,8 @@ std::unique_ptr<Module> generateModule(const Program &program, LLVMContext &cont
     bool isTrained = inst == trained;
     all.push_back(mb.emitMorphism(program, *inst, isTrained ? &*program.train : nullptr));
   }
+  if (header)
+    *header = headerText(program, all);
   if (options.executableGlue) {
     const MorphismFunctions *chosen = nullptr;
     for (const MorphismFunctions &f : all)

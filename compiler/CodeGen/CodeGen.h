@@ -34,11 +34,10 @@ struct CodeGenOptions {
 };
 
 /// Builds the LLVM module for \p program. Never fails on a checked program.
+/// With \p header, also returns the C header of the generated interface.
 std::unique_ptr<llvm::Module> generateModule(const Program &program, llvm::LLVMContext &context,
-                                             const CodeGenOptions &options);
-
-/// Writes the C header of the generated interface (`--emit-header`).
-void writeHeader(const Program &program, llvm::raw_ostream &os);
+                                             const CodeGenOptions &options,
+                                             std::string *header = nullptr);
 
 } // namespace cat
 

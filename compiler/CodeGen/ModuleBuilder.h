@@ -40,7 +40,11 @@ struct MorphismFunctions {
                  *trainStep = nullptr;
   llvm::GlobalVariable *paramTable = nullptr;
   Obj target; ///< the loss's second object, when trained
+  int64_t wsConst = 0, wsPerN = 0; ///< workspace bytes = wsConst + n * wsPerN
 };
+
+/// The C header declaring the generated functions (`--emit-header`).
+std::string headerText(const Program &program, const std::vector<MorphismFunctions> &all);
 
 class ModuleBuilder {
 public:
@@ -63,7 +67,7 @@ public:
   llvm::Value *batchArg(llvm::Value *n);
   llvm::Function *emitTrainStep(const std::string &sym, MorphismFunctions &out, const TrainSpec &train,
                                 size_t nIn, size_t nT, int64_t gradBytes);
-  llvm::Function *emitWorkspaceSize(const std::string &sym,
+  llvm::Function *emitWorkspaceSize(const std::string &sym, MorphismFunctions &out,
                                     const std::vector<std::pair<int64_t, int64_t>> &needs);
   llvm::Function *emitInit(const std::string &sym, const ir::ParamLayout &layout);
   llvm::GlobalVariable *emitParamTable(const std::string &sym, const ir::ParamLayout &layout);

@@ -151,7 +151,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
       out.trainStep = emitTrainStep(sym, out, *train, nIn, nT, gradBytes);
     }
   }
-  out.workspaceSize = emitWorkspaceSize(sym, wsNeeds);
+  out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
   out.init = emitInit(sym, out.layout);
   out.paramTable = emitParamTable(sym, out.layout);
   return out;
@@ -199,17 +199,20 @@ Function *ModuleBuilder::emitTrainStep(const std::string &sym, MorphismFunctions
   return f;
 }
 
-Function *ModuleBuilder::emitWorkspaceSize(const std::string &sym,
+Function *ModuleBuilder::emitWorkspaceSize(const std::string &sym, MorphismFunctions &out,
                                            const std::vector<std::pair<int64_t, int64_t>> &needs) {
+  // One affine bound for every function of the morphism, so the header can
+  // state the same exact size as a constant expression.
+  for (auto [c, perN] : needs) {
+    out.wsConst = std::max(out.wsConst, c);
+    out.wsPerN = std::max(out.wsPerN, perN);
+  }
   Function *f = declare(sym + "_workspace_size", sizeTy, {sizeTy}, true);
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   Value *n = b.CreateZExtOrTrunc(&*f->arg_begin(), i64);
-  Value *best = ConstantInt::get(i64, 0);
-  for (auto [c, perN] : needs) {
-    Value *v = b.CreateAdd(b.CreateMul(n, ConstantInt::get(i64, perN)), ConstantInt::get(i64, c));
-    best = b.CreateSelect(b.CreateICmpUGT(v, best), v, best);
-  }
-  b.CreateRet(b.CreateZExtOrTrunc(best, sizeTy));
+  Value *bytes = b.CreateAdd(b.CreateMul(n, ConstantInt::get(i64, out.wsPerN)),
+                             ConstantInt::get(i64, out.wsConst));
+  b.CreateRet(b.CreateZExtOrTrunc(bytes, sizeTy));
   return f;
 }
 

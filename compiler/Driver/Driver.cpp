@@ -93,9 +93,9 @@ public:
   int run();
 
 private:
-  bool loadInput(unsigned &buffer);
-  std::vector<unsigned> splitForVerify(unsigned buffer);
-  int runVerify(unsigned buffer, const ModuleSearchPath &search);
+  bool loadInput(std::vector<unsigned> &buffers);
+  std::vector<std::string> splitForVerify(StringRef text);
+  int runVerify(const std::vector<unsigned> &buffers, const ModuleSearchPath &search);
   int printView(const Program &program);
   int generate(const Program &program, Action action);
   bool link(const std::string &object, const std::string &output);
@@ -110,20 +110,28 @@ private:
 };
 } // namespace
 
-bool Compilation::loadInput(unsigned &buffer) {
+bool Compilation::loadInput(std::vector<unsigned> &buffers) {
   auto file = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
   if (!file) {
     diags.report(SMLoc(), diag::err_cannot_open_file) << inputFile << file.getError().message();
     return false;
   }
-  buffer = sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
+  if (verifyMode) {
+    std::vector<std::string> chunks = splitForVerify((*file)->getBuffer());
+    if (chunks.size() > 1) {
+      for (const std::string &chunk : chunks)
+        buffers.push_back(sourceMgr.AddNewSourceBuffer(
+            MemoryBuffer::getMemBufferCopy(chunk, inputFile.getValue()), SMLoc()));
+      return true;
+    }
+  }
+  buffers.push_back(sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc()));
   return true;
 }
 
-/// Splits a verify test at lines `// -----` into independent buffers; each
-/// chunk is padded with blank lines so line numbers stay those of the file.
-std::vector<unsigned> Compilation::splitForVerify(unsigned buffer) {
-  StringRef text = sourceMgr.getMemoryBuffer(buffer)->getBuffer();
+/// Splits a verify test at lines `// -----` into independent chunks; each
+/// is padded with blank lines so line numbers stay those of the file.
+std::vector<std::string> Compilation::splitForVerify(StringRef text) {
   std::vector<std::string> chunks(1);
   unsigned line = 0;
   while (!text.empty()) {
@@ -135,13 +143,7 @@ std::vector<unsigned> Compilation::splitForVerify(unsigned buffer) {
       chunks.back() += head.str() + "\n";
     text = rest;
   }
-  if (chunks.size() == 1)
-    return {buffer};
-  std::vector<unsigned> buffers;
-  for (const std::string &chunk : chunks)
-    buffers.push_back(sourceMgr.AddNewSourceBuffer(
-        MemoryBuffer::getMemBufferCopy(chunk, inputFile.getValue()), SMLoc()));
-  return buffers;
+  return chunks;
 }
 
 int Compilation::run() {
@@ -149,14 +151,15 @@ int Compilation::run() {
     return error("no input file; usage: catc [options] <file.cat> (see --help)");
   if (optLevel > 3)
     return error("invalid optimisation level '-O" + Twine(optLevel.getValue()) + "'; use -O0 to -O3");
-  unsigned buffer;
-  if (!loadInput(buffer))
+  std::vector<unsigned> buffers;
+  if (!loadInput(buffers))
     return 1;
+  unsigned buffer = buffers.front();
   ModuleSearchPath search;
   search.includeDirs.assign(includeDirs.begin(), includeDirs.end());
   search.stdlibDir = prefix + "/share/catc/stdlib";
   if (verifyMode)
-    return runVerify(buffer, search);
+    return runVerify(buffers, search);
   Action action = selectAction();
   if (action == Action::View && emitView == "ast") {
     auto file = parseSourceFile(buffer, diags);
@@ -175,14 +178,29 @@ int Compilation::run() {
   return generate(*program, action);
 }
 
-int Compilation::runVerify(unsigned buffer, const ModuleSearchPath &search) {
-  for (unsigned chunk : splitForVerify(buffer))
+int Compilation::runVerify(const std::vector<unsigned> &buffers, const ModuleSearchPath &search) {
+  for (unsigned chunk : buffers)
     analyzeProgram(chunk, inputFile, search, diags);
   return diags.finishVerify() ? 0 : 1;
 }
 
 int Compilation::printView(const Program &program) {
   raw_ostream &os = outs();
+  if (emitView == "dot") {
+    // One graph: a single morphism as it is, several as one cluster each.
+    std::vector<ir::ParamLayout> layouts(program.exported.size());
+    std::vector<ir::Function> fns;
+    std::vector<std::pair<const ir::Function *, const ir::ParamLayout *>> diagrams;
+    for (size_t i = 0; i < program.exported.size(); ++i)
+      fns.push_back(ir::lowerMorphism(*program.exported[i], layouts[i]));
+    for (size_t i = 0; i < fns.size(); ++i)
+      diagrams.emplace_back(&fns[i], &layouts[i]);
+    if (diagrams.size() == 1)
+      ir::printDot(fns[0], layouts[0], os);
+    else
+      ir::printDot(program.prefix, diagrams, os);
+    return 0;
+  }
   for (const MorphismInstance *inst : program.exported) {
     ir::ParamLayout layout;
     ir::Function fn = ir::lowerMorphism(*inst, layout);
@@ -197,7 +215,7 @@ int Compilation::printView(const Program &program) {
         os << "  " << p.name << " : " << p.shape.str() << "  offset " << p.offset << "  size "
            << p.size << "\n";
     } else {
-      return error("unknown view '--emit=" + emitView + "'; expected ast, ir, backward or params");
+      return error("unknown view '--emit=" + emitView + "'; expected ast, ir, backward, params or dot");
     }
     os << "\n";
   }
@@ -224,16 +242,17 @@ int Compilation::generate(const Program &program, Action action) {
   SmallString<256> dir(program.mainFile);
   sys::path::remove_filename(dir);
   copts.sourceDir = dir.str().str();
-  auto module = generateModule(program, context, copts);
+  std::string header;
+  auto module = generateModule(program, context, copts, headerFile.empty() ? nullptr : &header);
   optimizeModule(*module, *machine, optLevel);
 
   if (!headerFile.empty()) {
     std::error_code ec;
-    ToolOutputFile header(headerFile, ec, sys::fs::OF_Text);
+    ToolOutputFile headerOut(headerFile, ec, sys::fs::OF_Text);
     if (ec)
       return error("cannot write '" + headerFile + "': " + ec.message());
-    writeHeader(program, header.os());
-    header.keep();
+    headerOut.os() << header;
+    headerOut.keep();
   }
   std::string output = outputFile;
   if (output.empty()) {

@@ -80,6 +80,15 @@ void normalize(Node &node);
 void printFunction(const Function &fn, const ParamLayout &layout, llvm::raw_ostream &os);
 void printNode(const Node &node, const ParamLayout &layout, llvm::raw_ostream &os);
 
+/// Draws the diagram as a Graphviz graph (`--emit=dot`, see Dot.cpp):
+/// boxes for primitives, wires labelled with their objects, parameters as
+/// notes, copy/discard dots, `map` as a cluster.
+void printDot(const Function &fn, const ParamLayout &layout, llvm::raw_ostream &os);
+/// Draws several morphisms as one Graphviz graph \p name, a cluster each.
+void printDot(const std::string &name,
+              const std::vector<std::pair<const Function *, const ParamLayout *>> &fns,
+              llvm::raw_ostream &os);
+
 } // namespace cat::ir
 
 #endif // CATC_IR_IR_H

@@ -50,7 +50,7 @@ std::unique_ptr<Term> Sema::elaborate(const Expr &e, ElabContext &ctx) {
         return nullptr;
       if (i > 0) {
         Term &prev = *term->children.back();
-        std::string prevType = arrow(t, prev.dom, prev.cod);
+        std::string prevType = arrow(t, term->children.front()->dom, prev.cod);
         std::string partType = arrow(t, part->dom, part->cod);
         std::string prevCod = t.str(prev.cod), partDom = t.str(part->dom);
         if (!t.unify(prev.cod, part->dom)) {

@@ -178,8 +178,12 @@ std::string Sema::suggest(LoadedModule &m, llvm::StringRef name, bool objects) {
 std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainPath) {
   auto result = std::make_unique<Program>();
   program = result.get();
+  // The engine may carry errors of earlier runs (verify mode checks the
+  // chunks of a split file one after another): count only this run's.
+  unsigned errorsBefore = diags.errorCount();
+  auto failed = [&] { return diags.errorCount() != errorsBefore; };
   LoadedModule *main = loadModule(mainBuffer, mainPath, llvm::SMLoc());
-  if (!main || diags.hasErrors())
+  if (!main || failed())
     return nullptr;
   result->prefix = symbolPrefix(main->name);
   result->mainFile = main->path;
@@ -213,14 +217,14 @@ std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainP
       if (!lhs)
         continue;
       auto rhs = elaborate(*law->rhs, lctx);
-      if (lhs && rhs &&
-          (!lctx.types.unify(lhs->dom, rhs->dom) || !lctx.types.unify(lhs->cod, rhs->cod)))
-        diags.report(law->loc(), diag::err_law_type_mismatch)
-            << law->name.name
-            << lctx.types.str(lhs->dom) + " -> " + lctx.types.str(lhs->cod)
-            << lctx.types.str(rhs->dom) + " -> " + lctx.types.str(rhs->cod);
+      if (!rhs)
+        continue;
+      std::string lhsType = arrow(lctx.types, lhs->dom, lhs->cod);
+      std::string rhsType = arrow(lctx.types, rhs->dom, rhs->cod);
+      if (!lctx.types.unify(lhs->dom, rhs->dom) || !lctx.types.unify(lhs->cod, rhs->cod))
+        diags.report(law->loc(), diag::err_law_type_mismatch) << law->name.name << lhsType << rhsType;
     }
-  if (diags.hasErrors())
+  if (failed())
     return nullptr;
   return result;
 }
