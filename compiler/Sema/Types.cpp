@@ -123,14 +123,21 @@ DimId TypeContext::constDim(int64_t value) {
   return d;
 }
 
+TypeContext::TypeNode TypeContext::newNode(TypeNode::Kind kind) const {
+  TypeNode n;
+  n.kind = kind;
+  n.parent = static_cast<TypeId>(types.size());
+  return n;
+}
+
 TypeId TypeContext::freshVar() {
-  TypeNode n{TypeNode::Kind::Var, static_cast<TypeId>(types.size())};
+  TypeNode n = newNode(TypeNode::Kind::Var);
   types.push_back(std::move(n));
   return types.back().parent;
 }
 
 TypeId TypeContext::tensor(Elem elem, DimId classes, std::vector<DimId> shape) {
-  TypeNode n{TypeNode::Kind::Tensor, static_cast<TypeId>(types.size())};
+  TypeNode n = newNode(TypeNode::Kind::Tensor);
   n.elem = elem;
   n.classes = elem == Elem::Fin ? classes : -1;
   n.shape = std::move(shape);
@@ -139,7 +146,7 @@ TypeId TypeContext::tensor(Elem elem, DimId classes, std::vector<DimId> shape) {
 }
 
 TypeId TypeContext::product(std::vector<TypeId> factors) {
-  TypeNode n{TypeNode::Kind::Product, static_cast<TypeId>(types.size())};
+  TypeNode n = newNode(TypeNode::Kind::Product);
   n.factors = std::move(factors);
   types.push_back(std::move(n));
   return types.back().parent;

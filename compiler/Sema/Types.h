@@ -112,8 +112,8 @@ private:
     std::optional<int64_t> value;
   };
   struct TypeNode {
-    enum class Kind { Var, Tensor, Product } kind;
-    TypeId parent;
+    enum class Kind { Var, Tensor, Product } kind = Kind::Var;
+    TypeId parent = 0;
     Elem elem = Elem::Real;
     DimId classes = -1;
     std::vector<DimId> shape;
@@ -122,6 +122,7 @@ private:
   struct PowerConstraint { TypeId result, base; DimId count; bool done = false; };
   struct SumConstraint { DimId a, b, result; bool done = false; };
 
+  TypeNode newNode(TypeNode::Kind kind) const;
   DimId findDim(DimId d);
   TypeId find(TypeId t);
   bool unifyNodes(TypeId a, TypeId b);
