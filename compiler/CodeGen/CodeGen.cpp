@@ -13,6 +13,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 extern const unsigned char catKernelBitcode[];
 extern const unsigned long catKernelBitcode_size;
@@ -145,6 +146,8 @@ std::unique_ptr<Module> generateModule(const Program &program, LLVMContext &cont
                                        const CodeGenOptions &options, std::string *header) {
   ModuleBuilder mb(context, options);
   mb.module->setModuleIdentifier(program.prefix);
+  // The module starts as the kernel library: name it after the model.
+  mb.module->setSourceFileName(llvm::sys::path::filename(program.mainFile));
   const MorphismInstance *trained = program.train ? program.train->model : nullptr;
   std::vector<MorphismFunctions> all;
   for (const MorphismInstance *inst : program.exported) {
