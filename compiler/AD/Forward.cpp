@@ -13,19 +13,6 @@
 
 namespace cat::ad {
 
-/// The wire ranges of a product's factors: factor i covers
-/// [starts[i], starts[i + 1]).
-static std::vector<size_t> factorStarts(const Obj &o) {
-  std::vector<size_t> starts{0};
-  if (o.isTensor()) {
-    starts.push_back(1);
-    return starts;
-  }
-  for (const Obj &f : o.factors)
-    starts.push_back(starts.back() + f.flatten().size());
-  return starts;
-}
-
 Wires Builder::forward(const ir::Node &n, const Wires &in, int64_t mult) {
   Wires out;
   switch (n.kind) {
@@ -111,12 +98,12 @@ Wires Builder::forwardPrim(const ir::Node &n, const Wires &in, int64_t mult) {
     return {};
   case PrimOp::Fst: case PrimOp::Snd: case PrimOp::Pi: {
     size_t index = n.op == PrimOp::Fst ? 0 : n.op == PrimOp::Snd ? 1 : n.attrs.index;
-    std::vector<size_t> starts = factorStarts(n.dom);
+    std::vector<size_t> starts = n.dom.factorWireStarts();
     return Wires(in.begin() + static_cast<long>(starts[index]),
                  in.begin() + static_cast<long>(starts[index + 1]));
   }
   case PrimOp::Swap: {
-    std::vector<size_t> starts = factorStarts(n.dom);
+    std::vector<size_t> starts = n.dom.factorWireStarts();
     Wires out(in.begin() + static_cast<long>(starts[1]), in.end());
     out.insert(out.end(), in.begin(), in.begin() + static_cast<long>(starts[1]));
     return out;

@@ -57,18 +57,6 @@ std::string recordText(llvm::StringRef s) {
   return out;
 }
 
-/// The start of each factor's wires in the flattened domain, plus the end.
-std::vector<size_t> factorStarts(const Obj &o) {
-  std::vector<size_t> starts{0};
-  if (o.isTensor()) {
-    starts.push_back(1);
-    return starts;
-  }
-  for (const Obj &f : o.factors)
-    starts.push_back(starts.back() + f.flatten().size());
-  return starts;
-}
-
 /// The box label of a primitive: its source name and options.
 std::string boxName(const Node &n) {
   std::string name = primName(n.op);
@@ -205,7 +193,7 @@ Wires DotWriter::wirePrim(const Node &n, const Wires &in) {
   case PrimOp::Snd:
   case PrimOp::Pi: {
     size_t index = n.op == PrimOp::Fst ? 0 : n.op == PrimOp::Snd ? 1 : n.attrs.index;
-    std::vector<size_t> starts = factorStarts(n.dom);
+    std::vector<size_t> starts = n.dom.factorWireStarts();
     if (index + 1 >= starts.size() || starts.back() != in.size())
       return wireBox(n, in); // not a product of wires: draw it as it is
     Wires out;
@@ -218,7 +206,7 @@ Wires DotWriter::wirePrim(const Node &n, const Wires &in) {
     return out;
   }
   case PrimOp::Swap: {
-    std::vector<size_t> starts = factorStarts(n.dom);
+    std::vector<size_t> starts = n.dom.factorWireStarts();
     if (starts.size() != 3 || starts.back() != in.size())
       return wireBox(n, in);
     Wires out(in.begin() + static_cast<long>(starts[1]), in.end());

@@ -60,6 +60,17 @@ std::vector<Obj> Obj::flatten() const {
   return out;
 }
 
+std::vector<size_t> Obj::factorWireStarts() const {
+  std::vector<size_t> starts{0};
+  if (isTensor()) {
+    starts.push_back(1);
+    return starts;
+  }
+  for (const Obj &f : factors)
+    starts.push_back(starts.back() + f.flatten().size());
+  return starts;
+}
+
 Obj Obj::tangent() const {
   if (isFin())
     return unit();

@@ -47,6 +47,9 @@ struct Obj {
   int64_t numElements() const;
   /// The tensor factors of the flattened product, left to right.
   std::vector<Obj> flatten() const;
+  /// Where each factor's wires start in flatten(), plus the end: factor i
+  /// covers [starts[i], starts[i + 1]). A tensor is one factor.
+  std::vector<size_t> factorWireStarts() const;
   /// The tangent object: real tensors are their own, Fin factors become 1.
   Obj tangent() const;
   bool operator==(const Obj &other) const;
