@@ -14,6 +14,7 @@
 #include "AST/ASTDumper.h"
 #include "CodeGen/CodeGen.h"
 #include "IR/IR.h"
+#include "Laws/Laws.h"
 #include "Parse/Parser.h"
 #include "Sema/Sema.h"
 #include "Target/TargetMachine.h"
@@ -57,6 +58,8 @@ cl::opt<std::string> targetArch("march", cl::desc("'native': the host CPU and it
                                 cl::value_desc("arch"), cl::cat(category));
 cl::opt<std::string> emitView("emit", cl::desc("Print a view: ast, ir, backward, params, dot"),
                               cl::value_desc("view"), cl::cat(category));
+cl::opt<bool> drawBackward("backward", cl::desc("With --emit=dot: draw the derived backward maps"),
+                           cl::cat(category));
 cl::opt<std::string> headerFile("emit-header", cl::desc("With -c: also write the C header to <file>"),
                                 cl::value_desc("file"), cl::cat(category));
 } // namespace
@@ -171,6 +174,8 @@ int Compilation::run() {
   auto program = analyzeProgram(buffer, inputFile, search, diags);
   if (!program || diags.hasErrors())
     return 1;
+  if (!laws::checkLaws(*program, diags))
+    return 1;
   if (action == Action::SyntaxOnly)
     return 0;
   if (action == Action::View)
@@ -180,7 +185,8 @@ int Compilation::run() {
 
 int Compilation::runVerify(const std::vector<unsigned> &buffers, const ModuleSearchPath &search) {
   for (unsigned chunk : buffers)
-    analyzeProgram(chunk, inputFile, search, diags);
+    if (auto program = analyzeProgram(chunk, inputFile, search, diags))
+      laws::checkLaws(*program, diags);
   return diags.finishVerify() ? 0 : 1;
 }
 
@@ -195,7 +201,9 @@ int Compilation::printView(const Program &program) {
       fns.push_back(ir::lowerMorphism(*program.exported[i], layouts[i]));
     for (size_t i = 0; i < fns.size(); ++i)
       diagrams.emplace_back(&fns[i], &layouts[i]);
-    if (diagrams.size() == 1)
+    if (drawBackward)
+      ad::printBackwardDot(diagrams, os);
+    else if (diagrams.size() == 1)
       ir::printDot(fns[0], layouts[0], os);
     else
       ir::printDot(program.prefix, diagrams, os);

@@ -98,6 +98,15 @@ struct TrainSpec {
   double validation = 0;
 };
 
+/// A checked `law NAME : lhs == rhs [within tol]` of the main module
+/// (LANGUAGE.md §9): both sides as instances of one type, for compiler/Laws.
+struct LawSpec {
+  std::string name;
+  llvm::SMLoc loc;
+  std::unique_ptr<MorphismInstance> lhs, rhs;
+  std::optional<double> tolerance;
+};
+
 /// The whole checked program.
 struct Program {
   /// Symbol prefix: the `module` name with '.' -> '_', or the file stem.
@@ -108,6 +117,8 @@ struct Program {
   /// The main module's non-generic morphisms, in declaration order.
   std::vector<const MorphismInstance *> exported;
   std::optional<TrainSpec> train;
+  /// The main module's laws, in declaration order.
+  std::vector<LawSpec> laws;
 };
 
 } // namespace cat

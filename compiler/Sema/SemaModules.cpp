@@ -221,8 +221,26 @@ std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainP
         continue;
       std::string lhsType = arrow(lctx.types, lhs->dom, lhs->cod);
       std::string rhsType = arrow(lctx.types, rhs->dom, rhs->cod);
-      if (!lctx.types.unify(lhs->dom, rhs->dom) || !lctx.types.unify(lhs->cod, rhs->cod))
+      if (!lctx.types.unify(lhs->dom, rhs->dom) || !lctx.types.unify(lhs->cod, rhs->cod)) {
         diags.report(law->loc(), diag::err_law_type_mismatch) << law->name.name << lhsType << rhsType;
+        continue;
+      }
+      // Keep both sides, resolved, for the prover (compiler/Laws).
+      if (!solveProjections(lctx, true) || !resolveTerm(*lhs, lctx) || !resolveTerm(*rhs, lctx))
+        continue;
+      auto side = [&](std::unique_ptr<Term> term, const char *label) {
+        auto inst = std::make_unique<MorphismInstance>();
+        inst->name = law->name.name + "." + label;
+        inst->module = main->name;
+        inst->loc = law->loc();
+        inst->dom = term->domObj;
+        inst->cod = term->codObj;
+        inst->body = std::move(term);
+        return inst;
+      };
+      LawSpec spec{law->name.name, law->loc(), side(std::move(lhs), "lhs"),
+                   side(std::move(rhs), "rhs"), law->tolerance};
+      result->laws.push_back(std::move(spec));
     }
   if (failed())
     return nullptr;
