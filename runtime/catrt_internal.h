@@ -57,6 +57,8 @@ typedef struct cat_rng { uint64_t s[4]; } cat_rng;
 
 void cat_rng_seed(cat_rng *rng, uint64_t seed);
 uint64_t cat_rng_next(cat_rng *rng);
+/* Uniform in [0, 1) with 53 random bits. */
+double cat_rng_uniform(cat_rng *rng);
 /* Uniform in [0, bound), bound > 0, without modulo bias. */
 uint64_t cat_rng_below(cat_rng *rng, uint64_t bound);
 /* Fisher-Yates shuffle of an index array. */
@@ -125,6 +127,22 @@ void cat_dataset_free(cat_dataset *data);
  * file's token stream, the next token of each position as the target. */
 int cat_load_text(const cat_model *model, const cat_train_config *config,
                   const char *path, cat_dataset *out);
+/* A token stream (text.c), grown by cat_token_push; free tokens. */
+typedef struct cat_token_stream {
+  int32_t *tokens;
+  int64_t count, cap;
+} cat_token_stream;
+
+void cat_token_push(cat_token_stream *stream, int32_t token);
+/* The file's tokens: its bytes for text(...), its whitespace-separated words
+ * through the vocabulary for tokens(...). */
+int cat_read_tokens(const cat_train_config *config, const char *path,
+                    cat_token_stream *stream);
+/* Appends the words of text[0..len) (modified, then restored). */
+void cat_split_words(const cat_train_config *config, char *text, size_t len,
+                     cat_token_stream *stream);
+/* The vocabulary index of word; unknown words are 0. */
+int32_t cat_vocab_index(const cat_train_config *config, const char *word);
 /* The data set of the train block's kind: csv, text or tokens. */
 int cat_load_data(const cat_model *model, const cat_train_config *config,
                   const char *path, cat_target_policy policy,
@@ -166,7 +184,7 @@ char *cat_default_checkpoint_path(const cat_model *model);
 
 typedef enum {
   CAT_CMD_TRAIN, CAT_CMD_EVAL, CAT_CMD_PREDICT, CAT_CMD_INFO,
-  CAT_CMD_GRADCHECK, CAT_CMD_HELP
+  CAT_CMD_GRADCHECK, CAT_CMD_GENERATE, CAT_CMD_HELP
 } cat_command;
 
 /* The command line, after parsing; unset overrides are flagged. */
@@ -178,6 +196,10 @@ typedef struct cat_options {
   float lr;
   uint64_t seed;
   int quiet, json;
+  /* generate */
+  const char *prompt;     /* NULL: start from the padding token alone */
+  int64_t tokens;         /* how many tokens to generate */
+  double temperature;     /* 0: greedy */
 } cat_options;
 
 /* The train block with the command-line overrides applied. */
@@ -189,6 +211,9 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts);
 int cat_cmd_predict(const cat_model *model, const cat_options *opts);
 int cat_cmd_info(const cat_model *model, const cat_options *opts);
 int cat_cmd_gradcheck(const cat_model *model, const cat_options *opts);
+int cat_cmd_generate(const cat_model *model, const cat_options *opts);
+/* predict for a model of text(...) or tokens(...) data (generate.c). */
+int cat_predict_sequence(const cat_model *model, const cat_options *opts);
 
 /*--- eval.c: running the model over a data set ----------------------------*/
 

@@ -502,6 +502,24 @@ static int check_layout(const checkpoint_file *file, const cat_model *model) {
   return -1;
 }
 
+/* Weights of another module (say, xor's given to iris) fail on their first
+ * tensor name, which does not tell the user what happened; name both
+ * models and their layout hashes instead. Weights of the same module (an
+ * edited .cat file) go through the tensor checks, whose errors say more. */
+static int check_module(const checkpoint_file *file, const cat_model *model) {
+  const char *module = metadata_string(file, "module");
+  const char *morphism = metadata_string(file, "morphism");
+  const char *hash = metadata_string(file, "layout_hash");
+  if (!module || strcmp(module, model->module) == 0)
+    return 0;
+  cat_error("%s: the weights are for '%s' of module '%s' (layout hash %s), "
+            "not for '%s' of module '%s' (layout hash %016llx)", file->path,
+            morphism ? morphism : "?", module, hash ? hash : "none",
+            model->morphism, model->module,
+            (unsigned long long)model->layout_hash);
+  return -1;
+}
+
 /* A whole decimal number in metadata; 0 (and the default) when absent. */
 static int meta_u64(const checkpoint_file *file, const char *key, int hex,
                     uint64_t *out) {
@@ -559,6 +577,8 @@ int cat_checkpoint_load(const cat_model *model, const char *path,
   int status = read_file(&file);
   if (status == 0)
     status = parse_header(&file);
+  if (status == 0)
+    status = check_module(&file, model);
   if (status == 0)
     status = load_tensors(&file, model, params, state);
   if (status == 0)

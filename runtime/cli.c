@@ -32,6 +32,8 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  gradcheck                  compare gradients with finite differences\n"
       "  info [--weights W]         objects, parameters and memory of the model;\n"
       "                             with W, each tensor's sum and first values\n"
+      "  generate [--weights W]     continue --prompt by sampling from a model\n"
+      "                             trained on text(...) or tokens(...)\n"
       "  help                       this message\n"
       "\n"
       "flags:\n"
@@ -47,11 +49,16 @@ static void print_usage(const cat_model *model, const char *prog) {
       "                   back to W unless --out is given)\n"
       "  --log F          train: one CSV row per epoch "
       "(epoch,loss,accuracy,val_loss,val_acc)\n"
-      "  --weights W      the weights eval, predict and gradcheck use\n"
+      "  --weights W      the weights eval, predict, gradcheck, info and generate\n"
+      "                   use (generate: default %s.safetensors)\n"
+      "  --prompt TEXT    generate: the text to continue (default: none)\n"
+      "  --tokens N       generate: how many tokens to add (default 100)\n"
+      "  --temperature T  generate: sampling temperature, 0 = greedy "
+      "(default 1)\n"
       "  --json           eval, train: print the result as one JSON object\n"
       "  --quiet          train: print only the final summary\n"
       "  --help           this message\n",
-      prog, model->morphism, model->module, model->module);
+      prog, model->morphism, model->module, model->module, model->module);
 }
 
 static int usage_error(const char *prog, const char *fmt, const char *a,
@@ -94,6 +101,15 @@ static int parse_lr(const char *text, float *out) {
   return 0;
 }
 
+static int parse_temperature(const char *text, double *out) {
+  char *end;
+  double value = strtod(text, &end);
+  if (*text == '\0' || *end != '\0' || !isfinite(value) || value < 0)
+    return -1;
+  *out = value;
+  return 0;
+}
+
 /* Parses the value of a flag that takes one; 0 on success. */
 static int set_value(cat_options *o, const char *flag, const char *value) {
   if (!strcmp(flag, "--data")) o->data = value;
@@ -113,17 +129,25 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
     return (o->has_lr = 1, parse_lr(value, &o->lr));
   else if (!strcmp(flag, "--seed"))
     return (o->has_seed = 1, parse_seed(value, &o->seed));
+  else if (!strcmp(flag, "--prompt"))
+    return (o->prompt = value, 0);  /* an empty prompt is a prompt */
+  else if (!strcmp(flag, "--tokens"))
+    return parse_int(value, 0, &o->tokens);
+  else if (!strcmp(flag, "--temperature"))
+    return parse_temperature(value, &o->temperature);
   return *value ? 0 : -1;
 }
 
 static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
                                     "--resume", "--log", "--epochs", "--batch",
-                                    "--lr", "--seed"};
+                                    "--lr", "--seed", "--prompt", "--tokens",
+                                    "--temperature"};
 static const char *value_hints[] = {
     "a file name", "a file name", "a file name", "a file name", "a file name",
     "a file name",
     "a non-negative integer", "a positive integer or 'all'",
-    "a positive number", "a non-negative integer"};
+    "a positive number", "a non-negative integer", "a text",
+    "a non-negative integer", "a non-negative number"};
 
 static int find_value_flag(const char *flag, size_t len) {
   for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
@@ -169,7 +193,8 @@ static int parse_command(cat_options *o, const char *word) {
   static const struct { const char *name; cat_command command; } commands[] = {
       {"train", CAT_CMD_TRAIN}, {"eval", CAT_CMD_EVAL},
       {"predict", CAT_CMD_PREDICT}, {"info", CAT_CMD_INFO},
-      {"gradcheck", CAT_CMD_GRADCHECK}, {"help", CAT_CMD_HELP}};
+      {"gradcheck", CAT_CMD_GRADCHECK}, {"generate", CAT_CMD_GENERATE},
+      {"help", CAT_CMD_HELP}};
   for (size_t i = 0; i < sizeof commands / sizeof *commands; ++i)
     if (!strcmp(word, commands[i].name)) {
       o->command = commands[i].command;
@@ -195,6 +220,8 @@ static int check_required(const cat_options *o, const char *prog) {
 
 static int parse_args(cat_options *o, const char *prog, int argc, char **argv) {
   memset(o, 0, sizeof *o);
+  o->tokens = 100;
+  o->temperature = 1.0;
   int i = 1;
   if (argc > 1 && argv[1][0] != '-') {
     if (parse_command(o, argv[1]) != 0)
@@ -241,6 +268,7 @@ int cat_main(const cat_model *model, int argc, char **argv) {
   case CAT_CMD_PREDICT: return cat_cmd_predict(model, &opts);
   case CAT_CMD_INFO: return cat_cmd_info(model, &opts);
   case CAT_CMD_GRADCHECK: return cat_cmd_gradcheck(model, &opts);
+  case CAT_CMD_GENERATE: return cat_cmd_generate(model, &opts);
   case CAT_CMD_TRAIN: break;
   }
   return cat_cmd_train(model, &opts);

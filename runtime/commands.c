@@ -3,7 +3,7 @@
  * The commands that use a trained model rather than train one: `eval`
  * measures loss and accuracy of saved weights on a data set, `predict`
  * prints the model's answer for every row of a CSV file (a class name for a
- * classifier), and `info` describes the compiled model: its objects, its
+ * classifier; sequence models are generate.c's), and `info` describes the compiled model: its objects, its
  * parameter table and the memory it needs.
  *
  *===----------------------------------------------------------------------===*/
@@ -109,6 +109,8 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
   cat_classes classes = {0};
   cat_dataset data = {0};
   cat_effective_config(model, opts, &config);
+  if (config.data_kind == CAT_DATA_TEXT || config.data_kind == CAT_DATA_TOKENS)
+    return cat_predict_sequence(model, opts);
   float *params = load_weights(model, opts, &classes);
   int status = params ? cat_load_csv(model, &config, opts->predict_file,
                                      CAT_TARGETS_OPTIONAL, &classes, &data)
@@ -220,10 +222,27 @@ static int print_weights(const cat_model *model, const cat_options *opts) {
   return status;
 }
 
+/* The module's objects and morphisms, one per line, names aligned. */
+static void print_declarations(const char *label, const char *separator,
+                               const cat_declaration *decls, int32_t count) {
+  size_t width = 0;
+  for (int32_t i = 0; i < count; ++i)
+    if (strlen(decls[i].name) > width)
+      width = strlen(decls[i].name);
+  for (int32_t i = 0; i < count; ++i)
+    printf("%-10s%-*s %s %s\n", i == 0 ? label : "", (int)width,
+           decls[i].name, separator, decls[i].text);
+}
+
 int cat_cmd_info(const cat_model *model, const cat_options *opts) {
   cat_train_config config;
   cat_effective_config(model, opts, &config);
   printf("module    %s\nmorphism  %s\n", model->module, model->morphism);
+  if (model->declarations_magic == CAT_DECLARATIONS_MAGIC) {
+    print_declarations("objects", "=", model->objects, model->num_objects);
+    print_declarations("morphisms", ":", model->morphisms,
+                       model->num_morphisms);
+  }
   print_factors("input", model->inputs, model->num_inputs);
   print_factors("output", model->outputs, model->num_outputs);
   print_factors("target", model->targets, model->num_targets);

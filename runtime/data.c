@@ -231,8 +231,12 @@ static int in_target(const column_plan *plan, int32_t column) {
 
 static int detect_header(const csv_file *file, const cat_train_config *config,
                          const column_plan *plan) {
-  if (config->target_name || (config->num_features > 0 && config->feature_names))
-    return 1;  /* columns chosen by name: the first row must name them */
+  /* Columns chosen by name: the first row names them. (A target named but
+   * not found is absent only in a features-only file for predict, whose
+   * first row may be data like any other.) */
+  if ((config->target_name && plan->target_count > 0) ||
+      (config->num_features > 0 && config->feature_names))
+    return 1;
   const csv_row *first = &file->rows[0];
   double value;
   for (int32_t i = 0; i < first->count; ++i)

@@ -36,6 +36,10 @@ uint64_t cat_rng_next(cat_rng *rng) {
   return result;
 }
 
+double cat_rng_uniform(cat_rng *rng) {
+  return (double)(cat_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
 uint64_t cat_rng_below(cat_rng *rng, uint64_t bound) {
   /* Reject the top sliver that would make some residues more likely. */
   uint64_t limit = UINT64_MAX - UINT64_MAX % bound;

@@ -17,12 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct token_stream {
-  int32_t *tokens;
-  int64_t count, cap;
-} token_stream;
-
-static void push_token(token_stream *stream, int32_t token) {
+void cat_token_push(cat_token_stream *stream, int32_t token) {
   if (stream->count == stream->cap) {
     stream->cap = stream->cap ? stream->cap * 2 : 4096;
     stream->tokens = cat_xrealloc(stream->tokens,
@@ -51,15 +46,15 @@ static int read_bytes(const char *path, cat_strbuf *sb) {
   return 0;
 }
 
-static int32_t vocab_index(const cat_train_config *config, const char *word) {
+int32_t cat_vocab_index(const cat_train_config *config, const char *word) {
   for (int32_t i = 0; i < config->vocab_size; ++i)
     if (strcmp(config->vocab[i], word) == 0)
       return i;
   return 0;  /* unknown words share index 0, as LANGUAGE.md §8 says */
 }
 
-static void split_words(const cat_train_config *config, char *text,
-                        size_t len, token_stream *stream) {
+void cat_split_words(const cat_train_config *config, char *text, size_t len,
+                     cat_token_stream *stream) {
   size_t i = 0;
   while (i < len) {
     while (i < len && isspace((unsigned char)text[i]))
@@ -71,21 +66,21 @@ static void split_words(const cat_train_config *config, char *text,
       break;
     char saved = text[i];
     text[i] = '\0';
-    push_token(stream, vocab_index(config, text + start));
+    cat_token_push(stream, cat_vocab_index(config, text + start));
     text[i] = saved;
   }
 }
 
-static int tokenize(const cat_train_config *config, const char *path,
-                    token_stream *stream) {
+int cat_read_tokens(const cat_train_config *config, const char *path,
+                    cat_token_stream *stream) {
   cat_strbuf sb = {0};
   if (read_bytes(path, &sb) != 0)
     return -1;
   if (config->data_kind == CAT_DATA_TEXT)
     for (size_t i = 0; i < sb.len; ++i)
-      push_token(stream, (unsigned char)sb.data[i]);
+      cat_token_push(stream, (unsigned char)sb.data[i]);
   else if (sb.len > 0)
-    split_words(config, sb.data, sb.len, stream);
+    cat_split_words(config, sb.data, sb.len, stream);
   cat_sb_free(&sb);
   return 0;
 }
@@ -113,7 +108,7 @@ static int check_model(const cat_model *model, const char *path, int32_t vocab,
   return 0;
 }
 
-static void make_windows(const cat_model *model, const token_stream *stream,
+static void make_windows(const cat_model *model, const cat_token_stream *stream,
                          int64_t context, cat_dataset *out) {
   int64_t tsize = model->targets[0].size;
   out->count = stream->count - context;
@@ -143,8 +138,8 @@ int cat_load_text(const cat_model *model, const cat_train_config *config,
   }
   if (check_model(model, path, vocab, context) != 0)
     return -1;
-  token_stream stream = {0};
-  int status = tokenize(config, path, &stream);
+  cat_token_stream stream = {0};
+  int status = cat_read_tokens(config, path, &stream);
   if (status == 0 && stream.count <= context) {
     cat_error("%s: the file has %lld %s; a context of %lld needs at least %lld",
               path, (long long)stream.count,

@@ -65,6 +65,17 @@ typedef struct cat_train_config {
   double validation;               /* held-out fraction in [0, 1) */
 } cat_train_config;
 
+/* A named declaration of the module, as `info` shows it: an object and its
+ * definition ("Features", "R[4]") or a morphism and its signature
+ * ("encode", "Features -> Hidden"). */
+typedef struct cat_declaration {
+  const char *name;
+  const char *text;
+} cat_declaration;
+
+/* cat_model.declarations_magic when the declaration fields are filled in. */
+#define CAT_DECLARATIONS_MAGIC 0x6361746465636c31ull  /* "catdecl1" */
+
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
  * batch-major: example i of a factor starts at i * factor.size. */
@@ -100,6 +111,13 @@ typedef struct cat_model {
   float (*train_step)(float *params, float *opt_state, void *const *inputs,
                       void *const *targets, size_t n, void *workspace);
   const cat_train_config *train;   /* NULL when the file has no train block */
+
+  /* Fields added after the first version (a descriptor made without them
+   * leaves declarations_magic unset, and the runtime ignores the rest):
+   * the module's named objects and morphisms, in source order, for `info`. */
+  uint64_t declarations_magic;     /* CAT_DECLARATIONS_MAGIC */
+  int32_t num_objects;   const cat_declaration *objects;
+  int32_t num_morphisms; const cat_declaration *morphisms;
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */

@@ -144,6 +144,15 @@ static const cat_train_config train_config = {
     .epochs = LOGREG_EPOCHS, .batch = LOGREG_BATCH, .seed = 42,
     .validation = LOGREG_VALIDATION};
 
+/* What `info` lists as the module's declarations. */
+#define SPELL(x) #x
+#define SPELL_VALUE(x) SPELL(x)
+static const cat_declaration objects[2] = {
+    {"Features", "R[" SPELL_VALUE(LOGREG_FEATURES) "]"},
+    {"Species", "Fin[" SPELL_VALUE(LOGREG_CLASSES) "]"}};
+static const cat_declaration morphisms[1] = {
+    {"model", "Features -> R[" SPELL_VALUE(LOGREG_CLASSES) "]"}};
+
 const cat_model logreg_model = {
     .module = "logreg", .morphism = "model", .param_count = PARAMS,
     .num_params = 2, .params = params_table, .opt_state_count = 1 + PARAMS,
@@ -153,6 +162,8 @@ const cat_model logreg_model = {
     .layout_hash = 0x10a0000000000000ull + F * 16 + C,
     .workspace_size = workspace_size, .init = init, .forward = forward,
     .evaluate = evaluate, .loss_grad = loss_grad, .train_step = train_step,
-    .train = &train_config};
+    .train = &train_config, .declarations_magic = CAT_DECLARATIONS_MAGIC,
+    .num_objects = 2, .objects = objects,
+    .num_morphisms = 1, .morphisms = morphisms};
 
 int main(int argc, char **argv) { return cat_main(&logreg_model, argc, argv); }
