@@ -115,6 +115,13 @@ void printGraph(const Graph &g, llvm::raw_ostream &os);
 /// derivative of each box in reverse order (`--emit=backward`).
 void printBackward(const ir::Function &fn, const ir::ParamLayout &layout, llvm::raw_ostream &os);
 
+/// Draws the kernel graphs of the backward functions as one Graphviz
+/// digraph, a cluster per morphism (`--emit=dot --backward`): forward
+/// kernels in blue, reverse derivatives in orange, parameters as notes.
+void printBackwardDot(
+    const std::vector<std::pair<const ir::Function *, const ir::ParamLayout *>> &fns,
+    llvm::raw_ostream &os);
+
 } // namespace cat::ad
 
 #endif // CATC_AD_GRAPH_H

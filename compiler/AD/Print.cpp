@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "AD/Graph.h"
 
+#include <map>
+
 namespace cat::ad {
 
 static void printReverse(const ir::Node &n, const ir::ParamLayout &layout, llvm::raw_ostream &os,
@@ -122,6 +124,80 @@ void printGraph(const Graph &g, llvm::raw_ostream &os) {
     }
     os << ")\n";
   }
+}
+
+} // namespace cat::ad
+
+namespace cat::ad {
+
+/// The parameter tensor at \p offset, for naming kernel arguments.
+static const ir::ParamTensor *tensorAt(const ir::ParamLayout &layout, int64_t offset) {
+  for (const ir::ParamTensor &p : layout.tensors)
+    if (p.offset == offset)
+      return &p;
+  return nullptr;
+}
+
+void printBackwardDot(const std::vector<std::pair<const ir::Function *, const ir::ParamLayout *>> &fns,
+                      llvm::raw_ostream &os) {
+  os << "digraph backward {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
+     << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+  for (size_t f = 0; f < fns.size(); ++f) {
+    const ir::Function &fn = *fns[f].first;
+    const ir::ParamLayout &layout = *fns[f].second;
+    Graph g = buildGraph(FunctionKind::Backward, fn, nullptr, layout);
+    std::string p = "m" + std::to_string(f) + "_";
+    os << "  subgraph cluster_" << f << " {\n    label=\"R[" << fn.name << "] : " << fn.dom.str()
+       << " * " << fn.cod.tangent().str() << " -> " << fn.dom.tangent().str() << "\";\n";
+    // A value is produced by the first call that mentions its storage;
+    // arguments of the function are drawn as their own nodes.
+    std::map<ValueId, std::string> producer;
+    for (size_t v = 0; v < g.values.size(); ++v) {
+      const Binding &b = g.values[v].binding;
+      if (b.kind == Binding::Kind::Input || b.kind == Binding::Kind::DOutput) {
+        std::string id = p + "v" + std::to_string(v);
+        os << "    " << id << " [shape=ellipse, label=\""
+           << (b.kind == Binding::Kind::Input ? "x" : "dy") << b.index << " : "
+           << g.values[v].type.str() << "\"];\n";
+        producer[static_cast<ValueId>(v)] = id;
+      }
+    }
+    for (size_t c = 0; c < g.calls.size(); ++c) {
+      const KernelCall &call = g.calls[c];
+      std::string id = p + "k" + std::to_string(c);
+      llvm::StringRef name = llvm::StringRef(call.kernel).drop_front(6); // "cat_k_"
+      bool isBackward = name.ends_with("_bwd") || name == "sum_batch_acc" || name == "split";
+      os << "    " << id << " [shape=box, style=filled, fillcolor=\""
+         << (isBackward ? "#fde2c8" : "#dbe9f6") << "\", label=\"" << name << "\"];\n";
+      for (const KArg &a : call.args) {
+        if (a.kind == KArg::Kind::Value) {
+          ValueId s = g.storageOf(a.value);
+          auto it = producer.find(s);
+          if (it == producer.end()) {
+            producer[s] = id; // first mention: this call writes it
+            const Binding &b = g.values[a.value].binding;
+            if (b.kind == Binding::Kind::DInput)
+              os << "    " << id << " -> " << p << "out" << b.index << ";\n    " << p << "out"
+                 << b.index << " [shape=ellipse, label=\"dx" << b.index << "\"];\n";
+          } else if (it->second != id) {
+            os << "    " << it->second << " -> " << id << " [label=\"" << g.values[a.value].type.str()
+               << "\"];\n";
+          }
+        } else if (a.kind == KArg::Kind::Param || a.kind == KArg::Kind::Grad) {
+          const ir::ParamTensor *t = tensorAt(layout, a.offset);
+          std::string pid = p + (a.kind == KArg::Kind::Param ? "p" : "g") + std::to_string(a.offset);
+          os << "    " << pid << " [shape=note, label=\"" << (a.kind == KArg::Kind::Grad ? "d " : "")
+             << (t ? t->name : "params") << "\"];\n";
+          if (a.kind == KArg::Kind::Param)
+            os << "    " << pid << " -> " << id << " [style=dashed];\n";
+          else
+            os << "    " << id << " -> " << pid << " [style=dashed, label=\"+=\"];\n";
+        }
+      }
+    }
+    os << "  }\n";
+  }
+  os << "}\n";
 }
 
 } // namespace cat::ad
