@@ -14,6 +14,9 @@ namespace cat {
 
 using namespace llvm;
 
+/// CAT_DECLARATIONS_MAGIC of catrt.h: the declaration fields are present.
+static constexpr uint64_t kDeclarationsMagic = 0x6361746465636c31ull;
+
 namespace {
 class Glue {
 public:
@@ -25,6 +28,7 @@ public:
 private:
   Constant *factors(const Obj &o);
   Constant *trainConfig();
+  Constant *declarations(const std::vector<Program::Declaration> &decls);
   Constant *stringArray(const std::vector<std::string> &strings);
   Function *wrapper(StringRef name, Function *target, Type *ret, const std::vector<char> &shape);
   Constant *global(Constant *init, StringRef name) {
@@ -51,6 +55,17 @@ Constant *Glue::factors(const Obj &o) {
     return ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
   auto *arr = ArrayType::get(ty, rows.size());
   return global(ConstantArray::get(arr, rows), ".factors");
+}
+
+/// cat_declaration[]: {name, text} per declaration.
+Constant *Glue::declarations(const std::vector<Program::Declaration> &decls) {
+  if (decls.empty())
+    return ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  StructType *ty = StructType::get(mb.ctx, {mb.ptrTy, mb.ptrTy});
+  std::vector<Constant *> rows;
+  for (const Program::Declaration &d : decls)
+    rows.push_back(ConstantStruct::get(ty, {mb.cstring(d.name), mb.cstring(d.text)}));
+  return global(ConstantArray::get(ArrayType::get(ty, rows.size()), rows), ".declarations");
 }
 
 Constant *Glue::stringArray(const std::vector<std::string> &strings) {
@@ -147,7 +162,9 @@ void Glue::emit() {
       i32c(static_cast<int32_t>(cod.flatten().size())), factors(cod),
       i32c(static_cast<int32_t>(fns.target.flatten().size())), factors(fns.target),
       i64c(static_cast<int64_t>(fns.layout.hash())), fns.workspaceSize, fns.init, fwd, eval, lossGrad,
-      step, trainConfig()};
+      step, trainConfig(), ConstantInt::get(mb.i64, kDeclarationsMagic),
+      i32c(static_cast<int32_t>(program.objectDecls.size())), declarations(program.objectDecls),
+      i32c(static_cast<int32_t>(program.morphismDecls.size())), declarations(program.morphismDecls)};
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

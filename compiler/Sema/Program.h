@@ -119,6 +119,12 @@ struct Program {
   std::optional<TrainSpec> train;
   /// The main module's laws, in declaration order.
   std::vector<LawSpec> laws;
+  /// The main module's objects and morphisms as written, in source order
+  /// (name and `R[4]` or `Features -> Hidden`), for `./model info`.
+  struct Declaration {
+    std::string name, text;
+  };
+  std::vector<Declaration> objectDecls, morphismDecls;
 };
 
 } // namespace cat

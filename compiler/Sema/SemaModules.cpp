@@ -188,9 +188,16 @@ std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainP
   result->prefix = symbolPrefix(main->name);
   result->mainFile = main->path;
   for (const auto &d : main->file->decls) {
-    if (auto *o = llvm::dyn_cast<ObjectDecl>(d.get()))
-      objectOfDecl(*o, *main);
-    else if (auto *md = llvm::dyn_cast<MorphismDecl>(d.get())) {
+    if (auto *o = llvm::dyn_cast<ObjectDecl>(d.get())) {
+      if (auto obj = objectOfDecl(*o, *main))
+        result->objectDecls.push_back({o->name.name, obj->str()});
+    } else if (auto *md = llvm::dyn_cast<MorphismDecl>(d.get())) {
+      std::string generics;
+      for (const Ident &g : md->genericParams)
+        generics += (generics.empty() ? "[" : ", ") + g.name;
+      result->morphismDecls.push_back(
+          {md->name.name + (generics.empty() ? "" : generics + "]"),
+           sourceText(md->dom->range) + " -> " + sourceText(md->cod->range)});
       const MorphismInstance *inst = instanceOf(*md, *main);
       if (inst && md->genericParams.empty())
         result->exported.push_back(inst);
