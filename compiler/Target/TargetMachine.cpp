@@ -29,6 +29,25 @@ static CodeGenOptLevel codeGenLevel(unsigned level) {
   }
 }
 
+/// What the platform's own toolchain assumes when no -mcpu is given, as
+/// clang does: Linux RV64 means rv64gc (lp64d ABI), and a hard-float ARM
+/// triple without an architecture version means Debian's armhf baseline,
+/// ARMv7-A with VFPv3-D16 — LLVM's generic ARM has no FPU at all.
+static void applyPlatformDefaults(std::string &triple, const std::string &cpu,
+                                  std::string &features) {
+  if (!cpu.empty())
+    return;
+  Triple t(triple);
+  if (t.isRISCV64() && t.isOSLinux()) {
+    features = "+m,+a,+f,+d,+c";
+  } else if (t.getArch() == Triple::arm && t.getSubArch() == Triple::NoSubArch &&
+             (t.getEnvironment() == Triple::GNUEABIHF || t.getEnvironment() == Triple::EABIHF)) {
+    t.setArchName("armv7");
+    triple = t.str();
+    features = "+vfp3d16,-neon";
+  }
+}
+
 std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options, std::string &error) {
   InitializeAllTargetInfos();
   InitializeAllTargets();
@@ -40,6 +59,7 @@ std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options,
   if (!target)
     return nullptr;
   std::string cpu = options.cpu, features;
+  applyPlatformDefaults(triple, cpu, features);
   if (cpu == "native") {
     cpu = sys::getHostCPUName().str();
     SubtargetFeatures f;
@@ -48,6 +68,9 @@ std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options,
     features = f.getString();
   }
   llvm::TargetOptions to;
+  Triple parsed(triple);
+  if (parsed.isRISCV64() && parsed.isOSLinux())
+    to.MCOptions.ABIName = "lp64d";
   std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
       triple, cpu.empty() ? "generic" : cpu, features, to, Reloc::PIC_, std::nullopt,
       codeGenLevel(options.optLevel)));
