@@ -73,6 +73,9 @@ struct Function {
 /// are appended to \p layout in order of first appearance.
 Function lowerMorphism(const MorphismInstance &inst, ParamLayout &layout);
 
+/// The sequence `f ; g`.
+std::unique_ptr<Node> makeSeq(std::unique_ptr<Node> f, std::unique_ptr<Node> g);
+
 /// Applies the category laws in place (see the file comment).
 void normalize(Node &node);
 

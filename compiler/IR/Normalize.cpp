@@ -53,7 +53,7 @@ static bool interchangeable(const Node &a, const Node &b) {
   return true;
 }
 
-static std::unique_ptr<Node> makeSeq(std::unique_ptr<Node> f, std::unique_ptr<Node> g) {
+std::unique_ptr<Node> makeSeq(std::unique_ptr<Node> f, std::unique_ptr<Node> g) {
   auto seq = std::make_unique<Node>(Node::Kind::Seq);
   seq->dom = f->dom;
   seq->cod = g->cod;

@@ -105,15 +105,6 @@ static std::vector<std::unique_ptr<Node>> splitParallel(Node &par, const std::ve
   return groups;
 }
 
-static std::unique_ptr<Node> makeSeq(std::unique_ptr<Node> f, std::unique_ptr<Node> g) {
-  auto seq = std::make_unique<Node>(Node::Kind::Seq);
-  seq->dom = f->dom;
-  seq->cod = g->cod;
-  seq->children.push_back(std::move(f));
-  seq->children.push_back(std::move(g));
-  return seq;
-}
-
 /// Rewrites the pair `a ; b`; returns the replacement or null.
 static std::unique_ptr<Node> rewritePair(Node &a, Node &b) {
   if (isPrim(b, PrimOp::Drop))
