@@ -22,6 +22,14 @@ seconds=${2:-8}
 catc_flags=${CATC_FLAGS:-}
 python=${PYTHON:-/usr/bin/python3}
 cc=${CC:-cc}
+# TOOLCHAIN.md: without libopenblas-dev torch runs on the reference BLAS,
+# ~20x slower on large layers — not a fair peer.
+blas=$(readlink -f "/usr/lib/$($cc -print-multiarch)/libblas.so.3" 2>/dev/null || true)
+case $blas in
+  *openblas*) ;;
+  *) echo "run.sh: warning: torch's BLAS is '$blas', not OpenBLAS; run" \
+          "'bash scripts/install-deps.sh --with-bench' for a fair comparison" >&2 ;;
+esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 

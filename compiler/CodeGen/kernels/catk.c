@@ -239,10 +239,18 @@ void cat_k_div_bwd(const float *restrict a, const float *restrict b, const float
 /* Sequential dot product; kept in source order so results do not depend on
  * whether LLVM vectorised the caller. */
 static inline float catk_dot(const float *restrict a, const float *restrict b, int64_t k) {
-  float sum = 0.0f;
-  for (int64_t l = 0; l < k; ++l)
-    sum += a[l] * b[l];
-  return sum;
+  /* Eight independent partial sums: a fixed summation order (so results
+   * stay deterministic) that LLVM vectorises without fast-math. */
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t l = 0;
+  for (; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      lane[q] += a[l + q] * b[l + q];
+  float tail = 0.0f;
+  for (; l < k; ++l)
+    tail += a[l] * b[l];
+  return (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) +
+         tail;
 }
 
 /* y += alpha * x over k contiguous elements: the vectorisable inner loop of
