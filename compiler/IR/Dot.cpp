@@ -57,19 +57,6 @@ std::string recordText(llvm::StringRef s) {
   return out;
 }
 
-/// The box label of a primitive: its source name and options.
-std::string boxName(const Node &n) {
-  std::string name = primName(n.op);
-  if (n.op == PrimOp::Pi)
-    name += "[" + std::to_string(n.attrs.index) + "]";
-  if (n.op == PrimOp::Scale || n.op == PrimOp::Const) {
-    char c[32];
-    std::snprintf(c, sizeof c, "%g", n.attrs.constant);
-    name += "(" + std::string(c) + ")";
-  }
-  return name;
-}
-
 /// Writes the nodes and edges of one morphism's diagram.
 class DotWriter {
 public:

@@ -79,6 +79,11 @@ std::unique_ptr<Node> makeSeq(std::unique_ptr<Node> f, std::unique_ptr<Node> g);
 /// Applies the category laws in place (see the file comment).
 void normalize(Node &node);
 
+/// A primitive box as written: `relu`, `pi[1]`, `scale(0.5)`.
+std::string boxName(const Node &node);
+/// The same with its parameters: `linear<dense0.linear0.weight>`.
+std::string boxNameWithParams(const Node &node, const ParamLayout &layout);
+
 /// Prints the diagram in the language's own notation.
 void printFunction(const Function &fn, const ParamLayout &layout, llvm::raw_ostream &os);
 void printNode(const Node &node, const ParamLayout &layout, llvm::raw_ostream &os);

@@ -9,14 +9,36 @@
 //===----------------------------------------------------------------------===//
 #include "IR/IR.h"
 
+#include <cstdio>
+
 namespace cat::ir {
 
-static void printBox(const Node &n, const ParamLayout &layout, llvm::raw_ostream &os) {
-  os << primName(n.op);
+std::string boxName(const Node &n) {
+  std::string name = primName(n.op);
   if (n.op == PrimOp::Pi)
-    os << "[" << n.attrs.index << "]";
-  if (n.op == PrimOp::Scale || n.op == PrimOp::Const)
-    os << "(" << n.attrs.constant << ")";
+    name += "[" + std::to_string(n.attrs.index) + "]";
+  if (n.op == PrimOp::Scale || n.op == PrimOp::Const) {
+    char c[32];
+    std::snprintf(c, sizeof c, "%g", n.attrs.constant);
+    name += "(" + std::string(c) + ")";
+  }
+  return name;
+}
+
+std::string boxNameWithParams(const Node &n, const ParamLayout &layout) {
+  std::string name = boxName(n);
+  if (n.params.empty())
+    return name;
+  name += "<";
+  for (size_t i = 0; i < n.params.size(); ++i) {
+    const ParamTensor &p = layout.tensors[n.params[i]];
+    name += (i ? ", " : "") + p.name;
+  }
+  return name + ">";
+}
+
+static void printBox(const Node &n, const ParamLayout &layout, llvm::raw_ostream &os) {
+  os << boxName(n);
   if (!n.params.empty()) {
     os << "<";
     for (size_t i = 0; i < n.params.size(); ++i) {

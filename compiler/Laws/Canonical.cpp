@@ -220,17 +220,7 @@ static void printCompact(const Node &n, const ir::ParamLayout &layout, std::ostr
                          bool nested) {
   switch (n.kind) {
   case Node::Kind::Prim:
-    os << primName(n.op);
-    if (n.op == PrimOp::Pi)
-      os << "[" << n.attrs.index << "]";
-    if (n.op == PrimOp::Scale || n.op == PrimOp::Const)
-      os << "(" << n.attrs.constant << ")";
-    if (!n.params.empty()) {
-      os << "<";
-      for (size_t i = 0; i < n.params.size(); ++i)
-        os << (i ? ", " : "") << layout.tensors[static_cast<size_t>(n.params[i])].name;
-      os << ">";
-    }
+    os << ir::boxNameWithParams(n, layout);
     return;
   case Node::Kind::Map:
     os << "map(";
