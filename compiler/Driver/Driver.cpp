@@ -91,6 +91,8 @@ public:
   Compilation(const char *argv0) : prefix(installPrefix(argv0)), diags(sourceMgr) {
     diags.setShowColors(sys::Process::StandardErrHasColors());
     diags.setVerifyMode(verifyMode);
+    if (!verifyMode)
+      diags.setErrorLimit(20); // like clang's -ferror-limit: the first errors matter
   }
 
   int run();
