@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "CodeGen/ModuleBuilder.h"
 
+#include <algorithm>
+
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -69,17 +71,49 @@ Function *ModuleBuilder::declare(StringRef name, Type *ret, ArrayRef<Type *> par
   return f;
 }
 
+/// Live ranges [first, last] (call indices) of every workspace storage.
+static std::vector<std::pair<int64_t, int64_t>> liveRanges(const ad::Graph &g) {
+  std::vector<std::pair<int64_t, int64_t>> range(g.values.size(), {-1, -1});
+  for (size_t c = 0; c < g.calls.size(); ++c)
+    for (const ad::KArg &a : g.calls[c].args) {
+      if (a.kind != ad::KArg::Kind::Value)
+        continue;
+      auto &r = range[g.storageOf(a.value)];
+      if (r.first < 0)
+        r.first = static_cast<int64_t>(c);
+      r.second = static_cast<int64_t>(c);
+    }
+  return range;
+}
+
 WorkspacePlan ModuleBuilder::plan(const ad::Graph &g, int64_t constBytes) {
+  // Values whose lives do not overlap share workspace: first fit, in order
+  // of first use. A value dies strictly before the next one is born, so a
+  // kernel's inputs never share memory with its outputs (they are restrict).
   WorkspacePlan p;
   p.constBytes = constBytes;
   p.offsetPerN.assign(g.values.size(), -1);
-  for (size_t i = 0; i < g.values.size(); ++i) {
-    const ad::ValueInfo &v = g.values[i];
-    if (v.binding.kind != ad::Binding::Kind::Workspace)
-      continue;
-    int64_t bytes = 4 * v.elementsPerN();
-    p.offsetPerN[i] = p.perN;
-    p.perN += (bytes + 15) / 16 * 16; // keep every slice 16-byte aligned
+  std::vector<std::pair<int64_t, int64_t>> range = liveRanges(g);
+  std::vector<size_t> order;
+  for (size_t i = 0; i < g.values.size(); ++i)
+    if (g.values[i].binding.kind == ad::Binding::Kind::Workspace && range[i].first >= 0)
+      order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return range[a].first < range[b].first; });
+  struct Slice { int64_t offset, bytes, last; };
+  std::vector<Slice> live; // sorted by offset
+  for (size_t v : order) {
+    int64_t bytes = (4 * g.values[v].elementsPerN() + 15) / 16 * 16; // 16-byte aligned slices
+    live.erase(std::remove_if(live.begin(), live.end(),
+                              [&](const Slice &s) { return s.last < range[v].first; }),
+               live.end());
+    int64_t offset = 0;
+    auto at = live.begin();
+    for (; at != live.end() && at->offset - offset < bytes; ++at)
+      offset = at->offset + at->bytes;
+    live.insert(at, {offset, bytes, range[v].second});
+    p.offsetPerN[v] = offset;
+    p.perN = std::max(p.perN, offset + bytes);
   }
   return p;
 }
