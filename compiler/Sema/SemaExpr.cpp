@@ -34,7 +34,7 @@ std::string Sema::sourceText(llvm::SMRange range) {
 }
 
 std::string Sema::localName(ElabContext &ctx, const std::string &base) {
-  int n = (*ctx.counters)[base]++;
+  int n = ctx.counters[base]++;
   return base + std::to_string(n);
 }
 
@@ -193,10 +193,7 @@ bool Sema::checkGenericDecl(const MorphismDecl &decl, LoadedModule &m) {
   genericChecked[&decl] = false; // a use inside its own body is a cycle
   inProgress.insert(&decl);
   TypeContext types;
-  ElabContext ctx(types);
-  ctx.module = &m;
-  std::map<std::string, int> counters;
-  ctx.counters = &counters;
+  ElabContext ctx(types, m);
   for (const Ident &p : decl.genericParams)
     ctx.generics[p.name] = types.freshVar();
   bool ok = false;
@@ -234,10 +231,7 @@ std::unique_ptr<Term> Sema::elaborateGeneric(const MorphismDecl &decl, LoadedMod
         << static_cast<uint64_t>(use.genericArgs.size()) << use.range;
     return nullptr;
   }
-  ElabContext inner(ctx.types);
-  inner.module = &m;
-  std::map<std::string, int> counters;
-  inner.counters = &counters;
+  ElabContext inner(ctx.types, m);
   for (size_t i = 0; i < decl.genericParams.size(); ++i) {
     TypeId arg = ctx.types.freshVar();
     if (use.hasGenericArgs) {
@@ -379,10 +373,7 @@ const MorphismInstance *Sema::instanceOf(const MorphismDecl &decl, LoadedModule 
   }
   inProgress.insert(&decl);
   TypeContext types;
-  ElabContext ctx(types);
-  ctx.module = &m;
-  std::map<std::string, int> counters;
-  ctx.counters = &counters;
+  ElabContext ctx(types, m);
   std::unique_ptr<MorphismInstance> inst;
   TypeId dom = buildObject(*decl.dom, ctx), cod = buildObject(*decl.cod, ctx);
   if (dom >= 0 && cod >= 0)

@@ -43,13 +43,17 @@ struct LoadedModule {
 };
 
 /// State while elaborating one morphism body.
+/// Each declaration body (and each generic instantiation) has its own local
+/// names; generic instantiations share the type context of their use.
 struct ElabContext {
-  explicit ElabContext(TypeContext &types) : types(types) {}
+  ElabContext(TypeContext &types, LoadedModule &module) : types(types), module(&module) {}
+  ElabContext(const ElabContext &) = delete;
+  ElabContext &operator=(const ElabContext &) = delete;
   TypeContext &types;
-  LoadedModule *module = nullptr;
+  LoadedModule *module;
   std::map<std::string, TypeId> generics;
   /// Next number per local name ("linear" -> 2 gives "linear2").
-  std::map<std::string, int> *counters = nullptr;
+  std::map<std::string, int> counters;
   /// Projections waiting for their domain to become a known product.
   std::vector<Term *> pendingProjections;
 };

@@ -216,10 +216,7 @@ std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainP
   for (const auto &d : main->file->decls)
     if (auto *law = llvm::dyn_cast<LawDecl>(d.get())) {
       TypeContext lawTypes;
-      ElabContext lctx(lawTypes);
-      lctx.module = main;
-      std::map<std::string, int> counters;
-      lctx.counters = &counters;
+      ElabContext lctx(lawTypes, *main);
       auto lhs = elaborate(*law->lhs, lctx);
       if (!lhs)
         continue;

@@ -52,8 +52,7 @@ std::optional<Obj> Sema::objectOfDecl(const ObjectDecl &decl, LoadedModule &m) {
   }
   inProgress.insert(&decl);
   TypeContext types;
-  ElabContext ctx(types);
-  ctx.module = &m;
+  ElabContext ctx(types, m);
   TypeId t = buildObject(*decl.object, ctx);
   inProgress.erase(&decl);
   std::optional<Obj> result;

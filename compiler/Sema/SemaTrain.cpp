@@ -248,10 +248,7 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
     return;
   }
   TypeContext types;
-  ElabContext ctx(types);
-  ctx.module = &m;
-  std::map<std::string, int> counters;
-  ctx.counters = &counters;
+  ElabContext ctx(types, m);
   TypeId target = types.freshVar();
   TypeId lossDom = types.product({types.fromObj(model->cod), target});
   auto term = elaborate(*lossExpr->expr, ctx);
