@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #include "AD/Builder.h"
 
+#include "llvm/Support/ErrorHandling.h"
+
 namespace cat::ad {
 
 static bool allZero(const Wires &w) {
@@ -108,35 +110,16 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
   auto lastDim = [](const Obj &o) { return o.shape.empty() ? int64_t(1) : o.shape.back(); };
   const Obj &cod = n.cod;
 
+  if (auto wiring = ir::structuralWiring(n)) {
+    // The transpose of the wiring; fan-in adds (R[copy] = add, R[drop] = 0).
+    for (size_t j = 0; j < wiring->size(); ++j)
+      dIn[(*wiring)[j]] = sum(dIn[(*wiring)[j]], dOut[j]);
+    return dIn;
+  }
   switch (n.op) {
-  case PrimOp::Id:
-    return dOut;
-  case PrimOp::Copy: {
-    size_t k = in.size();
-    for (size_t i = 0; i < k; ++i)
-      dIn[i] = sum(dOut[i], dOut[k + i]);
-    return dIn;
-  }
-  case PrimOp::Drop:
-    return dIn;
-  case PrimOp::Fst: case PrimOp::Snd: case PrimOp::Pi: {
-    size_t index = n.op == PrimOp::Fst ? 0 : n.op == PrimOp::Snd ? 1 : n.attrs.index;
-    size_t start = 0;
-    for (size_t f = 0; f < index; ++f)
-      start += n.dom.factors[f].flatten().size();
-    for (size_t i = 0; i < dOut.size(); ++i)
-      dIn[start + i] = dOut[i];
-    return dIn;
-  }
-  case PrimOp::Swap: {
-    size_t firstLen = n.dom.factors[0].flatten().size();
-    size_t secondLen = in.size() - firstLen;
-    for (size_t i = 0; i < firstLen; ++i)
-      dIn[i] = dOut[secondLen + i];
-    for (size_t i = 0; i < secondLen; ++i)
-      dIn[firstLen + i] = dOut[i];
-    return dIn;
-  }
+  case PrimOp::Id: case PrimOp::Copy: case PrimOp::Drop: case PrimOp::Fst:
+  case PrimOp::Snd: case PrimOp::Pi: case PrimOp::Swap:
+    llvm_unreachable("structural boxes are wirings, handled above");
   case PrimOp::Add:
     dIn[0] = needsGrad(in[0]) ? dy() : kZero;
     dIn[1] = needsGrad(in[1]) ? dy() : kZero;

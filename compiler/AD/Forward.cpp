@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "AD/Builder.h"
 
+#include "llvm/Support/ErrorHandling.h"
+
 namespace cat::ad {
 
 Wires Builder::forward(const ir::Node &n, const Wires &in, int64_t mult) {
@@ -86,28 +88,12 @@ Wires Builder::forwardPrim(const ir::Node &n, const Wires &in, int64_t mult) {
   auto param = [&](int i) { return KArg::param(layout.tensors[n.params[i]].offset); };
   auto lastDim = [](const Obj &o) { return o.shape.empty() ? int64_t(1) : o.shape.back(); };
 
+  if (auto wiring = ir::structuralWiring(n))
+    return ir::rewire(*wiring, in);
   switch (n.op) {
-  case PrimOp::Id:
-    return in;
-  case PrimOp::Copy: {
-    Wires out = in;
-    out.insert(out.end(), in.begin(), in.end());
-    return out;
-  }
-  case PrimOp::Drop:
-    return {};
-  case PrimOp::Fst: case PrimOp::Snd: case PrimOp::Pi: {
-    size_t index = n.op == PrimOp::Fst ? 0 : n.op == PrimOp::Snd ? 1 : n.attrs.index;
-    std::vector<size_t> starts = n.dom.factorWireStarts();
-    return Wires(in.begin() + static_cast<long>(starts[index]),
-                 in.begin() + static_cast<long>(starts[index + 1]));
-  }
-  case PrimOp::Swap: {
-    std::vector<size_t> starts = n.dom.factorWireStarts();
-    Wires out(in.begin() + static_cast<long>(starts[1]), in.end());
-    out.insert(out.end(), in.begin(), in.begin() + static_cast<long>(starts[1]));
-    return out;
-  }
+  case PrimOp::Id: case PrimOp::Copy: case PrimOp::Drop: case PrimOp::Fst:
+  case PrimOp::Snd: case PrimOp::Pi: case PrimOp::Swap:
+    llvm_unreachable("structural boxes are wirings, handled above");
   case PrimOp::Add: case PrimOp::Sub: case PrimOp::Mul: case PrimOp::Div: {
     ValueId y = out1();
     g.call(std::string("cat_k_") + primName(n.op) + "_fwd",

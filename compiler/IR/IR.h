@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,19 @@ struct Function {
 /// Lowers \p inst (inlining named morphisms) and normalises it; parameters
 /// are appended to \p layout in order of first appearance.
 Function lowerMorphism(const MorphismInstance &inst, ParamLayout &layout);
+
+/// For a structural box (id, copy, drop, projections, swap): the input wire
+/// that feeds each output wire. Null for every other box.
+std::optional<std::vector<size_t>> structuralWiring(const Node &node);
+
+/// The values on a structural box's output wires, given those on its inputs.
+template <typename T>
+std::vector<T> rewire(const std::vector<size_t> &wiring, const std::vector<T> &inputs) {
+  std::vector<T> out;
+  for (size_t i : wiring)
+    out.push_back(inputs[i]);
+  return out;
+}
 
 /// The sequence `f ; g`.
 std::unique_ptr<Node> makeSeq(std::unique_ptr<Node> f, std::unique_ptr<Node> g);

@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #include "Laws/Evaluate.h"
 
+#include "llvm/Support/ErrorHandling.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -108,29 +110,14 @@ Wires Evaluator::runPrim(const ir::Node &n, const Wires &in) {
   auto param = [&](size_t i) -> const Tensor & { return params[static_cast<size_t>(n.params[i])]; };
   auto lastDim = [](const Obj &o) { return o.shape.empty() ? size_t(1) : static_cast<size_t>(o.shape.back()); };
 
+  if (auto wiring = ir::structuralWiring(n))
+    return ir::rewire(*wiring, in);
   switch (n.op) {
-  case PrimOp::Id:
+  case PrimOp::Id: case PrimOp::Copy: case PrimOp::Drop: case PrimOp::Fst:
+  case PrimOp::Snd: case PrimOp::Pi: case PrimOp::Swap:
+    llvm_unreachable("structural boxes are wirings, handled above");
   case PrimOp::Reshape: // row-major data is unchanged
     return in;
-  case PrimOp::Copy: {
-    Wires out = in;
-    out.insert(out.end(), in.begin(), in.end());
-    return out;
-  }
-  case PrimOp::Drop:
-    return {};
-  case PrimOp::Fst: case PrimOp::Snd: case PrimOp::Pi: {
-    size_t index = n.op == PrimOp::Fst ? 0 : n.op == PrimOp::Snd ? 1 : static_cast<size_t>(n.attrs.index);
-    std::vector<size_t> starts = n.dom.factorWireStarts();
-    return Wires(in.begin() + static_cast<long>(starts[index]),
-                 in.begin() + static_cast<long>(starts[index + 1]));
-  }
-  case PrimOp::Swap: {
-    std::vector<size_t> starts = n.dom.factorWireStarts();
-    Wires out(in.begin() + static_cast<long>(starts[1]), in.end());
-    out.insert(out.end(), in.begin(), in.begin() + static_cast<long>(starts[1]));
-    return out;
-  }
   case PrimOp::Add: return binary([](double a, double b) { return a + b; });
   case PrimOp::Sub: return binary([](double a, double b) { return a - b; });
   case PrimOp::Mul: return binary([](double a, double b) { return a * b; });
