@@ -3,7 +3,7 @@
 // Each kernel graph becomes one straight-line LLVM function of kernel
 // calls. Values bound to arguments use the caller's pointers; the others
 // get a slice of the workspace planned here: value i lives at
-// `constBytes + N * offsetPerN[i]`, so `workspace_size(N)` is an exact
+// `N * offsetPerN[i]`, so `workspace_size(N)` is an exact
 // affine function of the batch, known at compile time. Kernel arguments
 // are constants except the batch-dependent row counts.
 //
@@ -86,12 +86,11 @@ static std::vector<std::pair<int64_t, int64_t>> liveRanges(const ad::Graph &g) {
   return range;
 }
 
-WorkspacePlan ModuleBuilder::plan(const ad::Graph &g, int64_t constBytes) {
+WorkspacePlan ModuleBuilder::plan(const ad::Graph &g) {
   // Values whose lives do not overlap share workspace: first fit, in order
   // of first use. A value dies strictly before the next one is born, so a
   // kernel's inputs never share memory with its outputs (they are restrict).
   WorkspacePlan p;
-  p.constBytes = constBytes;
   p.offsetPerN.assign(g.values.size(), -1);
   std::vector<std::pair<int64_t, int64_t>> range = liveRanges(g);
   std::vector<size_t> order;
@@ -124,8 +123,7 @@ Value *ModuleBuilder::pointerOf(ad::ValueId id, const ad::Graph &g, const Worksp
   const ad::Binding &bind = g.values[s].binding;
   switch (bind.kind) {
   case ad::Binding::Kind::Workspace: {
-    Value *off = b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(i64, p.offsetPerN[s])),
-                             ConstantInt::get(i64, p.constBytes));
+    Value *off = b.CreateMul(env.n, ConstantInt::get(i64, p.offsetPerN[s]));
     return b.CreateGEP(Type::getInt8Ty(ctx), env.ws, off);
   }
   case ad::Binding::Kind::Input: return env.inputs[bind.index];

@@ -15,9 +15,8 @@
 
 namespace cat {
 
-/// Where each workspace value lives: `constBytes + N * offsetPerN[v]`.
+/// Where each workspace value lives: `N * offsetPerN[v]` bytes in.
 struct WorkspacePlan {
-  int64_t constBytes = 0;
   int64_t perN = 0;
   std::vector<int64_t> offsetPerN;
 };
@@ -58,7 +57,7 @@ public:
   llvm::Function *kernel(llvm::StringRef name);
   llvm::Function *declare(llvm::StringRef name, llvm::Type *ret, llvm::ArrayRef<llvm::Type *> params,
                           bool external);
-  WorkspacePlan plan(const ad::Graph &g, int64_t constBytes);
+  WorkspacePlan plan(const ad::Graph &g);
   llvm::Value *pointerOf(ad::ValueId id, const ad::Graph &g, const WorkspacePlan &p,
                          const GraphEnv &env);
   /// Emits the graph's kernel calls at the builder's position; returns the

@@ -21,12 +21,6 @@ namespace cat {
 using namespace llvm;
 
 namespace {
-/// Collects argument types and binds the function's arguments in order.
-struct Signature {
-  std::vector<Type *> types;
-  void add(Type *t, size_t count = 1) { types.insert(types.end(), count, t); }
-};
-
 std::vector<Value *> take(Function::arg_iterator &it, size_t count) {
   std::vector<Value *> out;
   for (size_t i = 0; i < count; ++i)
@@ -63,16 +57,23 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   size_t nIn = inst.dom.flatten().size(), nOut = inst.cod.flatten().size();
   std::vector<std::pair<int64_t, int64_t>> wsNeeds; // {const, perN} of each function
 
-  // Builds one function from a graph; `bindArgs` maps arguments to the env.
-  auto emit = [&](StringRef name, Type *ret, const Signature &sig, const ad::Graph &g,
-                  int64_t constBytes, auto bindArgs) {
-    Function *f = declare(name, ret, sig.types, true);
+  // Builds the function of one graph: `pointers` pointer arguments, bound
+  // by `bindArgs`, then `size_t n, void *workspace`.
+  auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
+                  ad::FunctionKind kind, auto bindArgs) {
+    ad::Graph g = ad::buildGraph(kind, fn, lossFn, out.layout);
+    std::vector<Type *> types(pointers, ptrTy);
+    types.push_back(sizeTy);
+    types.push_back(ptrTy);
+    Function *f = declare(name, ret, types, true);
     b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
     GraphEnv env;
     auto it = f->arg_begin();
     bindArgs(env, it);
-    WorkspacePlan p = plan(g, constBytes);
-    wsNeeds.push_back({p.constBytes, p.perN});
+    env.n = batchArg(&*it++);
+    env.ws = &*it++;
+    WorkspacePlan p = plan(g);
+    wsNeeds.push_back({0, p.perN});
     Value *result = emitGraph(g, p, env);
     if (ret->isVoidTy())
       b.CreateRetVoid();
@@ -81,75 +82,41 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     return f;
   };
 
-  // forward
-  {
-    Signature sig;
-    sig.add(ptrTy, 1 + nIn + nOut);
-    sig.add(sizeTy);
-    sig.add(ptrTy);
-    ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, out.layout);
-    out.forward = emit(sym + "_forward", b.getVoidTy(), sig, g, 0, [&](GraphEnv &env, auto &it) {
-      env.params = &*it++;
-      env.inputs = take(it, nIn);
-      env.outputs = take(it, nOut);
-      env.n = batchArg(&*it++);
-      env.ws = &*it++;
-    });
-  }
-  // backward
-  {
-    size_t nDOut = countReal(inst.cod), nDIn = countReal(inst.dom);
-    Signature sig;
-    sig.add(ptrTy, 1 + nIn + nDOut + 1 + nDIn);
-    sig.add(sizeTy);
-    sig.add(ptrTy);
-    ad::Graph g = ad::buildGraph(ad::FunctionKind::Backward, fn, nullptr, out.layout);
-    out.backward = emit(sym + "_backward", b.getVoidTy(), sig, g, 0, [&](GraphEnv &env, auto &it) {
-      env.params = &*it++;
-      env.inputs = take(it, nIn);
-      env.dOutputs = take(it, nDOut);
-      env.dparams = &*it++;
-      env.dInputs = take(it, nDIn);
-      env.n = batchArg(&*it++);
-      env.ws = &*it++;
-    });
-  }
+  out.forward = emit(sym + "_forward", b.getVoidTy(), 1 + nIn + nOut, nullptr,
+                     ad::FunctionKind::Forward, [&](GraphEnv &env, auto &it) {
+                       env.params = &*it++;
+                       env.inputs = take(it, nIn);
+                       env.outputs = take(it, nOut);
+                     });
+  size_t nDOut = countReal(inst.cod), nDIn = countReal(inst.dom);
+  out.backward = emit(sym + "_backward", b.getVoidTy(), 1 + nIn + nDOut + 1 + nDIn, nullptr,
+                      ad::FunctionKind::Backward, [&](GraphEnv &env, auto &it) {
+                        env.params = &*it++;
+                        env.inputs = take(it, nIn);
+                        env.dOutputs = take(it, nDOut);
+                        env.dparams = &*it++;
+                        env.dInputs = take(it, nDIn);
+                      });
   if (train) {
     size_t nT = train->target.flatten().size();
-    {
-      Signature sig;
-      sig.add(ptrTy, 1 + nIn + nT + nOut + 1);
-      sig.add(sizeTy);
-      sig.add(ptrTy);
-      ad::Graph g = ad::buildGraph(ad::FunctionKind::Evaluate, fn, &*loss, out.layout);
-      out.evaluate = emit(sym + "_evaluate", b.getVoidTy(), sig, g, 0, [&](GraphEnv &env, auto &it) {
-        env.params = &*it++;
-        env.inputs = take(it, nIn);
-        env.targets = take(it, nT);
-        env.outputs = take(it, nOut);
-        env.losses = &*it++;
-        env.n = batchArg(&*it++);
-        env.ws = &*it++;
-      });
-    }
-    {
-      Signature sig;
-      sig.add(ptrTy, 1 + nIn + nT + 1);
-      sig.add(sizeTy);
-      sig.add(ptrTy);
-      ad::Graph g = ad::buildGraph(ad::FunctionKind::LossGrad, fn, &*loss, out.layout);
-      int64_t gradBytes = alignedBytes(out.layout.totalFloats);
-      out.lossGrad = emit(sym + "_loss_grad", f32, sig, g, 0, [&](GraphEnv &env, auto &it) {
-        env.params = &*it++;
-        env.inputs = take(it, nIn);
-        env.targets = take(it, nT);
-        env.dparams = &*it++;
-        env.n = batchArg(&*it++);
-        env.ws = &*it++;
-      });
-      wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
-      out.trainStep = emitTrainStep(sym, out, *train, nIn, nT, gradBytes);
-    }
+    out.evaluate = emit(sym + "_evaluate", b.getVoidTy(), 1 + nIn + nT + nOut + 1, &*loss,
+                        ad::FunctionKind::Evaluate, [&](GraphEnv &env, auto &it) {
+                          env.params = &*it++;
+                          env.inputs = take(it, nIn);
+                          env.targets = take(it, nT);
+                          env.outputs = take(it, nOut);
+                          env.losses = &*it++;
+                        });
+    out.lossGrad = emit(sym + "_loss_grad", f32, 1 + nIn + nT + 1, &*loss, ad::FunctionKind::LossGrad,
+                        [&](GraphEnv &env, auto &it) {
+                          env.params = &*it++;
+                          env.inputs = take(it, nIn);
+                          env.targets = take(it, nT);
+                          env.dparams = &*it++;
+                        });
+    int64_t gradBytes = alignedBytes(out.layout.totalFloats);
+    wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
+    out.trainStep = emitTrainStep(sym, out, *train, nIn, nT, gradBytes);
   }
   out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
   out.init = emitInit(sym, out.layout);
