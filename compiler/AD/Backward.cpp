@@ -28,7 +28,8 @@ ValueId Builder::sum(ValueId a, ValueId b) {
     return b;
   if (b == kZero)
     return a;
-  const ValueInfo &info = g.values[a];
+  // A copy, not a reference: g.add may reallocate the value table.
+  const ValueInfo info = g.values[a];
   ValueId c = g.add(info.type, info.mult);
   g.values[c].needsGrad = true;
   g.call("cat_k_add_fwd", {KArg::val(a), KArg::val(b), KArg::val(c), KArg::rows(info.elementsPerN())});

@@ -96,7 +96,14 @@ std::unique_ptr<Term> Sema::elaboratePrimitive(PrimOp op, const RefExpr &e, Elab
                                                         << e.range;
       return nullptr;
     }
-    term->attrs.index = static_cast<int64_t>(e.genericArgs[0].integer->value);
+    // Bounded here, so no later comparison sees a negative int64_t index.
+    const DimLit &index = *e.genericArgs[0].integer;
+    if (index.overflowed || index.value > static_cast<uint64_t>(TypeContext::kMaxSize)) {
+      diags.report(index.range.Start, diag::err_pi_index_too_large)
+          << (index.overflowed ? std::string("beyond 64 bits") : std::to_string(index.value)) << index.range;
+      return nullptr;
+    }
+    term->attrs.index = static_cast<int64_t>(index.value);
   } else if (e.hasGenericArgs) {
     unsigned allowed = (op == PrimOp::Copy || op == PrimOp::Drop)               ? 1
                        : (op == PrimOp::Fst || op == PrimOp::Snd || op == PrimOp::Swap) ? 2

@@ -8,11 +8,25 @@
 //===----------------------------------------------------------------------===//
 #include "Sema/SemaImpl.h"
 
+#include <cmath>
+
 namespace cat {
 
 using namespace ast;
 
 namespace {
+/// The largest count or index a train block may state; anything larger is
+/// a mistake, and converting it to int64_t would be undefined.
+constexpr double kMaxTrainInteger = 1e15;
+
+/// \p v as an integer when it is a whole number in [min, kMaxTrainInteger].
+/// Compares as doubles first, so no out-of-range value is ever converted.
+std::optional<int64_t> wholeNumber(double v, double min) {
+  if (!(v >= min && v <= kMaxTrainInteger) || v != std::floor(v))
+    return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
 /// Reads the values of one train block, reporting what is malformed.
 class TrainReader {
 public:
@@ -20,11 +34,12 @@ public:
 
   std::optional<int64_t> integer(const TrainEntry &e, int64_t min) {
     auto *n = llvm::dyn_cast<NumberValue>(e.value.get());
-    if (!n || !n->isInteger || n->value < static_cast<double>(min) || n->value > 1e15) {
+    std::optional<int64_t> value;
+    if (n && n->isInteger)
+      value = wholeNumber(n->value, static_cast<double>(min));
+    if (!value)
       bad(e, "an integer of at least " + std::to_string(min));
-      return std::nullopt;
-    }
-    return static_cast<int64_t>(n->value);
+    return value;
   }
 
   std::optional<double> number(const Value &v) {
@@ -82,8 +97,8 @@ bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
     if (spec.kind == DataSpec::Kind::Csv && key == "target") {
       if (auto s = string(v))
         spec.targetName = *s;
-      else if (auto n = number(v); n && *n >= 0 && *n == static_cast<int64_t>(*n))
-        spec.targetIndex = static_cast<int64_t>(*n);
+      else if (auto n = number(v); n && wholeNumber(*n, 0))
+        spec.targetIndex = *wholeNumber(*n, 0);
       else
         return bad(e, "target = \"column name\" or a column index"), false;
     } else if (spec.kind == DataSpec::Kind::Csv && key == "features") {
@@ -93,16 +108,17 @@ bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
       for (const auto &el : list->elements) {
         if (auto s = string(*el))
           spec.featureNames.push_back(*s);
-        else if (auto n = number(*el); n && *n >= 0)
-          spec.featureIndices.push_back(static_cast<int64_t>(*n));
+        else if (auto n = number(*el); n && wholeNumber(*n, 0))
+          spec.featureIndices.push_back(*wholeNumber(*n, 0));
         else
           return bad(e, "features = [\"column\", …] or [index, …]"), false;
       }
     } else if (spec.kind != DataSpec::Kind::Csv && key == "context") {
       auto n = number(v);
-      if (!n || *n < 1 || *n != static_cast<int64_t>(*n))
+      std::optional<int64_t> context = n ? wholeNumber(*n, 1) : std::nullopt;
+      if (!context)
         return bad(e, "context = a positive integer"), false;
-      spec.context = static_cast<int64_t>(*n);
+      spec.context = *context;
     } else if (spec.kind == DataSpec::Kind::Tokens && key == "vocab") {
       auto *list = llvm::dyn_cast<ListValue>(&v);
       if (!list)
