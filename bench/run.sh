@@ -1,27 +1,35 @@
 #!/bin/sh
-# run.sh - training steps per second of catc-generated code vs PyTorch (1 thread).
+# run.sh - time per training step of catc-generated code vs PyTorch (1 thread), one table for all bench models.
 #
-# For examples/iris.cat (batch 16) and examples/tiny_transformer.cat (its
-# train block's batch, 32), compiles the model with `catc -c --emit-header`,
-# links bench/step_bench.c against it and times its generated train_step;
-# times the same model in PyTorch (bench/torch_bench.py, float32, one thread)
-# the same way; prints a markdown table with the ratio. Takes about 1 minute;
-# both peers run one after the other, so the machine should be otherwise idle
-# for figures worth quoting.
+# For each model below, compiles it with `catc -O3 -c --emit-header` (the
+# default CPU plus CATC_FLAGS), links bench/step_bench.c against it and times
+# its generated <module>_model_train_step; times the same model in PyTorch
+# (bench/torch_bench.py, float32, one thread, same batch, loss and
+# optimizer) the same way; both report the best of 3 repetitions. Prints one
+# markdown table, then bench/gemm_bench.sh's kernel table if that script
+# exists, then the machine and versions. Peers run one after the other, so
+# the machine should be otherwise idle for figures worth quoting. With the
+# default 6 s per measurement it takes about 3 minutes on an idle machine
+# (2 for the 14 measurements, 1 for gemm_bench.sh at its own default of 1 s
+# per measurement); progress goes to stderr, the tables to stdout.
 #
 # Usage: bench/run.sh [CATC] [SECONDS_PER_MEASUREMENT]
 #   CATC defaults to build/bin/catc of the source tree; PYTHON (environment)
 #   defaults to /usr/bin/python3, which has torch; CATC_FLAGS (environment)
-#   are added to the catc command, e.g. CATC_FLAGS=-mcpu=native.
+#   are added to the catc command, e.g. CATC_FLAGS=-march=native.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 catc=${1:-$root/build/bin/catc}
-seconds=${2:-8}
+seconds=${2:-6}
 catc_flags=${CATC_FLAGS:-}
 python=${PYTHON:-/usr/bin/python3}
 cc=${CC:-cc}
+repeats=3
+# One thread for torch's own loops (OpenMP) and for its BLAS: Debian's
+# OpenBLAS is the pthreads build, which torch.set_num_threads does not reach.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 # TOOLCHAIN.md: without libopenblas-dev torch runs on the reference BLAS,
 # ~20x slower on large layers — not a fair peer.
 blas=$(readlink -f "/usr/lib/$($cc -print-multiarch)/libblas.so.3" 2>/dev/null || true)
@@ -31,19 +39,60 @@ case $blas in
           "'bash scripts/install-deps.sh --with-bench' for a fair comparison" >&2 ;;
 esac
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 
-# build_step MODULE MORPHISM_PREFIX MACROS... : compiles examples/MODULE.cat
-# and the step driver into $work/MODULE-step.
+# Floating-point operations per example (step_bench.c divides them by the
+# step time for GFLOP/s), counted over the dense products only: a product
+# of an m x k and a k x n matrix is 2*m*k*n flops (per example m is 1, or
+# the sequence length), done once for the forward map, once for the weight
+# gradient dW and once for the input gradient dX, except that the first
+# layer of an MLP has no dX (its input is data and needs no gradient).
+# Embedding lookups, biases, activations, softmax, layer norms, the loss and
+# the optimizer update are not counted, so GFLOP/s understates the work.
+
+# mlp_flops W0 W1 ... Wn: the count for dense layers W0->W1->...->Wn.
+mlp_flops() {
+  flops=0 first=1 prev=$1
+  shift
+  for width in "$@"; do
+    products=3
+    [ "$first" = 1 ] && products=2
+    flops=$((flops + products * 2 * prev * width))
+    prev=$width first=0
+  done
+  echo "$flops"
+}
+
+# The tiny transformer (T 32, d 32, heads 4 of width k 8, f 128, V 256):
+# per head the q, k, v projections (T x d x k each), the output projection
+# (T x k x d), the scores Q K^T and the weighted values (T x T x k each);
+# the feed-forward network (T x d x f twice) and the unembedding
+# (T x d x V). Every product's operands need gradients (even the first
+# projections read the embedded stream, which has parameters), so the
+# backward map does two products per forward product: 3 in all.
+transformer_flops() {
+  T=32 d=32 k=8 f=128 V=256 h=4
+  echo $((3 * (2 * T * (h * (3 * d * k + k * d) + 2 * d * f + d * V) + h * 2 * 2 * T * T * k)))
+}
+
+# The bigram: its one dense layer (4 -> 5) reads the embedding table's rows,
+# which need gradients: all three products.
+bigram_flops=$((3 * 2 * 4 * 5))
+
+# build_step CATFILE MODULE FLOPS MACROS... : compiles CATFILE and the step
+# driver into $work/MODULE-step.
 build_step() {
-  module=$1 prefix=$2
-  shift 2
-  upper=$(echo "$prefix" | tr 'a-z' 'A-Z')
+  catfile=$1 module=$2 flops=$3
+  shift 3
+  upper=$(echo "${module}_model" | tr '[:lower:]' '[:upper:]')
+  echo "run.sh: compiling $catfile" >&2
   # shellcheck disable=SC2086 # CATC_FLAGS is a list of flags
-  "$catc" $catc_flags "$root/examples/$module.cat" -c -o "$work/$module.o" --emit-header "$work/$module.h"
+  "$catc" -O3 $catc_flags "$catfile" -c -o "$work/$module.o" --emit-header "$work/$module.h"
   "$cc" -O2 -std=c99 -o "$work/$module-step" "$here/step_bench.c" "$work/$module.o" -lm \
-    -DSTEP_HEADER="\"$work/$module.h\"" -DSTEP_PREFIX="$prefix" \
-    -DPARAM_COUNT="${upper}_PARAM_COUNT" -DOPT_STATE_COUNT="${upper}_OPT_STATE_COUNT" "$@"
+    -DSTEP_HEADER="\"$work/$module.h\"" -DSTEP_PREFIX="${module}_model" \
+    -DPARAM_COUNT="${upper}_PARAM_COUNT" -DOPT_STATE_COUNT="${upper}_OPT_STATE_COUNT" \
+    -DFLOPS_PER_EXAMPLE="$flops" "$@"
 }
 
 # field NAME LINE: the value after NAME in a driver's output line.
@@ -51,26 +100,70 @@ field() {
   echo "$2" | awk -v name="$1" '{ for (i = 1; i < NF; ++i) if ($i == name) print $(i + 1) }'
 }
 
-build_step iris iris_model -DINPUT_IS_FIN=0 -DINPUT_SIZE=4 -DINPUT_CLASSES=1 \
-  -DTARGET_SIZE=1 -DTARGET_CLASSES=3
-build_step tiny_transformer tiny_transformer_model -DINPUT_IS_FIN=1 -DINPUT_SIZE=32 \
-  -DINPUT_CLASSES=256 -DTARGET_SIZE=32 -DTARGET_CLASSES=256
-
-iris_catc=$("$work/iris-step" 16 "$seconds" 1000)
-iris_torch=$(OMP_NUM_THREADS=1 "$python" "$here/torch_bench.py" iris 16 "$seconds" 200)
-tf_catc=$("$work/tiny_transformer-step" 32 "$seconds" 3)
-tf_torch=$(OMP_NUM_THREADS=1 "$python" "$here/torch_bench.py" transformer 32 "$seconds" 3)
-
-row() {
-  catc_rate=$(field steps_per_second "$3")
-  torch_rate=$(field steps_per_second "$4")
-  awk -v name="$1" -v batch="$2" -v c="$catc_rate" -v t="$torch_rate" 'BEGIN {
-    printf "| %s | %d | %.1f | %.1f | %.2f |\n", name, batch, c, t, c / t }'
+# measure LABEL MODULE TORCH_NAME BATCH WARMUP RUN_STEPS: times both peers
+# and appends a table row to $work/rows. RUN_STEPS 0 reports µs per step,
+# otherwise µs per run of RUN_STEPS steps from fresh parameters.
+measure() {
+  label=$1 module=$2 torch_name=$3 batch=$4 warmup=$5 run_steps=$6
+  echo "run.sh: timing $label" >&2
+  catc_line=$("$work/$module-step" "$batch" "$seconds" "$warmup" "$repeats" "$run_steps")
+  torch_line=$("$python" "$here/torch_bench.py" "$torch_name" "$batch" "$seconds" "$warmup" \
+    "$repeats" "$run_steps")
+  echo "run.sh:   catc  $catc_line" >&2
+  echo "run.sh:   torch $torch_line" >&2
+  awk -v name="$label" -v batch="$batch" -v c="$(field us_per_run "$catc_line")" \
+      -v t="$(field us_per_run "$torch_line")" -v g="$(field gflops "$catc_line")" '
+    function us(v) { return v < 10 ? sprintf("%.2f", v) : v < 1000 ? sprintf("%.1f", v) : sprintf("%.0f", v) }
+    BEGIN { printf "| %s | %d | %s | %s | %.2f | %.2f |\n", name, batch, us(c), us(t), g, t / c }' \
+    >>"$work/rows"
 }
 
-echo "| model | batch | catc steps/s | PyTorch steps/s (1 thread) | catc / PyTorch |"
-echo "| --- | ---: | ---: | ---: | ---: |"
-row "iris MLP (4-16-3, SGD momentum)" 16 "$iris_catc" "$iris_torch"
-row "tiny transformer (T 32, d 32, 4 heads, Adam)" 32 "$tf_catc" "$tf_torch"
+models=$here/models
+build_step "$models/mlp_4_16_3.cat" mlp_4_16_3 "$(mlp_flops 4 16 3)" \
+  -DINPUT_IS_FIN=0 -DINPUT_SIZE=4 -DINPUT_CLASSES=1 -DTARGET_SIZE=1 -DTARGET_CLASSES=3
+build_step "$models/mlp_64_128_10.cat" mlp_64_128_10 "$(mlp_flops 64 128 10)" \
+  -DINPUT_IS_FIN=0 -DINPUT_SIZE=64 -DINPUT_CLASSES=1 -DTARGET_SIZE=1 -DTARGET_CLASSES=10
+build_step "$models/mlp_784_256_10.cat" mlp_784_256_10 "$(mlp_flops 784 256 10)" \
+  -DINPUT_IS_FIN=0 -DINPUT_SIZE=784 -DINPUT_CLASSES=1 -DTARGET_SIZE=1 -DTARGET_CLASSES=10
+build_step "$models/mlp_784_1024_1024_10.cat" mlp_784_1024_1024_10 "$(mlp_flops 784 1024 1024 10)" \
+  -DINPUT_IS_FIN=0 -DINPUT_SIZE=784 -DINPUT_CLASSES=1 -DTARGET_SIZE=1 -DTARGET_CLASSES=10
+build_step "$root/examples/tiny_transformer.cat" tiny_transformer "$(transformer_flops)" \
+  -DINPUT_IS_FIN=1 -DINPUT_SIZE=32 -DINPUT_CLASSES=256 -DTARGET_SIZE=32 -DTARGET_CLASSES=256
+build_step "$root/examples/bigram.cat" bigram "$bigram_flops" \
+  -DINPUT_IS_FIN=1 -DINPUT_SIZE=1 -DINPUT_CLASSES=5 -DTARGET_SIZE=1 -DTARGET_CLASSES=5
+build_step "$models/iris_sigmoid.cat" iris_sigmoid "$(mlp_flops 4 20 3)" \
+  -DINPUT_IS_FIN=0 -DINPUT_SIZE=4 -DINPUT_CLASSES=1 -DTARGET_SIZE=1 -DTARGET_CLASSES=3
+
+: >"$work/rows"
+measure "MLP 4-16-3 (relu, SGD momentum 0.9)" mlp_4_16_3 mlp_4_16_3 16 1000 0
+measure "MLP 64-128-10 (relu, SGD)" mlp_64_128_10 mlp_64_128_10 32 100 0
+measure "MLP 784-256-10 (relu, SGD)" mlp_784_256_10 mlp_784_256_10 128 5 0
+measure "MLP 784-1024-1024-10 (relu, SGD)" mlp_784_1024_1024_10 mlp_784_1024_1024_10 256 1 0
+measure "tiny transformer (T 32, d 32, 4 heads, Adam)" tiny_transformer transformer 32 2 0
+measure "book bigram (SGD lr 1): µs for all 80 full-batch steps" bigram bigram 7 100 80
+measure "iris 4-20-3 (sigmoid, SGD)" iris_sigmoid iris_sigmoid 120 1000 0
+
+echo "| model | batch | catc µs/step | PyTorch µs/step | catc GFLOP/s | catc / PyTorch |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+cat "$work/rows"
 echo
-echo "$("$catc" --version 2>/dev/null | head -n 1 || true); torch $("$python" -c 'import torch; print(torch.__version__)'); ${seconds} s per measurement"
+echo "catc / PyTorch is PyTorch's time over catc's (higher: catc faster). Best of $repeats" \
+  "repetitions, ${seconds} s per measurement; catc -O3 ${catc_flags:-(default CPU)}; GFLOP/s counts" \
+  "dense products only (forward, dW, dX except for first layers)."
+
+# HOOK for bench/gemm_bench.sh (written separately): the ceiling, catc's
+# GEMM kernels against OpenBLAS cblas_sgemm on the layer shapes, as a
+# markdown table. Skipped while the script does not exist; a failure there
+# must not lose the table above.
+if [ -f "$here/gemm_bench.sh" ]; then
+  echo "run.sh: timing GEMM kernels (bench/gemm_bench.sh)" >&2
+  echo
+  bash "$here/gemm_bench.sh" || echo "run.sh: bench/gemm_bench.sh failed" >&2
+fi
+
+cpu=$(grep -m 1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
+avx=$(grep -o 'avx[^ ]*' /proc/cpuinfo | sort -u | tr '\n' ' ' | sed 's/ $//')
+echo
+echo "CPU: $cpu ($(grep -c '^processor' /proc/cpuinfo) logical CPUs; ${avx:-no AVX})"
+"$catc" --version 2>/dev/null | head -n 1 || true
+"$python" "$here/torch_bench.py" info

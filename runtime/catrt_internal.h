@@ -244,6 +244,12 @@ typedef struct cat_metrics {
 int cat_model_has_accuracy(const cat_model *model);
 /* The argmax of example i of the first output in the runner's buffers. */
 int32_t cat_runner_argmax(const cat_runner *runner, size_t i);
+/* How many of the runner's first n examples have that argmax equal to
+ * their target (for a model with accuracy). */
+int64_t cat_runner_correct(const cat_runner *runner, size_t n);
+/* Whether the descriptor has the `_outputs` step fields (they may still be
+ * NULL). */
+int cat_model_has_output_steps(const cat_model *model);
 /* Loss and accuracy of the model on data[index[0..count)]. */
 cat_metrics cat_evaluate(cat_runner *runner, const float *params,
                          const cat_dataset *data, const int64_t *index,
@@ -258,10 +264,12 @@ size_t cat_optimizer_state_count(const cat_model *model,
                                  const cat_train_config *config);
 /* One step with the model's loss_grad and the configured optimizer (same
  * semantics as the generated train_step: PyTorch's SGD/Adam). grad is
- * scratch of param_count floats. Returns the mean loss before the step. */
+ * scratch of param_count floats. With `outputs`, the runner's outputs
+ * receive the model's outputs before the step. Returns the mean loss
+ * before the step. */
 float cat_optimizer_step(const cat_model *model, const cat_train_config *config,
                          float *params, float *state, float *grad,
-                         cat_runner *runner, size_t n);
+                         cat_runner *runner, size_t n, int outputs);
 
 /*--- progress.c: what a training run prints -------------------------------*/
 

@@ -79,6 +79,10 @@ int cat_model_has_accuracy(const cat_model *model) {
          model->outputs[0].size == model->targets[0].classes;
 }
 
+int cat_model_has_output_steps(const cat_model *model) {
+  return model->outputs_magic == CAT_OUTPUTS_MAGIC;
+}
+
 int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
   int64_t k = runner->model->outputs[0].size;
   const float *scores = (const float *)runner->outputs[0] + i * (size_t)k;
@@ -89,7 +93,7 @@ int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
   return best;
 }
 
-static int64_t count_correct(const cat_runner *runner, size_t n) {
+int64_t cat_runner_correct(const cat_runner *runner, size_t n) {
   const int32_t *labels = runner->targets[0];
   int64_t correct = 0;
   for (size_t i = 0; i < n; ++i)
@@ -113,7 +117,7 @@ cat_metrics cat_evaluate(cat_runner *runner, const float *params,
     for (size_t i = 0; i < n; ++i)
       loss_sum += runner->losses[i];
     if (metrics.has_accuracy)
-      correct += count_correct(runner, n);
+      correct += cat_runner_correct(runner, n);
   }
   metrics.loss = count > 0 ? loss_sum / (double)count : NAN;
   metrics.accuracy = count > 0 ? (double)correct / (double)count : NAN;

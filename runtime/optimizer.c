@@ -91,11 +91,22 @@ static void adam_update(const cat_train_config *config, float *params,
 
 float cat_optimizer_step(const cat_model *model, const cat_train_config *config,
                          float *params, float *state, float *grad,
-                         cat_runner *runner, size_t n) {
+                         cat_runner *runner, size_t n, int outputs) {
   int64_t count = model->param_count;
   memset(grad, 0, (size_t)count * sizeof *grad);
-  float loss = model->loss_grad(params, runner->inputs, runner->targets, grad,
-                                n, runner->workspace);
+  float loss;
+  if (outputs && cat_model_has_output_steps(model) && model->loss_grad_outputs) {
+    loss = model->loss_grad_outputs(params, runner->inputs, runner->targets,
+                                    runner->outputs, grad, n,
+                                    runner->workspace);
+  } else {
+    /* A descriptor without loss_grad_outputs: one forward pass more. */
+    if (outputs)
+      model->forward(params, runner->inputs, runner->outputs, n,
+                     runner->workspace);
+    loss = model->loss_grad(params, runner->inputs, runner->targets, grad, n,
+                            runner->workspace);
+  }
   state[0] += 1;  /* the step count, from 1 */
   if (config->optimizer == CAT_OPT_ADAM)
     adam_update(config, params, state + 1, state + 1 + count, grad, count,

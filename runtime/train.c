@@ -2,10 +2,13 @@
  *
  * Loads the data, holds out the validation fraction after one seeded
  * shuffle, then runs `epochs` passes of mini-batch steps over a freshly
- * shuffled training set, evaluating train and validation loss/accuracy
- * after every epoch, and finally writes the checkpoint. Every random choice
- * comes from one generator seeded with the train block's seed, so a run is
- * reproducible bit for bit.
+ * shuffled training set, and finally writes the checkpoint. An epoch's
+ * training loss and accuracy come from its steps, as in a PyTorch loop: the
+ * mean of the step losses weighted by batch size, and the accuracy of each
+ * step's own predictions (before its update), so the training split is
+ * never evaluated again; the validation split is evaluated after every
+ * epoch. Every random choice comes from one generator seeded with the
+ * train block's seed, so a run is reproducible bit for bit.
  *
  * Each epoch shuffles the training indices starting from the order the
  * split left them in, so an epoch's batches depend only on the generator's
@@ -14,9 +17,12 @@
  * (even one stopped by SIGINT mid-epoch) and end with the same bytes as an
  * uninterrupted one.
  *
- * The step is the generated train_step, unless the learning rate was
- * overridden on the command line: then the runtime's optimizer.c performs
- * the same update around the model's loss_grad with the new rate.
+ * The step is the generated train_step (train_step_outputs when the
+ * accuracy needs the predictions), unless the learning rate was overridden
+ * on the command line: then the runtime's optimizer.c performs the same
+ * update around the model's loss_grad (loss_grad_outputs) with the new
+ * rate. A descriptor without the `_outputs` functions gets the predictions
+ * from one more forward pass on the batch before the step.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -40,6 +46,10 @@ typedef struct trainer {
   float *params, *opt_state, *grad;
   int64_t opt_count;
   int runtime_optimizer;   /* step with optimizer.c instead of train_step */
+  int accuracy;            /* argmax accuracy: the steps keep their outputs */
+  /* The current epoch's steps so far (of a resumed epoch: those it ran). */
+  double loss_sum;         /* step loss times batch size */
+  int64_t examples, correct;
   cat_runner runner;
   cat_rng rng;
   cat_train_state resume;  /* from --resume, else zero */
@@ -152,6 +162,7 @@ static int choose_step(trainer *t) {
                      ? (int64_t)cat_optimizer_state_count(model, &t->config)
                      : model->opt_state_count;
   t->opt_state = cat_xaligned((size_t)t->opt_count * sizeof(float));
+  t->accuracy = cat_model_has_accuracy(model);
   t->grad = cat_xaligned((size_t)model->param_count * sizeof(float));
   return restore_optimizer(t);
 }
@@ -165,14 +176,29 @@ static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
 }
 
 static float step(trainer *t, int64_t start) {
+  const cat_model *model = t->model;
+  cat_runner *r = &t->runner;
   size_t n = (size_t)(t->train_count - start) < t->batch
                  ? (size_t)(t->train_count - start) : t->batch;
-  cat_runner_gather(&t->runner, &t->data, t->order + start, n);
-  float loss = t->runtime_optimizer
-      ? cat_optimizer_step(t->model, &t->config, t->params, t->opt_state,
-                           t->grad, &t->runner, n)
-      : t->model->train_step(t->params, t->opt_state, t->runner.inputs,
-                             t->runner.targets, n, t->runner.workspace);
+  cat_runner_gather(r, &t->data, t->order + start, n);
+  float loss;
+  if (t->runtime_optimizer) {
+    loss = cat_optimizer_step(model, &t->config, t->params, t->opt_state,
+                              t->grad, r, n, t->accuracy);
+  } else if (t->accuracy && cat_model_has_output_steps(model) &&
+             model->train_step_outputs) {
+    loss = model->train_step_outputs(t->params, t->opt_state, r->inputs,
+                                     r->targets, r->outputs, n, r->workspace);
+  } else {
+    if (t->accuracy)  /* a descriptor without train_step_outputs */
+      model->forward(t->params, r->inputs, r->outputs, n, r->workspace);
+    loss = model->train_step(t->params, t->opt_state, r->inputs, r->targets,
+                             n, r->workspace);
+  }
+  t->loss_sum += (double)loss * (double)n;
+  t->examples += (int64_t)n;
+  if (t->accuracy)
+    t->correct += cat_runner_correct(r, n);
   cat_progress_step(&t->progress, start + (int64_t)n, loss);
   return loss;
 }
@@ -193,6 +219,8 @@ static int stop_interrupted(trainer *t, int64_t epoch, int64_t done,
  * run). Returns 0, -1 after divergence, or CAT_EXIT_INTERRUPTED. */
 static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
   cat_rng before = t->rng;
+  t->loss_sum = 0;
+  t->examples = t->correct = 0;
   memcpy(t->order, t->split, (size_t)t->train_count * sizeof *t->order);
   cat_rng_shuffle(&t->rng, t->order, t->train_count);
   int64_t done = skip;
@@ -213,10 +241,16 @@ static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
   return 0;
 }
 
-static void measure(trainer *t, cat_metrics *train, cat_metrics *val) {
-  *train = cat_evaluate(&t->runner, t->params, &t->data, t->order,
-                        t->train_count);
-  *val = cat_evaluate(&t->runner, t->params, &t->data,
+/* The epoch's training metrics, from its steps. */
+static cat_metrics epoch_metrics(const trainer *t) {
+  double count = (double)t->examples;
+  cat_metrics m = {t->loss_sum / count, (double)t->correct / count,
+                   t->accuracy, t->examples};
+  return m;
+}
+
+static cat_metrics validate(trainer *t) {
+  return cat_evaluate(&t->runner, t->params, &t->data,
                       t->order + t->train_count, t->val_count);
 }
 
@@ -231,11 +265,18 @@ static int run_training(trainer *t) {
     int status = run_epoch(t, epoch, skip);
     if (status != 0)
       return status;
-    measure(t, &train, &val);
+    train = epoch_metrics(t);
+    val = validate(t);
     cat_progress_epoch(&t->progress, epoch, &train, &val);
   }
-  if (first > t->config.epochs)
-    measure(t, &train, &val);
+  /* The summary repeats the last epoch's line. Without any step (--epochs
+   * 0, or resuming a finished run) there are no step metrics: the weights
+   * are evaluated on the training split instead. */
+  if (first > t->config.epochs) {
+    train = cat_evaluate(&t->runner, t->params, &t->data, t->order,
+                         t->train_count);
+    val = validate(t);
+  }
   int64_t epochs = first > t->config.epochs ? first - 1 : t->config.epochs;
   if (save(t, epochs, 0, &t->rng) != 0)
     return -1;

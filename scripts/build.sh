@@ -4,7 +4,8 @@
 #   bash scripts/build.sh [TARGET...]    # default: the 'all' target
 #
 # Environment: CATC_BUILD_DIR (default: build, relative to the repository
-# root), CATC_JOBS (default: nproc), CATC_BUILD_TYPE (default: Release).
+# root), CATC_JOBS (default: nproc), CATC_BUILD_TYPE (default: Release),
+# CATC_CMAKE_ARGS (more configure arguments, e.g. -DCATC_SANITIZE=address).
 # Configures only when the build directory has no build.ninja yet; after that
 # ninja re-runs CMake by itself whenever a CMakeLists.txt changes.
 # Does not install packages: scripts/install-deps.sh does.
@@ -17,7 +18,8 @@ build_type=${CATC_BUILD_TYPE:-Release}
 
 if [[ ! -f $build_dir/build.ninja ]]; then
   echo "build.sh: configuring $build_dir ($build_type)"
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type"
+  # shellcheck disable=SC2086  # CATC_CMAKE_ARGS is meant to be word-split
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" ${CATC_CMAKE_ARGS:-}
 fi
 
 targets=("$@")

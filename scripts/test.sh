@@ -15,6 +15,11 @@
 # Exit status non-zero when anything failed (a broken build counts as one
 # failure; nothing is then tested) or when no test ran.
 #
+# With --sanitize, the same suite runs on a build of catc, the runtime and
+# the unit tests instrumented with AddressSanitizer and UndefinedBehavior-
+# Sanitizer (clang-19, CATC_SANITIZE=address,undefined) in its own build
+# directory (default: build-sanitize); any report fails its test.
+#
 # Environment: CATC_BUILD_DIR (default: build), CATC_JOBS (default: nproc),
 # CATC_TEST_TIMEOUT (seconds per test, default 900), CATC_LIT_ARGS (extra lit
 # arguments, e.g. "--filter Parse").
@@ -22,7 +27,24 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root=$(pwd)
-build_dir=${CATC_BUILD_DIR:-build}
+sanitize=0
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=1 ;;
+    *) echo "usage: $0 [--sanitize]" >&2; exit 2 ;;
+  esac
+done
+if [[ $sanitize == 1 ]]; then
+  build_dir=${CATC_BUILD_DIR:-build-sanitize}
+  export CC=clang-19 CXX=clang++-19
+  export CATC_CMAKE_ARGS="-DCATC_SANITIZE=address,undefined ${CATC_CMAKE_ARGS:-}"
+  # Reports abort the process (-fno-sanitize-recover); LLVM's and ANTLR's
+  # process-lifetime caches are not leaks worth failing on.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+else
+  build_dir=${CATC_BUILD_DIR:-build}
+fi
 [[ $build_dir == /* ]] || build_dir=$root/$build_dir
 export CATC_BUILD_DIR=$build_dir
 jobs=${CATC_JOBS:-$(nproc)}

@@ -16,6 +16,12 @@
 
 namespace cat::ad {
 
+/// Pointwise reverse derivatives computed from the output alone.
+static bool readsOnlyOutput(PrimOp op) {
+  return op == PrimOp::Relu || op == PrimOp::Sigmoid || op == PrimOp::Tanh || op == PrimOp::Exp ||
+         op == PrimOp::Sqrt;
+}
+
 static bool allZero(const Wires &w) {
   for (ValueId v : w)
     if (v != kZero)
@@ -147,9 +153,12 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
     return dIn;
   case PrimOp::Exp: case PrimOp::Log: case PrimOp::Sqrt: case PrimOp::Square:
   case PrimOp::Relu: case PrimOp::Sigmoid: case PrimOp::Tanh: case PrimOp::Gelu:
+    // Kernels that need only f(x) get no x (relu reads y > 0, sigmoid and
+    // tanh their y): x then need not be kept, so a fused epilogue can skip it.
     if (ValueId d = grad(0); d != kZero)
       g.call(std::string("cat_k_") + primName(n.op) + "_bwd",
-             {KArg::val(in[0]), KArg::val(out[0]), KArg::val(dy()), KArg::val(d), count(cod)});
+             {readsOnlyOutput(n.op) ? KArg::null() : KArg::val(in[0]), KArg::val(out[0]), KArg::val(dy()),
+              KArg::val(d), count(cod)});
     return dIn;
   case PrimOp::Zero: case PrimOp::Const:
     return dIn;
@@ -184,7 +193,8 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
     if (da != kZero || db != kZero)
       g.call("cat_k_matmul_bwd", {KArg::val(in[0]), KArg::val(in[1]), KArg::val(dy()), ptr(da), ptr(db),
                                   rows, KArg::constant(domFlat[0].shape[0]),
-                                  KArg::constant(domFlat[0].shape[1]), KArg::constant(domFlat[1].shape[1])});
+                                  KArg::constant(domFlat[0].shape[1]), KArg::constant(domFlat[1].shape[1]),
+                                  KArg::scratch(), KArg::tile()});
     return dIn;
   }
   case PrimOp::Transpose:
@@ -221,7 +231,7 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
   case PrimOp::Linear: {
     ValueId dx = grad(0);
     g.call("cat_k_linear_bwd", {param(0), KArg::val(in[0]), KArg::val(dy()), dparam(0), ptr(dx), rows,
-                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0])});
+                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]), KArg::tile()});
     return dIn;
   }
   case PrimOp::Bias:

@@ -8,6 +8,7 @@
 #define CATC_AD_BUILDER_H
 
 #include "AD/Graph.h"
+#include "CodeGen/kernels/catk.h"
 
 #include <map>
 

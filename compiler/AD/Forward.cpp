@@ -153,7 +153,7 @@ Wires Builder::forwardPrim(const ir::Node &n, const Wires &in, int64_t mult) {
     const Obj &a = n.dom.factors[0], &b = n.dom.factors[1];
     g.call("cat_k_matmul_fwd", {KArg::val(in[0]), KArg::val(in[1]), KArg::val(y), rows,
                                 KArg::constant(a.shape[0]), KArg::constant(a.shape[1]),
-                                KArg::constant(b.shape[1])});
+                                KArg::constant(b.shape[1]), KArg::tile()});
     return {y};
   }
   case PrimOp::Transpose: {
@@ -194,8 +194,11 @@ Wires Builder::forwardPrim(const ir::Node &n, const Wires &in, int64_t mult) {
   }
   case PrimOp::Linear: {
     ValueId y = out1(true);
-    g.call("cat_k_linear_fwd", {param(0), KArg::val(in[0]), KArg::val(y), rows,
-                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0])});
+    // No bias and no activation yet: fuseEpilogues folds a following
+    // `bias ; relu` into this call when nothing else reads the values between.
+    g.call("cat_k_linear_fwd", {param(0), KArg::null(), KArg::val(in[0]), KArg::val(y), rows,
+                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]),
+                                KArg::i32(CATK_ACT_NONE), KArg::scratch(), KArg::tile()});
     return {y};
   }
   case PrimOp::Bias: {

@@ -7,6 +7,8 @@
 //   evaluate:  forward, then the loss per example
 //   loss_grad: forward, loss, batch mean, then R[loss] and R[M] seeded with
 //              1/N per example (the derivative of the mean)
+//   loss_grad_outputs: loss_grad whose forward outputs land in the caller's
+//              buffers
 // Function outputs that are not fresh workspace values (an input passed
 // straight through, one value on two output wires, a zero gradient) are
 // copied or zero-filled into the caller's buffer.
@@ -115,7 +117,8 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
     break;
   }
   case FunctionKind::Evaluate:
-  case FunctionKind::LossGrad: {
+  case FunctionKind::LossGrad:
+  case FunctionKind::LossGradOutputs: {
     const Obj &targetType = loss->dom.factors[1];
     Wires targets = fb.bind(targetType, Binding::Kind::Target, false);
     Wires lossIn = out;
@@ -126,6 +129,10 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
       fb.store(losses, loss->cod, Binding::Kind::Losses);
       break;
     }
+    // The outputs are computed anyway: store redirects their storage to
+    // the caller's buffers, so reporting them costs no copy.
+    if (kind == FunctionKind::LossGradOutputs)
+      fb.store(out, model.cod, Binding::Kind::Output);
     g.calls.push_back({"cat_k_mean", {KArg::val(losses[0]), KArg::rows(1)}, true});
     ValueId seed = g.add(Obj::real({}), 1);
     g.values[seed].needsGrad = true;
@@ -137,6 +144,7 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
     break;
   }
   }
+  fuseEpilogues(g);
   return g;
 }
 

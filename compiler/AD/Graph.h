@@ -59,6 +59,9 @@ struct KArg {
     Float,  ///< float constant `real`
     InvN,   ///< float 1 / N
     Null,   ///< a null pointer (gradient not needed)
+    Int32,  ///< a C `int` constant `offset` (an enumerator such as CATK_ACT_RELU)
+    Tile,   ///< the target's GEMM micro-tile family (CATK_TILE_*), chosen by CodeGen
+    Scratch,///< the function's scratch area, sized by CodeGen for the kernels that pack
   } kind;
   ValueId value = -1;
   int64_t offset = 0;
@@ -73,6 +76,9 @@ struct KArg {
   static KArg f32(double r) { return {Kind::Float, -1, 0, 0, r}; }
   static KArg invN() { return {Kind::InvN}; }
   static KArg null() { return {Kind::Null}; }
+  static KArg i32(int64_t c) { return {Kind::Int32, -1, c}; }
+  static KArg tile() { return {Kind::Tile}; }
+  static KArg scratch() { return {Kind::Scratch}; }
 };
 
 /// One kernel call. `returnsLoss` marks the `cat_k_mean` whose result the
@@ -100,13 +106,22 @@ struct Graph {
   }
 };
 
-/// The functions generated for one morphism.
-enum class FunctionKind { Forward, Backward, Evaluate, LossGrad };
+/// The functions generated for one morphism. LossGradOutputs is LossGrad
+/// that also writes the model's outputs (for the training metrics of the
+/// step's own predictions, with no second forward pass).
+enum class FunctionKind { Forward, Backward, Evaluate, LossGrad, LossGradOutputs };
 
 /// Builds the kernel graph of \p kind for \p model (and \p loss, for the
 /// two training kinds; its domain is Cod(model) * target).
 Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
                  const ir::ParamLayout &layout);
+
+/// Folds `bias` and `relu` calls into the epilogue of the `linear` call
+/// that produces their input, where nothing else reads the intermediate
+/// values (the forward map of `linear ; bias ; relu` becomes one kernel),
+/// and cross-entropy's forward and reverse kernels of a training step into
+/// one.
+void fuseEpilogues(Graph &g);
 
 /// Prints the graph (`--emit=backward`).
 void printGraph(const Graph &g, llvm::raw_ostream &os);

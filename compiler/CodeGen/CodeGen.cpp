@@ -3,12 +3,16 @@
 // Each kernel graph becomes one straight-line LLVM function of kernel
 // calls. Values bound to arguments use the caller's pointers; the others
 // get a slice of the workspace planned here: value i lives at
-// `N * offsetPerN[i]`, so `workspace_size(N)` is an exact
+// `scratch + N * offsetPerN[i]`, so `workspace_size(N)` is an exact
 // affine function of the batch, known at compile time. Kernel arguments
-// are constants except the batch-dependent row counts.
+// are constants except pointers and the batch-dependent row counts; from
+// -O1 on, every call goes to a specialisation of its kernel for those
+// constants, emitted once per distinct shape (as LIBXSMM specialises its
+// small GEMMs), which keeps loops shape-specific and compile time linear.
 //
 //===----------------------------------------------------------------------===//
 #include "CodeGen/ModuleBuilder.h"
+#include "CodeGen/kernels/catk.h"
 
 #include <algorithm>
 
@@ -41,14 +45,17 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   sizeTy = module->getDataLayout().getIntPtrType(ctx);
   // The kernels were compiled for the host; they carry no ABI-specific
   // types, so dropping the host CPU attributes makes them target-neutral.
+  // Without a minimum legal vector width the backend keeps the micro-
+  // kernels' wide vectors whole wherever the target's registers hold them.
   for (Function &f : *module) {
     f.removeFnAttr("target-cpu");
     f.removeFnAttr("target-features");
     f.removeFnAttr("tune-cpu");
+    f.removeFnAttr("min-legal-vector-width");
     if (f.isDeclaration())
       continue;
     f.setLinkage(GlobalValue::InternalLinkage);
-    if (opts.inlineKernels) {
+    if (opts.specializeKernels) {
       f.removeFnAttr(Attribute::NoInline);
       f.addFnAttr(Attribute::AlwaysInline);
     }
@@ -86,11 +93,23 @@ static std::vector<std::pair<int64_t, int64_t>> liveRanges(const ad::Graph &g) {
   return range;
 }
 
+/// Floats of scratch \p call needs for its packed operand (catk.h).
+static int64_t scratchFloats(const ad::KernelCall &call, int tile) {
+  auto dim = [&](size_t i) { return call.args[i].offset; };
+  if (call.kernel == "cat_k_linear_fwd")
+    return CATK_LINEAR_FWD_SCRATCH(dim(5), dim(6), tile);
+  if (call.kernel == "cat_k_matmul_bwd")
+    return CATK_MATMUL_BWD_SCRATCH(dim(7), dim(8), tile);
+  return 0;
+}
+
 WorkspacePlan ModuleBuilder::plan(const ad::Graph &g) {
   // Values whose lives do not overlap share workspace: first fit, in order
   // of first use. A value dies strictly before the next one is born, so a
   // kernel's inputs never share memory with its outputs (they are restrict).
   WorkspacePlan p;
+  for (const ad::KernelCall &call : g.calls)
+    p.scratchBytes = std::max(p.scratchBytes, (4 * scratchFloats(call, opts.gemmTile) + 63) / 64 * 64);
   p.offsetPerN.assign(g.values.size(), -1);
   std::vector<std::pair<int64_t, int64_t>> range = liveRanges(g);
   std::vector<size_t> order;
@@ -123,7 +142,8 @@ Value *ModuleBuilder::pointerOf(ad::ValueId id, const ad::Graph &g, const Worksp
   const ad::Binding &bind = g.values[s].binding;
   switch (bind.kind) {
   case ad::Binding::Kind::Workspace: {
-    Value *off = b.CreateMul(env.n, ConstantInt::get(i64, p.offsetPerN[s]));
+    Value *off = b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(i64, p.offsetPerN[s])),
+                             ConstantInt::get(i64, p.scratchBytes));
     return b.CreateGEP(Type::getInt8Ty(ctx), env.ws, off);
   }
   case ad::Binding::Kind::Input: return env.inputs[bind.index];
@@ -137,38 +157,165 @@ Value *ModuleBuilder::pointerOf(ad::ValueId id, const ad::Graph &g, const Worksp
   report_fatal_error("internal compiler error: unresolved value alias");
 }
 
+/// Kernel calls per generated function: a longer graph is emitted as a
+/// sequence of out-of-line parts, so no function (and no basic block, whose
+/// instruction selection and register allocation grow faster than linearly)
+/// outgrows this, however deep the model.
+constexpr size_t kMaxCallsPerFunction = 64;
+
 Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, const GraphEnv &env) {
+  if (g.calls.size() <= kMaxCallsPerFunction)
+    return emitCalls(g, 0, g.calls.size(), p, env);
+  // Every part takes the whole environment as arguments and returns the
+  // loss if the loss is computed in it (else 0).
+  std::vector<Value *> envValues = {env.params ? env.params : ConstantPointerNull::get(cast<PointerType>(ptrTy)),
+                                    env.dparams ? env.dparams : ConstantPointerNull::get(cast<PointerType>(ptrTy)),
+                                    env.n, env.ws};
+  for (const auto *list : {&env.inputs, &env.targets, &env.outputs, &env.dOutputs, &env.dInputs})
+    envValues.insert(envValues.end(), list->begin(), list->end());
+  if (env.losses)
+    envValues.push_back(env.losses);
+  std::vector<Type *> types;
+  for (Value *v : envValues)
+    types.push_back(v->getType());
+  Function *parent = b.GetInsertBlock()->getParent();
   Value *loss = nullptr;
-  for (const ad::KernelCall &call : g.calls) {
+  for (size_t first = 0, part = 0; first < g.calls.size(); first += kMaxCallsPerFunction, ++part) {
+    size_t last = std::min(first + kMaxCallsPerFunction, g.calls.size());
+    Function *f = Function::Create(FunctionType::get(f32, types, false), GlobalValue::InternalLinkage,
+                                   parent->getName() + ".part" + Twine(part), module.get());
+    f->addFnAttr(Attribute::NoUnwind);
+    f->addFnAttr(Attribute::NoInline);
+    f->addFnAttr("frame-pointer", "none");
+    IRBuilderBase::InsertPoint caller = b.saveIP();
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+    GraphEnv local;
+    auto arg = f->arg_begin();
+    local.params = env.params ? &*arg : nullptr;
+    ++arg;
+    local.dparams = env.dparams ? &*arg : nullptr;
+    ++arg;
+    local.n = &*arg++;
+    local.ws = &*arg++;
+    for (auto [from, to] : {std::pair{&env.inputs, &local.inputs}, {&env.targets, &local.targets},
+                            {&env.outputs, &local.outputs}, {&env.dOutputs, &local.dOutputs},
+                            {&env.dInputs, &local.dInputs}})
+      for (size_t i = 0; i < from->size(); ++i)
+        to->push_back(&*arg++);
+    local.losses = env.losses ? &*arg : nullptr;
+    Value *partLoss = emitCalls(g, first, last, p, local);
+    b.CreateRet(partLoss ? partLoss : ConstantFP::get(f32, 0.0));
+    b.restoreIP(caller);
+    Value *r = b.CreateCall(f, envValues);
+    if (partLoss)
+      loss = r;
+  }
+  return loss;
+}
+
+Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, const WorkspacePlan &p,
+                                const GraphEnv &env) {
+  Value *loss = nullptr;
+  for (size_t c = first; c < last; ++c) {
+    const ad::KernelCall &call = g.calls[c];
     Function *k = kernel(call.kernel);
     std::vector<Value *> args;
+    llvm::SmallVector<bool, 12> isConstant;
     for (const ad::KArg &a : call.args) {
+      Value *v = nullptr;
       switch (a.kind) {
-      case ad::KArg::Kind::Value: args.push_back(pointerOf(a.value, g, p, env)); break;
-      case ad::KArg::Kind::Param: args.push_back(b.CreateConstGEP1_64(f32, env.params, a.offset)); break;
-      case ad::KArg::Kind::Grad: args.push_back(b.CreateConstGEP1_64(f32, env.dparams, a.offset)); break;
+      case ad::KArg::Kind::Value: v = pointerOf(a.value, g, p, env); break;
+      case ad::KArg::Kind::Param: v = b.CreateConstGEP1_64(f32, env.params, a.offset); break;
+      case ad::KArg::Kind::Grad: v = b.CreateConstGEP1_64(f32, env.dparams, a.offset); break;
       case ad::KArg::Kind::Int:
-        args.push_back(a.scale ? b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(i64, a.scale)),
-                                             ConstantInt::get(i64, a.offset))
-                               : ConstantInt::get(i64, a.offset));
+        v = a.scale ? b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(i64, a.scale)),
+                                  ConstantInt::get(i64, a.offset))
+                    : ConstantInt::get(i64, a.offset);
         break;
-      case ad::KArg::Kind::Float: args.push_back(ConstantFP::get(f32, a.real)); break;
-      case ad::KArg::Kind::InvN:
-        args.push_back(b.CreateFDiv(ConstantFP::get(f32, 1.0), b.CreateUIToFP(env.n, f32)));
-        break;
-      case ad::KArg::Kind::Null: args.push_back(ConstantPointerNull::get(cast<PointerType>(ptrTy))); break;
+      case ad::KArg::Kind::Float: v = ConstantFP::get(f32, a.real); break;
+      case ad::KArg::Kind::InvN: v = b.CreateFDiv(ConstantFP::get(f32, 1.0), b.CreateUIToFP(env.n, f32)); break;
+      case ad::KArg::Kind::Null: v = ConstantPointerNull::get(cast<PointerType>(ptrTy)); break;
+      case ad::KArg::Kind::Int32: v = ConstantInt::get(i32, a.offset); break;
+      case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, opts.gemmTile); break;
+      case ad::KArg::Kind::Scratch: v = env.ws; break;
       }
+      args.push_back(v);
+      isConstant.push_back(isa<Constant>(v));
     }
-    Value *r = b.CreateCall(k, args);
+    Value *r = callKernel(k, args, isConstant);
     if (call.returnsLoss)
       loss = r;
   }
   return loss;
 }
 
+Value *ModuleBuilder::callKernel(Function *k, ArrayRef<Value *> args, ArrayRef<bool> isConstant) {
+  if (!opts.specializeKernels)
+    return b.CreateCall(k, args);
+  std::vector<Value *> varying;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!isConstant[i])
+      varying.push_back(args[i]);
+  return b.CreateCall(specialization(k, args, isConstant), varying);
+}
+
+/// A key naming a constant argument's value exactly.
+static std::string constantKey(Value *v) {
+  if (auto *i = dyn_cast<ConstantInt>(v))
+    return "i" + std::to_string(i->getSExtValue());
+  if (auto *f = dyn_cast<ConstantFP>(v))
+    return "f" + std::to_string(f->getValueAPF().bitcastToAPInt().getZExtValue());
+  return "null";
+}
+
+/// Kernels dominated by dense products: kept out of line, as one function
+/// per shape, whatever the inliner's size heuristics would say.
+static bool isDenseProduct(StringRef kernel) {
+  return kernel.starts_with("cat_k_linear_") || kernel.starts_with("cat_k_matmul_");
+}
+
+Function *ModuleBuilder::specialization(Function *k, ArrayRef<Value *> args, ArrayRef<bool> isConstant) {
+  std::string key = k->getName().str();
+  std::vector<Type *> params;
+  for (size_t i = 0; i < args.size(); ++i) {
+    key += "," + (isConstant[i] ? constantKey(args[i]) : std::string("_"));
+    if (!isConstant[i])
+      params.push_back(args[i]->getType());
+  }
+  Function *&f = specializations[key];
+  if (f)
+    return f;
+  f = Function::Create(FunctionType::get(k->getReturnType(), params, false), GlobalValue::InternalLinkage,
+                       k->getName() + "." + Twine(specializations.size()), module.get());
+  f->addFnAttr(Attribute::NoUnwind);
+  f->addFnAttr("frame-pointer", "none");
+  if (isDenseProduct(k->getName()))
+    f->addFnAttr(Attribute::NoInline);
+  IRBuilder<> body(BasicBlock::Create(ctx, "entry", f));
+  std::vector<Value *> full;
+  auto formal = f->arg_begin();
+  for (size_t i = 0; i < args.size(); ++i)
+    full.push_back(isConstant[i] ? args[i] : &*formal++);
+  Value *r = body.CreateCall(k, full);
+  if (f->getReturnType()->isVoidTy())
+    body.CreateRetVoid();
+  else
+    body.CreateRet(r);
+  return f;
+}
+
 Value *ModuleBuilder::batchArg(Value *n) { return b.CreateZExtOrTrunc(n, i64); }
 
+/// Call sites past which a specialisation stays out of line: a shape that
+/// repeats (a deep stack of equal layers) is then compiled once, and the
+/// functions it is called from grow linearly with the diagram, while the
+/// few calls of a small model are still inlined and cost nothing.
+constexpr unsigned kMaxInlinedCallSites = 4;
+
 std::unique_ptr<Module> ModuleBuilder::finish() {
+  for (auto &[key, f] : specializations)
+    if (f->getNumUses() > kMaxInlinedCallSites)
+      f->addFnAttr(Attribute::NoInline);
   if (verifyModule(*module, &errs()))
     report_fatal_error("internal compiler error: generated LLVM IR does not verify");
   return std::move(module);

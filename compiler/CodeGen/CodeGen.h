@@ -29,8 +29,14 @@ struct CodeGenOptions {
   bool executableGlue = false;
   /// Directory of the .cat file (relative data paths resolve against it).
   std::string sourceDir;
-  /// Inline every kernel call (above -O1), so loops specialise to shapes.
-  bool inlineKernels = true;
+  /// Specialise kernels to their constant arguments (-O1 and up): each
+  /// distinct (kernel, shape) becomes one internal function with the kernel
+  /// inlined into it, called wherever that shape occurs, so loops unroll
+  /// and vectorise for the shape while code grows with the number of
+  /// distinct shapes, not with the size of the diagram.
+  bool specializeKernels = true;
+  /// The GEMM micro-tile family for the target (CATK_TILE_* of catk.h).
+  int gemmTile = 0;
 };
 
 /// Builds the LLVM module for \p program. Never fails on a checked program.

@@ -68,13 +68,20 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
     if (f.trainStep) {
       std::string ins = factorParams(m.dom, "x", true, false);
       std::string tgts = factorParams(f.target, "t", true, false);
-      os << "void " << sym << "_evaluate(const float *params, " << ins << tgts
-         << factorParams(m.cod, "y", false, false) << "float *losses, size_t n, void *workspace);\n"
+      std::string outs = factorParams(m.cod, "y", false, false);
+      os << "void " << sym << "_evaluate(const float *params, " << ins << tgts << outs
+         << "float *losses, size_t n, void *workspace);\n"
          << "float " << sym << "_loss_grad(const float *params, " << ins << tgts
          << "float *dparams, size_t n, void *workspace);\n"
          << "/* One optimizer step on a batch; returns the batch loss before it. */\n"
          << "float " << sym << "_train_step(float *params, float *opt_state, " << ins << tgts
-         << "size_t n, void *workspace);\n";
+         << "size_t n, void *workspace);\n"
+         << "/* loss_grad and train_step, also writing the outputs of their forward pass"
+         << " (before the update). */\n"
+         << "float " << sym << "_loss_grad_outputs(const float *params, " << ins << tgts << outs
+         << "float *dparams, size_t n, void *workspace);\n"
+         << "float " << sym << "_train_step_outputs(float *params, float *opt_state, " << ins << tgts
+         << outs << "size_t n, void *workspace);\n";
     }
     os << "\n";
   }

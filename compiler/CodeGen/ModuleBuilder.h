@@ -13,10 +13,15 @@
 
 #include "llvm/IR/IRBuilder.h"
 
+#include <map>
+
 namespace cat {
 
-/// Where each workspace value lives: `N * offsetPerN[v]` bytes in.
+/// Where each workspace value lives: `scratchBytes + N * offsetPerN[v]`
+/// bytes in. The scratch area in front is shared by the kernels that pack
+/// an operand (one call at a time uses it).
 struct WorkspacePlan {
+  int64_t scratchBytes = 0;
   int64_t perN = 0;
   std::vector<int64_t> offsetPerN;
 };
@@ -36,7 +41,7 @@ struct MorphismFunctions {
   int64_t optStateFloats = 0;
   llvm::Function *workspaceSize = nullptr, *init = nullptr, *forward = nullptr,
                  *backward = nullptr, *evaluate = nullptr, *lossGrad = nullptr,
-                 *trainStep = nullptr;
+                 *trainStep = nullptr, *lossGradOutputs = nullptr, *trainStepOutputs = nullptr;
   llvm::GlobalVariable *paramTable = nullptr;
   Obj target; ///< the loss's second object, when trained
   int64_t wsConst = 0, wsPerN = 0; ///< workspace bytes = wsConst + n * wsPerN
@@ -63,9 +68,21 @@ public:
   /// Emits the graph's kernel calls at the builder's position; returns the
   /// loss for graphs that compute one.
   llvm::Value *emitGraph(const ad::Graph &g, const WorkspacePlan &p, const GraphEnv &env);
+  /// Emits calls [first, last) of the graph at the builder's position.
+  llvm::Value *emitCalls(const ad::Graph &g, size_t first, size_t last, const WorkspacePlan &p,
+                         const GraphEnv &env);
   llvm::Value *batchArg(llvm::Value *n);
-  llvm::Function *emitTrainStep(const std::string &sym, MorphismFunctions &out, const TrainSpec &train,
-                                size_t nIn, size_t nT, int64_t gradBytes);
+  /// Calls \p kernel, through its specialisation to the arguments that
+  /// \p isConstant marks when kernels are specialised.
+  llvm::Value *callKernel(llvm::Function *kernel, llvm::ArrayRef<llvm::Value *> args,
+                          llvm::ArrayRef<bool> isConstant);
+  /// The internal function computing \p kernel with the arguments that
+  /// \p isConstant marks fixed to \p args (one per distinct combination).
+  llvm::Function *specialization(llvm::Function *kernel, llvm::ArrayRef<llvm::Value *> args,
+                                 llvm::ArrayRef<bool> isConstant);
+  llvm::Function *emitTrainStep(const std::string &name, llvm::Function *lossGrad, MorphismFunctions &out,
+                                const TrainSpec &train, size_t nIn, size_t nT, size_t nOut,
+                                int64_t gradBytes);
   llvm::Function *emitWorkspaceSize(const std::string &sym, MorphismFunctions &out,
                                     const std::vector<std::pair<int64_t, int64_t>> &needs);
   llvm::Function *emitInit(const std::string &sym, const ir::ParamLayout &layout);
@@ -81,6 +98,9 @@ public:
   std::unique_ptr<llvm::Module> module;
   llvm::IRBuilder<> b;
   llvm::Type *ptrTy, *i64, *i32, *f32, *f64, *sizeTy;
+
+private:
+  std::map<std::string, llvm::Function *> specializations;
 };
 
 } // namespace cat

@@ -10,8 +10,12 @@
 //   void   p_m_evaluate(params, <A>, <T>, <B>, float *losses, n, ws);
 //   float  p_m_loss_grad(params, <A>, <T>, float *dparams, n, ws);
 //   float  p_m_train_step(float *params, float *opt_state, <A>, <T>, n, ws);
+//   float  p_m_loss_grad_outputs(params, <A>, <T>, <B>, float *dparams, n, ws);
+//   float  p_m_train_step_outputs(float *params, float *opt_state, <A>, <T>, <B>, n, ws);
 // The training step is the endomorphism P * S -> P * S: loss and gradient
-// into the workspace, then the optimizer update of AD.md in place.
+// into the workspace, then the optimizer update of AD.md in place. The
+// `_outputs` variants also write the outputs of the forward pass they
+// compute anyway, so a training loop gets the step's predictions for free.
 //
 //===----------------------------------------------------------------------===//
 #include "CodeGen/ModuleBuilder.h"
@@ -73,7 +77,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     env.n = batchArg(&*it++);
     env.ws = &*it++;
     WorkspacePlan p = plan(g);
-    wsNeeds.push_back({0, p.perN});
+    wsNeeds.push_back({p.scratchBytes, p.perN});
     Value *result = emitGraph(g, p, env);
     if (ret->isVoidTy())
       b.CreateRetVoid();
@@ -116,7 +120,21 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                         });
     int64_t gradBytes = alignedBytes(out.layout.totalFloats);
     wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
-    out.trainStep = emitTrainStep(sym, out, *train, nIn, nT, gradBytes);
+    out.lossGradOutputs = emit(sym + "_loss_grad_outputs", f32, 1 + nIn + nT + nOut + 1, &*loss,
+                               ad::FunctionKind::LossGradOutputs, [&](GraphEnv &env, auto &it) {
+                                 env.params = &*it++;
+                                 env.inputs = take(it, nIn);
+                                 env.targets = take(it, nT);
+                                 env.outputs = take(it, nOut);
+                                 env.dparams = &*it++;
+                               });
+    // Its plan is the loss_grad one minus the outputs, but first fit is not
+    // monotone: it is counted like the others, so the size stays an upper
+    // bound, with the gradient its training step keeps in front.
+    wsNeeds.back().first += gradBytes;
+    out.trainStep = emitTrainStep(sym + "_train_step", out.lossGrad, out, *train, nIn, nT, 0, gradBytes);
+    out.trainStepOutputs = emitTrainStep(sym + "_train_step_outputs", out.lossGradOutputs, out, *train,
+                                         nIn, nT, nOut, gradBytes);
   }
   out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
   out.init = emitInit(sym, out.layout);
@@ -124,20 +142,23 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   return out;
 }
 
-Function *ModuleBuilder::emitTrainStep(const std::string &sym, MorphismFunctions &out,
-                                       const TrainSpec &train, size_t nIn, size_t nT,
-                                       int64_t gradBytes) {
+Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGrad,
+                                       MorphismFunctions &out, const TrainSpec &train, size_t nIn,
+                                       size_t nT, size_t nOut, int64_t gradBytes) {
+  // `lossGrad` takes (params, <A>, <T>, <nOut output buffers>, dparams, n,
+  // ws); the step passes its output arguments through (none for the plain
+  // step), so both steps share this code.
   int64_t P = out.layout.totalFloats;
   bool adam = train.optimizer.kind == OptimizerSpec::Kind::Adam;
   out.optStateFloats = 1 + (adam ? 2 : 1) * P;
-  std::vector<Type *> types(2 + nIn + nT, ptrTy);
+  std::vector<Type *> types(2 + nIn + nT + nOut, ptrTy);
   types.push_back(sizeTy);
   types.push_back(ptrTy);
-  Function *f = declare(sym + "_train_step", f32, types, true);
+  Function *f = declare(name, f32, types, true);
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   auto it = f->arg_begin();
   Value *params = &*it++, *state = &*it++;
-  std::vector<Value *> ins = take(it, nIn), tgts = take(it, nT);
+  std::vector<Value *> ins = take(it, nIn), tgts = take(it, nT), outs = take(it, nOut);
   Value *n = &*it++, *ws = &*it++;
   // dparams = 0, then the loss gradient into it, with the rest of the
   // workspace after it.
@@ -145,10 +166,11 @@ Function *ModuleBuilder::emitTrainStep(const std::string &sym, MorphismFunctions
   std::vector<Value *> args{params};
   args.insert(args.end(), ins.begin(), ins.end());
   args.insert(args.end(), tgts.begin(), tgts.end());
+  args.insert(args.end(), outs.begin(), outs.end());
   args.push_back(ws);
   args.push_back(n);
   args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
-  Value *loss = b.CreateCall(out.lossGrad, args);
+  Value *loss = b.CreateCall(lossGrad, args);
   // step = state[0] + 1, stored back: the optimizer's clock is part of S.
   Value *step = b.CreateAdd(b.CreateFPToSI(b.CreateLoad(f32, state), i64), ConstantInt::get(i64, 1));
   b.CreateStore(b.CreateSIToFP(step, f32), state);
@@ -188,6 +210,9 @@ Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout 
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   Value *params = &*f->arg_begin();
   Value *seed = &*(f->arg_begin() + 1);
+  // The tensor's pointer, the seed and the stream vary; sizes and scales are
+  // constants, so equal layers share one specialised initialiser.
+  const bool kVaries = false, kFixed = true;
   for (size_t i = 0; i < layout.tensors.size(); ++i) {
     const ir::ParamTensor &p = layout.tensors[i];
     Value *ptr = b.CreateConstGEP1_64(f32, params, p.offset);
@@ -196,20 +221,24 @@ Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout 
     switch (p.init) {
     case InitKind::Zeros:
     case InitKind::Ones:
-      b.CreateCall(kernel("cat_k_fill"), {ptr, count, ConstantFP::get(f32, p.init == InitKind::Ones)});
+      callKernel(kernel("cat_k_fill"), {ptr, count, ConstantFP::get(f32, p.init == InitKind::Ones)},
+                 {kVaries, kFixed, kFixed});
       break;
     case InitKind::Glorot: {
       int64_t fanIn = p.shape.shape.empty() ? 1 : p.shape.shape.back();
-      b.CreateCall(kernel("cat_k_init_glorot"),
-                   {ptr, ConstantInt::get(i64, p.size / fanIn), ConstantInt::get(i64, fanIn), seed, stream});
+      callKernel(kernel("cat_k_init_glorot"),
+                 {ptr, ConstantInt::get(i64, p.size / fanIn), ConstantInt::get(i64, fanIn), seed, stream},
+                 {kVaries, kFixed, kFixed, kVaries, kVaries});
       break;
     }
     case InitKind::Normal:
-      b.CreateCall(kernel("cat_k_init_normal"), {ptr, count, ConstantFP::get(f32, p.initScale), seed, stream});
+      callKernel(kernel("cat_k_init_normal"), {ptr, count, ConstantFP::get(f32, p.initScale), seed, stream},
+                 {kVaries, kFixed, kFixed, kVaries, kVaries});
       break;
     case InitKind::Uniform:
-      b.CreateCall(kernel("cat_k_init_uniform"), {ptr, count, ConstantFP::get(f32, -p.initScale),
-                                                  ConstantFP::get(f32, p.initScale), seed, stream});
+      callKernel(kernel("cat_k_init_uniform"),
+                 {ptr, count, ConstantFP::get(f32, -p.initScale), ConstantFP::get(f32, p.initScale), seed, stream},
+                 {kVaries, kFixed, kFixed, kFixed, kVaries, kVaries});
       break;
     }
   }

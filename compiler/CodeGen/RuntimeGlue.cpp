@@ -16,6 +16,8 @@ using namespace llvm;
 
 /// CAT_DECLARATIONS_MAGIC of catrt.h: the declaration fields are present.
 static constexpr uint64_t kDeclarationsMagic = 0x6361746465636c31ull;
+/// CAT_OUTPUTS_MAGIC of catrt.h: the `_outputs` step fields are present.
+static constexpr uint64_t kOutputsMagic = 0x636174736f757431ull;
 
 namespace {
 class Glue {
@@ -146,11 +148,15 @@ void Glue::emit() {
   Constant *null = ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
   Type *voidTy = b.getVoidTy();
   Function *fwd = wrapper(sym + "_rt_forward", fns.forward, voidTy, {'p', 'A', 'O', 'n', 'w'});
-  Constant *eval = null, *lossGrad = null, *step = null;
+  Constant *eval = null, *lossGrad = null, *step = null, *lossGradOut = null, *stepOut = null;
   if (fns.evaluate) {
     eval = wrapper(sym + "_rt_evaluate", fns.evaluate, voidTy, {'p', 'A', 'T', 'O', 'p', 'n', 'w'});
     lossGrad = wrapper(sym + "_rt_loss_grad", fns.lossGrad, mb.f32, {'p', 'A', 'T', 'p', 'n', 'w'});
     step = wrapper(sym + "_rt_train_step", fns.trainStep, mb.f32, {'p', 'p', 'A', 'T', 'n', 'w'});
+    lossGradOut = wrapper(sym + "_rt_loss_grad_outputs", fns.lossGradOutputs, mb.f32,
+                          {'p', 'A', 'T', 'O', 'p', 'n', 'w'});
+    stepOut = wrapper(sym + "_rt_train_step_outputs", fns.trainStepOutputs, mb.f32,
+                      {'p', 'p', 'A', 'T', 'O', 'n', 'w'});
   }
   const Obj &dom = fns.instance->dom, &cod = fns.instance->cod;
   auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
@@ -164,7 +170,8 @@ void Glue::emit() {
       i64c(static_cast<int64_t>(fns.layout.hash())), fns.workspaceSize, fns.init, fwd, eval, lossGrad,
       step, trainConfig(), ConstantInt::get(mb.i64, kDeclarationsMagic),
       i32c(static_cast<int32_t>(program.objectDecls.size())), declarations(program.objectDecls),
-      i32c(static_cast<int32_t>(program.morphismDecls.size())), declarations(program.morphismDecls)};
+      i32c(static_cast<int32_t>(program.morphismDecls.size())), declarations(program.morphismDecls),
+      ConstantInt::get(mb.i64, kOutputsMagic), stepOut, lossGradOut};
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

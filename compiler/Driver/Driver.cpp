@@ -52,8 +52,11 @@ cl::list<std::string> includeDirs("I", cl::desc("Add <dir> to the module search 
                                   cl::value_desc("dir"), cl::Prefix, cl::cat(category));
 cl::opt<std::string> targetTriple("target", cl::desc("Generate code for <triple>"),
                                   cl::value_desc("triple"), cl::cat(category));
-cl::opt<std::string> targetCPU("mcpu", cl::desc("Generate code for <cpu>"), cl::value_desc("cpu"),
-                               cl::cat(category));
+cl::opt<std::string> targetCPU("mcpu",
+                               cl::desc("Generate code for <cpu> (default: the host CPU without --target; "
+                                        "'generic' for a portable object)"),
+                               cl::value_desc("cpu"), cl::cat(category));
+cl::opt<bool> verbose("v", cl::desc("Say which target and CPU code is generated for"), cl::cat(category));
 cl::opt<std::string> targetArch("march", cl::desc("'native': the host CPU and its features"),
                                 cl::value_desc("arch"), cl::cat(category));
 cl::opt<std::string> emitView("emit", cl::desc("Print a view: ast, ir, backward, params, dot"),
@@ -243,12 +246,15 @@ int Compilation::generate(const Program &program, Action action) {
   auto machine = createTargetMachine(topts, err);
   if (!machine)
     return error(err);
+  if (verbose)
+    errs() << "catc: generating code for " << describeTarget(*machine, topts) << "\n";
   LLVMContext context;
   CodeGenOptions copts;
   copts.triple = machine->getTargetTriple().str();
   copts.dataLayout = machine->createDataLayout().getStringRepresentation();
   copts.executableGlue = action == Action::Link;
-  copts.inlineKernels = optLevel >= 2;
+  copts.specializeKernels = optLevel >= 1;
+  copts.gemmTile = gemmTileFor(*machine);
   SmallString<256> dir(program.mainFile);
   sys::path::remove_filename(dir);
   copts.sourceDir = dir.str().str();
@@ -314,13 +320,21 @@ bool Compilation::link(const std::string &object, const std::string &output) {
     error("the runtime library '" + runtime + "' is missing; is catc installed completely?");
     return false;
   }
+#ifdef CATC_DEFAULT_LINKER
+  const char *defaultCC = CATC_DEFAULT_LINKER;
+#else
+  const char *defaultCC = "cc";
+#endif
   std::optional<std::string> envCC = sys::Process::GetEnv("CATC_CC");
-  auto cc = sys::findProgramByName(envCC ? *envCC : "cc");
+  auto cc = sys::findProgramByName(envCC ? *envCC : defaultCC);
   if (!cc) {
-    error("cannot find a C compiler ('cc') to link with; set CATC_CC");
+    error(Twine("cannot find a C compiler ('") + defaultCC + "') to link with; set CATC_CC");
     return false;
   }
   std::vector<StringRef> args = {*cc, object, runtime, "-lm", "-o", output};
+#ifdef CATC_RUNTIME_LINK_FLAGS
+  args.insert(args.begin() + 1, CATC_RUNTIME_LINK_FLAGS);
+#endif
   std::string message;
   int rc = sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
@@ -332,7 +346,13 @@ bool Compilation::link(const std::string &object, const std::string &output) {
 
 int runDriver(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
-  cl::SetVersionPrinter([](raw_ostream &os) { os << "catc version 0.1.0 (LLVM " LLVM_VERSION_STRING ")\n"; });
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "catc version 0.1.0 (LLVM " LLVM_VERSION_STRING ")\n";
+    TargetOptions host;
+    std::string err;
+    if (auto machine = createTargetMachine(host, err))
+      os << "default target: " << describeTarget(*machine, host) << "\n";
+  });
   if (!cl::ParseCommandLineOptions(argc, argv, "catc: a compiler for categorical tiny-ML models\n", &errs()))
     return 1;
   return Compilation(argv[0]).run();

@@ -5,8 +5,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Target/TargetMachine.h"
+#include "CodeGen/kernels/catk.h"
 
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -59,6 +61,11 @@ std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options,
   if (!target)
     return nullptr;
   std::string cpu = options.cpu, features;
+  // Code for this machine uses all of it unless asked for a portable object.
+  if (cpu.empty() && options.triple.empty())
+    cpu = "native";
+  if (cpu == "generic")
+    cpu.clear();
   applyPlatformDefaults(triple, cpu, features);
   if (cpu == "native") {
     cpu = sys::getHostCPUName().str();
@@ -77,6 +84,31 @@ std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options,
   if (!tm)
     error = "cannot create a target machine for '" + triple + "'";
   return tm;
+}
+
+int gemmTileFor(const TargetMachine &machine) {
+  const MCSubtargetInfo *sti = machine.getMCSubtargetInfo();
+  auto has = [&](StringRef feature) { return sti->checkFeatures(("+" + feature).str()); };
+  const Triple &t = machine.getTargetTriple();
+  if (t.isX86()) {
+    if (has("avx512f"))
+      return CATK_TILE_V512;
+    if (has("avx2") && has("fma"))
+      return CATK_TILE_V256;
+    return CATK_TILE_V128; // SSE2 is x86-64's baseline
+  }
+  if (t.isAArch64() || (t.isARM() && has("neon")))
+    return CATK_TILE_V128;
+  return CATK_TILE_SCALAR; // Cortex-M FPUs, RISC-V without V, ...
+}
+
+std::string describeTarget(const TargetMachine &machine, const TargetOptions &options) {
+  static const char *const tiles[] = {"scalar floating point", "128-bit vectors", "256-bit vectors",
+                                      "512-bit vectors"};
+  std::string cpu = machine.getTargetCPU().str();
+  bool host = options.cpu == "native" || (options.cpu.empty() && options.triple.empty());
+  return machine.getTargetTriple().str() + ", CPU " + cpu + (host ? " (the host)" : "") + ", " +
+         tiles[gemmTileFor(machine)];
 }
 
 void optimizeModule(Module &module, TargetMachine &machine, unsigned optLevel) {

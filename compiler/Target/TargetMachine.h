@@ -22,13 +22,24 @@ namespace cat {
 /// What to generate code for.
 struct TargetOptions {
   std::string triple; ///< empty: the host
-  std::string cpu;    ///< empty: generic; "native": the host CPU
+  /// Empty: the host CPU when the triple is the host's (empty), else the
+  /// platform's baseline; "native": the host CPU; "generic": the baseline.
+  std::string cpu;
   unsigned optLevel = 2;
 };
 
 /// A target machine, or null with \p error set (e.g. an unknown triple).
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &options,
                                                          std::string &error);
+
+/// The GEMM micro-tile family (CATK_TILE_* of the kernel library) that fits
+/// \p machine's vector registers: AVX-512, AVX2 with FMA, 128-bit SIMD
+/// (SSE2, NEON) or scalar floating point.
+int gemmTileFor(const llvm::TargetMachine &machine);
+
+/// One line naming what code is generated for: triple, CPU and tile
+/// family, e.g. "x86_64-pc-linux-gnu, CPU znver4 (the host), 512-bit vectors".
+std::string describeTarget(const llvm::TargetMachine &machine, const TargetOptions &options);
 
 /// Runs LLVM's default per-module pipeline for the optimisation level
 /// (at -O0 only the always-inliner and dead-global removal).

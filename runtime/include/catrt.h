@@ -75,6 +75,8 @@ typedef struct cat_declaration {
 
 /* cat_model.declarations_magic when the declaration fields are filled in. */
 #define CAT_DECLARATIONS_MAGIC 0x6361746465636c31ull  /* "catdecl1" */
+/* cat_model.outputs_magic when the `_outputs` step fields are filled in. */
+#define CAT_OUTPUTS_MAGIC 0x636174736f757431ull       /* "catsout1" */
 
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
@@ -118,6 +120,18 @@ typedef struct cat_model {
   uint64_t declarations_magic;     /* CAT_DECLARATIONS_MAGIC */
   int32_t num_objects;   const cat_declaration *objects;
   int32_t num_morphisms; const cat_declaration *morphisms;
+
+  /* Added later still (used only when outputs_magic is CAT_OUTPUTS_MAGIC;
+   * either may be NULL): train_step and loss_grad that also write the
+   * outputs of the forward pass they compute, with the parameters before
+   * the update. `train` reports the accuracy of these predictions. */
+  uint64_t outputs_magic;          /* CAT_OUTPUTS_MAGIC */
+  float (*train_step_outputs)(float *params, float *opt_state,
+                              void *const *inputs, void *const *targets,
+                              void *const *outputs, size_t n, void *workspace);
+  float (*loss_grad_outputs)(const float *params, void *const *inputs,
+                             void *const *targets, void *const *outputs,
+                             float *dparams, size_t n, void *workspace);
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */

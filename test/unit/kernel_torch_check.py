@@ -3,12 +3,13 @@
 
 Usage: /usr/bin/python3 kernel_torch_check.py path/to/libcatk.so
 (build the library with: clang-19 -std=c99 -O2 -fno-math-errno
--ffp-contract=off -shared -fPIC catk.c -o libcatk.so -lm).
+-ffp-contract=off -shared -fPIC catk.c gemm.c -o libcatk.so -lm).
 
 Runs 10 steps of torch.optim.SGD (with and without momentum) and
 torch.optim.Adam on the same parameters and gradient sequence as cat_k_sgd /
 cat_k_adam, and checks forward and reverse of gelu, layernorm,
-cross_entropy, bce, log_softmax and linear against torch.autograd. Prints
+cross_entropy, bce, log_softmax and linear (with bias, every GEMM tile
+family) against torch.autograd. Prints
 the largest difference of each relative to the tensor's scale and exits 1
 if any exceeds its tolerance (1e-6 for the optimizers, 1e-5 for kernels).
 """
@@ -136,17 +137,22 @@ def check_kernels(lib, rng):
 
     n, m = 5, 4
     W = rng.standard_normal((m, k)).astype(np.float32)
+    bias = rng.standard_normal(m).astype(np.float32)
     xs = rng.standard_normal((n, k)).astype(np.float32)
     dys = rng.standard_normal((n, m)).astype(np.float32)
-    ys, dxs, dW = np.empty((n, m), np.float32), np.empty_like(xs), np.zeros_like(W)
-    lib.cat_k_linear_fwd(ptr(W), ptr(xs), ptr(ys), n, m, k)
-    lib.cat_k_linear_bwd(ptr(W), ptr(xs), ptr(dys), ptr(dW), ptr(dxs), n, m, k)
     tW, tx = (torch.tensor(a, requires_grad=True) for a in (W, xs))
-    ty = torch.nn.functional.linear(tx, tW)
+    ty = torch.nn.functional.linear(tx, tW, torch.tensor(bias))
     ty.backward(torch.tensor(dys))
-    results["linear fwd"] = rel_diff(ys, ty.detach())
-    results["linear dx"] = rel_diff(dxs, tx.grad)
-    results["linear dW"] = rel_diff(dW, tW.grad)
+    for tile in range(4):  # CATK_TILE_SCALAR .. CATK_TILE_V512
+        lanes = 1 if tile == 0 else 2 << tile
+        scratch = np.full(0 if tile == 0 else k * ((m + lanes - 1) // lanes * lanes) + 1,
+                          np.nan, np.float32)  # CATK_LINEAR_FWD_SCRATCH
+        ys, dxs, dW = np.empty((n, m), np.float32), np.empty_like(xs), np.zeros_like(W)
+        lib.cat_k_linear_fwd(ptr(W), ptr(bias), ptr(xs), ptr(ys), n, m, k, 0, ptr(scratch), tile)
+        lib.cat_k_linear_bwd(ptr(W), ptr(xs), ptr(dys), ptr(dW), ptr(dxs), n, m, k, tile)
+        results[f"linear fwd (tile {tile})"] = rel_diff(ys, ty.detach())
+        results[f"linear dx (tile {tile})"] = rel_diff(dxs, tx.grad)
+        results[f"linear dW (tile {tile})"] = rel_diff(dW, tW.grad)
     return results
 
 
@@ -166,8 +172,9 @@ def main():
         "cat_k_cross_entropy_bwd": [F32P, I32P, F32P, F32P, I64, I64],
         "cat_k_bce_fwd": [F32P, F32P, F32P, I64, I64],
         "cat_k_bce_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64],
-        "cat_k_linear_fwd": [F32P, F32P, F32P, I64, I64, I64],
-        "cat_k_linear_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64, I64],
+        "cat_k_linear_fwd": [F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int, F32P,
+                             ctypes.c_int],
+        "cat_k_linear_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int],
     }
     for name, argtypes in signatures.items():
         getattr(lib, name).argtypes = argtypes

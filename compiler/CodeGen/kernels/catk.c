@@ -11,6 +11,7 @@
  *
  *===----------------------------------------------------------------------===*/
 #include "catk.h"
+#include "mathf.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -60,12 +61,12 @@ void cat_k_neg_fwd(const float *restrict x, float *restrict y, int64_t count) {
 
 void cat_k_exp_fwd(const float *restrict x, float *restrict y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
-    y[i] = expf(x[i]);
+    y[i] = catk_expf(x[i]);
 }
 
 void cat_k_log_fwd(const float *restrict x, float *restrict y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
-    y[i] = logf(x[i]);
+    y[i] = catk_logf(x[i]);
 }
 
 void cat_k_sqrt_fwd(const float *restrict x, float *restrict y, int64_t count) {
@@ -86,7 +87,7 @@ void cat_k_relu_fwd(const float *restrict x, float *restrict y, int64_t count) {
 /* Logistic function that never overflows: exp is only taken of -|x|, and
  * the two branches are selects, not jumps, so the loop still vectorises. */
 static inline float catk_sigmoid(float x) {
-  float e = expf(-fabsf(x));
+  float e = catk_expf(-fabsf(x));
   float inv = 1.0f / (1.0f + e);
   return x >= 0.0f ? inv : e * inv;
 }
@@ -98,12 +99,12 @@ void cat_k_sigmoid_fwd(const float *restrict x, float *restrict y, int64_t count
 
 void cat_k_tanh_fwd(const float *restrict x, float *restrict y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
-    y[i] = tanhf(x[i]);
+    y[i] = catk_tanhf(x[i]);
 }
 
 /* Standard normal CDF Phi(x), the exact (erf) form PyTorch's gelu uses. */
 static inline float catk_normal_cdf(float x) {
-  return 0.5f * (1.0f + erff(x * CATK_SQRT1_2));
+  return 0.5f * (1.0f + catk_erff(x * CATK_SQRT1_2));
 }
 
 void cat_k_gelu_fwd(const float *restrict x, float *restrict y, int64_t count) {
@@ -154,11 +155,12 @@ void cat_k_relu_bwd(const float *restrict x, const float *restrict y, const floa
                     float *restrict dx, int64_t count) {
   if (!dx)
     return;
-  /* dy is read unconditionally so the select vectorises without masked
-   * loads. */
+  /* y > 0 exactly where x > 0, and reading y lets a fused linear-relu
+   * skip storing x. dy is read unconditionally so the select vectorises
+   * without masked loads. */
   for (int64_t i = 0; i < count; ++i) {
     float grad = dy[i];
-    dx[i] = x[i] > 0.0f ? grad : 0.0f;
+    dx[i] = y[i] > 0.0f ? grad : 0.0f;
   }
 }
 
@@ -183,7 +185,7 @@ void cat_k_gelu_bwd(const float *restrict x, const float *restrict y, const floa
   if (!dx)
     return;
   for (int64_t i = 0; i < count; ++i) {
-    float density = CATK_INV_SQRT_2PI * expf(-0.5f * x[i] * x[i]);
+    float density = CATK_INV_SQRT_2PI * catk_expf(-0.5f * x[i] * x[i]);
     dx[i] = dy[i] * (catk_normal_cdf(x[i]) + x[i] * density);
   }
 }
@@ -258,32 +260,6 @@ static inline float catk_dot(const float *restrict a, const float *restrict b, i
 static inline void catk_axpy(float alpha, const float *restrict x, float *restrict y, int64_t k) {
   for (int64_t l = 0; l < k; ++l)
     y[l] += alpha * x[l];
-}
-
-void cat_k_linear_fwd(const float *restrict W, const float *restrict x, float *restrict y,
-                      int64_t n, int64_t m, int64_t k) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j)
-      y[i * m + j] = catk_dot(W + j * k, x + i * k, k);
-}
-
-/* dx_i = W^T dy_i walks W row by row (an axpy per output), so both passes
- * read W and x contiguously. */
-void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
-                      float *restrict dW, float *restrict dx, int64_t n, int64_t m, int64_t k) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float *dy_i = dy + i * m;
-    if (dx) {
-      float *dx_i = dx + i * k;
-      for (int64_t l = 0; l < k; ++l)
-        dx_i[l] = 0.0f;
-      for (int64_t j = 0; j < m; ++j)
-        catk_axpy(dy_i[j], W + j * k, dx_i, k);
-    }
-    if (dW)
-      for (int64_t j = 0; j < m; ++j)
-        catk_axpy(dy_i[j], x + i * k, dW + j * k, k);
-  }
 }
 
 void cat_k_bias_fwd(const float *restrict b, const float *restrict x, float *restrict y,
@@ -442,47 +418,6 @@ void cat_k_dot_bwd(const float *restrict a, const float *restrict b, const float
         db[i * k + l] = dy[i] * a[i * k + l];
 }
 
-/* C_i = A_i B_i as a sum of scaled rows of B_i, so the inner loop runs along
- * contiguous rows of B_i and C_i. */
-void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,
-                      int64_t n, int64_t m, int64_t k, int64_t p) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float *A_i = A + i * m * k;
-    const float *B_i = B + i * k * p;
-    float *C_i = C + i * m * p;
-    for (int64_t r = 0; r < m; ++r) {
-      for (int64_t c = 0; c < p; ++c)
-        C_i[r * p + c] = 0.0f;
-      for (int64_t l = 0; l < k; ++l)
-        catk_axpy(A_i[r * k + l], B_i + l * p, C_i + r * p, p);
-    }
-  }
-}
-
-/* dA = dC B^T: row r of dC dotted with row l of B. dB = A^T dC: an axpy of
- * row r of dC into row l of dB for every (r, l). */
-void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const float *restrict dC,
-                      float *restrict dA, float *restrict dB, int64_t n, int64_t m, int64_t k,
-                      int64_t p) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float *A_i = A + i * m * k;
-    const float *B_i = B + i * k * p;
-    const float *dC_i = dC + i * m * p;
-    if (dA)
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t l = 0; l < k; ++l)
-          dA[i * m * k + r * k + l] = catk_dot(dC_i + r * p, B_i + l * p, p);
-    if (dB) {
-      float *dB_i = dB + i * k * p;
-      for (int64_t e = 0; e < k * p; ++e)
-        dB_i[e] = 0.0f;
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t l = 0; l < k; ++l)
-          catk_axpy(A_i[r * k + l], dC_i + r * p, dB_i + l * p, p);
-    }
-  }
-}
-
 void cat_k_transpose(const float *restrict x, float *restrict y, int64_t n, int64_t r, int64_t c) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t row = 0; row < r; ++row)
@@ -516,35 +451,143 @@ void cat_k_split(const float *restrict y, float *restrict a, float *restrict b, 
   }
 }
 
+/* The bitcode is built with -fno-unroll-loops, which marks every loop "do
+ * not unroll", so a loop over a row of 3 classes would stay a 3-trip loop
+ * inside the loop over rows. Loops over the k elements of a row ask for
+ * LLVM's usual unrolling back: a short row becomes straight-line code and
+ * the loop over rows can vectorise. */
+#if defined(__clang__)
+#define CATK_ROW_LOOP _Pragma("clang loop unroll(enable)")
+#else
+#define CATK_ROW_LOOP
+#endif
+
 /* Largest element of a row; the shift that keeps exp from overflowing. */
 static inline float catk_row_max(const float *restrict x, int64_t k) {
-  float best = x[0];
-  for (int64_t l = 1; l < k; ++l)
+  if (k < 16) {
+    float best = x[0];
+    CATK_ROW_LOOP
+    for (int64_t l = 1; l < k; ++l)
+      best = x[l] > best ? x[l] : best;
+    return best;
+  }
+  /* Eight running maxima, which vectorise (a single one is a sequential
+   * dependence chain); the maximum does not depend on the order. */
+  float lane[8];
+  for (int q = 0; q < 8; ++q)
+    lane[q] = x[q];
+  int64_t l = 8;
+  for (; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      lane[q] = x[l + q] > lane[q] ? x[l + q] : lane[q];
+  float best = lane[0];
+  for (int q = 1; q < 8; ++q)
+    best = lane[q] > best ? lane[q] : best;
+  for (; l < k; ++l)
     best = x[l] > best ? x[l] : best;
   return best;
 }
 
-/* Sum of exp(x - shift) over a row, at most k since the shift is the max. */
-static inline float catk_row_sum_exp(const float *restrict x, int64_t k, float shift) {
-  float sum = 0.0f;
-  for (int64_t l = 0; l < k; ++l)
-    sum += expf(x[l] - shift);
-  return sum;
+/* The row sums below keep eight interleaved partial sums (element l goes
+ * to lane l mod 8, the last k mod 8 to a tail) and add them up in this
+ * fixed order: LLVM does not reassociate a float reduction, so a single
+ * running sum would serialise the loop, while independent lanes vectorise
+ * with a result that does not depend on whether or how wide they did (as
+ * in catk_dot). */
+static inline float catk_lanes_total(const float lane[8], float tail) {
+  return (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) +
+         tail;
 }
 
-void cat_k_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+static inline float catk_row_sum(const float *restrict x, int64_t k) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t l = 0;
+  CATK_ROW_LOOP
+  for (; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      lane[q] += x[l + q];
+  float tail = 0.0f;
+  CATK_ROW_LOOP
+  for (; l < k; ++l)
+    tail += x[l];
+  return catk_lanes_total(lane, tail);
+}
+
+/* Rows are processed in chunks of this many elements (a multiple of 8, so
+ * an element's lane is the same in a chunk as in the whole row). */
+#define CATK_ROW_CHUNK 256
+
+/* catk_row_sum of exp(x - shift), for rows with no room to store the exps:
+ * a chunk at a time through a stack buffer, so the exps are taken by one
+ * vectorised loop and the sum is exactly catk_row_sum of the stored exps
+ * (the same lanes, added in the same order). */
+static inline float catk_row_sum_exp(const float *restrict x, int64_t k, float shift) {
+  float buffer[CATK_ROW_CHUNK];
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  float tail = 0.0f;
+  int64_t full = k / 8 * 8;
+  for (int64_t c0 = 0; c0 < k; c0 += CATK_ROW_CHUNK) {
+    int64_t count = k - c0 < CATK_ROW_CHUNK ? k - c0 : CATK_ROW_CHUNK;
+    for (int64_t l = 0; l < count; ++l)
+      buffer[l] = catk_expf(x[c0 + l] - shift);
+    int64_t grouped = full - c0 < count ? full - c0 : count;
+    int64_t l = 0;
+    for (; l + 8 <= grouped; l += 8)
+      for (int q = 0; q < 8; ++q)
+        lane[q] += buffer[l + q];
+    for (; l < count; ++l)
+      tail += buffer[l];
+  }
+  return catk_lanes_total(lane, tail);
+}
+
+/* The softmax-style kernels take their exps in one flat loop over all rows
+ * (rows are often shorter than a vector: 3 classes), between per-row
+ * passes that subtract the max and sum. out = x minus its row's max, for
+ * every row. */
+static inline void catk_subtract_row_max(const float *restrict x, float *restrict out, int64_t rows,
+                                         int64_t k) {
   for (int64_t r = 0; r < rows; ++r) {
-    const float *x_r = x + r * k;
-    float *y_r = y + r * k;
-    float shift = catk_row_max(x_r, k);
-    float sum = 0.0f;
-    for (int64_t l = 0; l < k; ++l) {
-      y_r[l] = expf(x_r[l] - shift);
-      sum += y_r[l];
-    }
-    float inv = 1.0f / sum;
+    float shift = catk_row_max(x + r * k, k);
+    CATK_ROW_LOOP
     for (int64_t l = 0; l < k; ++l)
-      y_r[l] *= inv;
+      out[r * k + l] = x[r * k + l] - shift;
+  }
+}
+
+static inline void catk_exp_in_place(float *restrict x, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    x[i] = catk_expf(x[i]);
+}
+
+/* Rows of the losses, whose outputs have no room for the exps, are handled
+ * in blocks of up to this many elements in a stack buffer (longer rows, and
+ * the degenerate k = 0, one at a time). */
+#define CATK_ROW_BLOCK 128
+
+/* Rows at least this long are processed one at a time, while they are in
+ * L1; shorter ones through flat loops over all rows. Both orders compute
+ * the same values. */
+#define CATK_LONG_ROW 32
+
+void cat_k_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+  if (k >= CATK_LONG_ROW) {
+    for (int64_t r = 0; r < rows; ++r) {
+      catk_subtract_row_max(x + r * k, y + r * k, 1, k);
+      catk_exp_in_place(y + r * k, k);
+      float inv = 1.0f / catk_row_sum(y + r * k, k);
+      for (int64_t l = 0; l < k; ++l)
+        y[r * k + l] *= inv;
+    }
+    return;
+  }
+  catk_subtract_row_max(x, y, rows, k);
+  catk_exp_in_place(y, rows * k);
+  for (int64_t r = 0; r < rows; ++r) {
+    float inv = 1.0f / catk_row_sum(y + r * k, k);
+    CATK_ROW_LOOP
+    for (int64_t l = 0; l < k; ++l)
+      y[r * k + l] *= inv;
   }
 }
 
@@ -559,13 +602,19 @@ void cat_k_softmax_bwd(const float *restrict y, const float *restrict dy, float 
   }
 }
 
+/* y holds the exps until their sums are known; the max is found again
+ * rather than kept (k comparisons, no buffer). */
 void cat_k_log_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+  catk_subtract_row_max(x, y, rows, k);
+  catk_exp_in_place(y, rows * k);
   for (int64_t r = 0; r < rows; ++r) {
     const float *x_r = x + r * k;
+    float *y_r = y + r * k;
     float shift = catk_row_max(x_r, k);
-    float log_sum = logf(catk_row_sum_exp(x_r, k, shift));
+    float log_sum = catk_logf(catk_row_sum(y_r, k));
+    CATK_ROW_LOOP
     for (int64_t l = 0; l < k; ++l)
-      y[r * k + l] = (x_r[l] - shift) - log_sum;
+      y_r[l] = (x_r[l] - shift) - log_sum;
   }
 }
 
@@ -574,12 +623,16 @@ void cat_k_log_softmax_bwd(const float *restrict y, const float *restrict dy, fl
                            int64_t rows, int64_t k) {
   if (!dx)
     return;
+  for (int64_t i = 0; i < rows * k; ++i)
+    dx[i] = catk_expf(y[i]);
   for (int64_t r = 0; r < rows; ++r) {
     float total = 0.0f;
+    CATK_ROW_LOOP
     for (int64_t l = 0; l < k; ++l)
       total += dy[r * k + l];
+    CATK_ROW_LOOP
     for (int64_t l = 0; l < k; ++l)
-      dx[r * k + l] = dy[r * k + l] - expf(y[r * k + l]) * total;
+      dx[r * k + l] = dy[r * k + l] - dx[r * k + l] * total;
   }
 }
 
@@ -611,28 +664,82 @@ void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, int64_t
  * a confident correct prediction keeps its small loss's precision. */
 void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
                              float *restrict loss, int64_t rows, int64_t k) {
+  if (k > CATK_ROW_BLOCK || k < 1) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *z_r = z + r * k;
+      float shift = catk_row_max(z_r, k);
+      float log_sum = catk_logf(catk_row_sum_exp(z_r, k, shift));
+      loss[r] = (shift - z_r[catk_clamp_index(t[r], k)]) + log_sum;
+    }
+    return;
+  }
+  /* Whole rows at a time through the buffer; loss holds each row's sum of
+   * exps until one flat loop takes their logs. */
+  float block[CATK_ROW_BLOCK];
+  int64_t block_rows = CATK_ROW_BLOCK / k;
+  for (int64_t r0 = 0; r0 < rows; r0 += block_rows) {
+    int64_t count = rows - r0 < block_rows ? rows - r0 : block_rows;
+    const float *z_b = z + r0 * k;
+    float *loss_b = loss + r0;
+    catk_subtract_row_max(z_b, block, count, k);
+    catk_exp_in_place(block, count * k);
+    for (int64_t r = 0; r < count; ++r)
+      loss_b[r] = catk_row_sum(block + r * k, k);
+    for (int64_t r = 0; r < count; ++r)
+      loss_b[r] = catk_logf(loss_b[r]);
+    for (int64_t r = 0; r < count; ++r) {
+      const float *z_r = z_b + r * k;
+      loss_b[r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + loss_b[r];
+    }
+  }
+}
+
+/* dz = dloss (softmax(z) - onehot(t)), row by row; dz holds the exps. Their
+ * row sums are those the forward pass forms (the same lanes in the same
+ * order), and with `loss` the forward's losses are computed from them too.
+ * Short rows take their exps in one flat loop over all rows; long ones row
+ * by row, while the row is in L1. */
+static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
+                                      const float *restrict dloss, float *restrict loss,
+                                      float *restrict dz, int64_t rows, int64_t k) {
+  int flat = k < CATK_LONG_ROW;
+  if (flat) {
+    catk_subtract_row_max(z, dz, rows, k);
+    catk_exp_in_place(dz, rows * k);
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float *z_r = z + r * k;
-    float shift = catk_row_max(z_r, k);
-    float log_sum = logf(catk_row_sum_exp(z_r, k, shift));
-    loss[r] = (shift - z_r[catk_clamp_index(t[r], k)]) + log_sum;
+    float *dz_r = dz + r * k;
+    if (!flat) {
+      catk_subtract_row_max(z_r, dz_r, 1, k);
+      catk_exp_in_place(dz_r, k);
+    }
+    float sum = catk_row_sum(dz_r, k);
+    int64_t target = catk_clamp_index(t[r], k);
+    if (loss)
+      loss[r] = (catk_row_max(z_r, k) - z_r[target]) + catk_logf(sum);
+    float scale = dloss[r] / sum;
+    /* The target's -dloss inside the loop (x - 0 is x exactly): a scalar
+     * update after a vector store to the same row would stall on
+     * store-to-load forwarding. */
+    float grad = dloss[r];
+    CATK_ROW_LOOP
+    for (int64_t l = 0; l < k; ++l)
+      dz_r[l] = scale * dz_r[l] - (l == target ? grad : 0.0f);
   }
 }
 
 void cat_k_cross_entropy_bwd(const float *restrict z, const int32_t *restrict t,
                              const float *restrict dloss, float *restrict dz, int64_t rows,
                              int64_t k) {
-  if (!dz)
-    return;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *z_r = z + r * k;
-    float *dz_r = dz + r * k;
-    float shift = catk_row_max(z_r, k);
-    float scale = dloss[r] / catk_row_sum_exp(z_r, k, shift);
-    for (int64_t l = 0; l < k; ++l)
-      dz_r[l] = scale * expf(z_r[l] - shift);
-    dz_r[catk_clamp_index(t[r], k)] -= dloss[r];
-  }
+  if (dz)
+    catk_cross_entropy(z, t, dloss, NULL, dz, rows, k);
+}
+
+void cat_k_cross_entropy_fwd_bwd(const float *restrict z, const int32_t *restrict t,
+                                 const float *restrict dloss, float *restrict loss,
+                                 float *restrict dz, int64_t rows, int64_t k) {
+  catk_cross_entropy(z, t, dloss, loss, dz, rows, k);
 }
 
 void cat_k_mse_fwd(const float *restrict a, const float *restrict b, float *restrict loss,
@@ -663,26 +770,55 @@ void cat_k_mse_bwd(const float *restrict a, const float *restrict b, const float
 /* Binary cross-entropy of a logit against a target in the form PyTorch's
  * BCEWithLogits uses: exp is only taken of -|z|. */
 static inline float catk_bce(float z, float y) {
-  return (z > 0.0f ? z : 0.0f) - z * y + log1pf(expf(-fabsf(z)));
+  return (z > 0.0f ? z : 0.0f) - z * y + catk_log1pf(catk_expf(-fabsf(z)));
 }
 
+/* Short rows go through a buffer a block of rows at a time, so that the
+ * exps and logs run as one flat loop; long rows are summed in the lanes of
+ * catk_row_sum directly (the same order either way). */
 void cat_k_bce_fwd(const float *restrict z, const float *restrict y, float *restrict loss,
                    int64_t rows, int64_t k) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float sum = 0.0f;
-    for (int64_t l = 0; l < k; ++l)
-      sum += catk_bce(z[r * k + l], y[r * k + l]);
-    loss[r] = sum / (float)k;
+  if (k > CATK_ROW_BLOCK || k < 1) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *z_r = z + r * k;
+      const float *y_r = y + r * k;
+      float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t l = 0;
+      for (; l + 8 <= k; l += 8)
+        for (int q = 0; q < 8; ++q)
+          lane[q] += catk_bce(z_r[l + q], y_r[l + q]);
+      float tail = 0.0f;
+      for (; l < k; ++l)
+        tail += catk_bce(z_r[l], y_r[l]);
+      loss[r] = catk_lanes_total(lane, tail) / (float)k;
+    }
+    return;
+  }
+  float block[CATK_ROW_BLOCK];
+  int64_t block_rows = CATK_ROW_BLOCK / k;
+  for (int64_t r0 = 0; r0 < rows; r0 += block_rows) {
+    int64_t count = rows - r0 < block_rows ? rows - r0 : block_rows;
+    for (int64_t i = 0; i < count * k; ++i)
+      block[i] = catk_bce(z[r0 * k + i], y[r0 * k + i]);
+    for (int64_t r = 0; r < count; ++r)
+      loss[r0 + r] = catk_row_sum(block + r * k, k) / (float)k;
   }
 }
 
 void cat_k_bce_bwd(const float *restrict z, const float *restrict y, const float *restrict dloss,
                    float *restrict dz, float *restrict dy, int64_t rows, int64_t k) {
+  /* sigmoid(z) - y first as one flat loop, so its exps vectorise even for
+   * rows of one element; then scaled per row. */
+  if (dz)
+    for (int64_t i = 0; i < rows * k; ++i)
+      dz[i] = catk_sigmoid(z[i]) - y[i];
   for (int64_t r = 0; r < rows; ++r) {
     float scale = dloss[r] / (float)k;
-    if (dz)
+    if (dz) {
+      CATK_ROW_LOOP
       for (int64_t l = 0; l < k; ++l)
-        dz[r * k + l] = scale * (catk_sigmoid(z[r * k + l]) - y[r * k + l]);
+        dz[r * k + l] = scale * dz[r * k + l];
+    }
     if (dy)
       for (int64_t l = 0; l < k; ++l)
         dy[r * k + l] = -scale * z[r * k + l];

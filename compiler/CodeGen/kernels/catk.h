@@ -1,7 +1,7 @@
 /*===- catk.h - The kernel library that generated code calls --------------===*
  *
  * Each primitive's forward map and reverse derivative (AD.md) as a batched C
- * kernel. The build compiles catk.c with clang to LLVM bitcode, which catc
+ * kernel. The build compiles catk.c and gemm.c with clang to LLVM bitcode, which catc
  * embeds and links into every module it generates (as Halide links its
  * runtime "initmods"); calls are made with constant shapes, so after
  * inlining LLVM specialises every loop. Kernels become internal symbols of
@@ -47,7 +47,8 @@ void cat_k_sigmoid_fwd(const float *x, float *y, int64_t count);
 void cat_k_tanh_fwd(const float *x, float *y, int64_t count);
 void cat_k_gelu_fwd(const float *x, float *y, int64_t count);   /* exact, erf */
 void cat_k_scale_fwd(const float *x, float *y, int64_t count, float c);
-/* dx = R[f](x, dy); y is f(x), passed so kernels may reuse it. */
+/* dx = R[f](x, dy); y is f(x), passed so kernels may reuse it. exp, sqrt,
+ * relu, sigmoid and tanh read only y and dy: x may be NULL for them. */
 void cat_k_exp_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
 void cat_k_log_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
 void cat_k_sqrt_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
@@ -65,11 +66,35 @@ void cat_k_mul_bwd(const float *a, const float *b, const float *dc, float *da, f
 void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, float *db, int64_t count);
 
 /* ---- parametric ---------------------------------------------------------- */
-/* linear: W is [m, k] (outputs x inputs); x [n, k] -> y [n, m]. */
-void cat_k_linear_fwd(const float *W, const float *x, float *y, int64_t n, int64_t m, int64_t k);
-/* dx = W^T dy (dx may be NULL); dW += sum_i dy_i x_i^T. */
+/* The dense products (gemm.c) are one blocked GEMM whose register tile is
+ * sized for a family of vector units. Generated code passes one family as
+ * the `tile` argument, a compile-time constant chosen by catc from the
+ * target's vector registers; every family is correct on every target. */
+#define CATK_TILE_SCALAR 0 /* no SIMD unit: scalar FPU registers (Cortex-M4F, RV32/RV64 without V) */
+#define CATK_TILE_V128 1   /* 16 x 128-bit registers (SSE2, NEON) */
+#define CATK_TILE_V256 2   /* 16 x 256-bit registers with FMA (AVX2) */
+#define CATK_TILE_V512 3   /* 32 x 512-bit registers (AVX-512) */
+/* Floats per vector of a family: 1, 4, 8, 16. */
+#define CATK_TILE_LANES(tile) ((tile) == CATK_TILE_SCALAR ? 1 : 2 << (tile))
+/* Epilogues fused into linear_fwd: y = act(W x + b). */
+#define CATK_ACT_NONE 0
+#define CATK_ACT_RELU 1
+/* Floats of scratch linear_fwd provides for its packed copy of W^T: k rows
+ * of m rounded up to whole vectors of the widest family. Independent of the
+ * tile on purpose: the workspace size in a generated header is then the
+ * same for every target (the scalar tile reads W in place and leaves it). */
+#define CATK_LINEAR_FWD_SCRATCH(m, k, tile) ((k) * (((m) + 15) / 16 * 16))
+/* The same for matmul_bwd's packed copy of B^T (p rows of k, rounded up). */
+#define CATK_MATMUL_BWD_SCRATCH(k, p, tile) CATK_LINEAR_FWD_SCRATCH(k, p, tile)
+
+/* linear: W is [m, k] (outputs x inputs); x [n, k] -> y [n, m] = act(x W^T + bias).
+ * bias [m] may be NULL; scratch holds CATK_LINEAR_FWD_SCRATCH(m, k, tile)
+ * floats, 16-byte aligned (NULL when that is 0). */
+void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, int64_t n, int64_t m,
+                      int64_t k, int act, float *scratch, int tile);
+/* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL). */
 void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
-                      int64_t n, int64_t m, int64_t k);
+                      int64_t n, int64_t m, int64_t k, int tile);
 /* bias: y = x + b, b is [m]. */
 void cat_k_bias_fwd(const float *b, const float *x, float *y, int64_t n, int64_t m);
 /* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i). */
@@ -95,10 +120,13 @@ void cat_k_broadcast_fwd(const float *x, float *y, int64_t n, int64_t len, int64
 /* dot: a, b [n, k] -> y [n]. */
 void cat_k_dot_fwd(const float *a, const float *b, float *y, int64_t n, int64_t k);
 void cat_k_dot_bwd(const float *a, const float *b, const float *dy, float *da, float *db, int64_t n, int64_t k);
-/* matmul per example: A [m, k] * B [k, p] -> C [m, p]. */
-void cat_k_matmul_fwd(const float *A, const float *B, float *C, int64_t n, int64_t m, int64_t k, int64_t p);
+/* matmul per example: A [m, k] * B [k, p] -> C [m, p] (gemm.c). */
+void cat_k_matmul_fwd(const float *A, const float *B, float *C, int64_t n, int64_t m, int64_t k, int64_t p,
+                      int tile);
+/* dA = dC B^T, dB = A^T dC, both written (either may be NULL); scratch holds
+ * CATK_MATMUL_BWD_SCRATCH(k, p, tile) floats, 16-byte aligned. */
 void cat_k_matmul_bwd(const float *A, const float *B, const float *dC, float *dA, float *dB,
-                      int64_t n, int64_t m, int64_t k, int64_t p);
+                      int64_t n, int64_t m, int64_t k, int64_t p, float *scratch, int tile);
 /* transpose per example: x [r, c] -> y [c, r]. */
 void cat_k_transpose(const float *x, float *y, int64_t n, int64_t r, int64_t c);
 /* concat per example: a [na], b [nb] -> y [na + nb]; split is its reverse. */
@@ -116,6 +144,10 @@ void cat_k_causal_mask_bwd(const float *dy, float *dx, int64_t n, int64_t T);
 /* ---- losses: one loss per row; dloss is the gradient per row ------------- */
 /* cross_entropy(z [rows, k], t [rows]) = lse(z) - z_t. */
 void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, int64_t rows, int64_t k);
+/* Both at once, sharing the exps (the training step's fusion of the two):
+ * the same loss and dz, bit for bit, as the two kernels. */
+void cat_k_cross_entropy_fwd_bwd(const float *z, const int32_t *t, const float *dloss, float *loss,
+                                 float *dz, int64_t rows, int64_t k);
 void cat_k_cross_entropy_bwd(const float *z, const int32_t *t, const float *dloss, float *dz,
                              int64_t rows, int64_t k);
 /* mse(a, b) = mean over k of (a - b)^2. */

@@ -6,11 +6,14 @@
  * factor arrays, SGD with momentum per AD.md (opt_state[0] = step count,
  * then the velocity), and a main that calls cat_main. Compile-time macros
  * make variants: LOGREG_FEATURES, LOGREG_CLASSES, LOGREG_DATA (CSV name in
- * EXAMPLES_DIR), LOGREG_EPOCHS, LOGREG_BATCH, LOGREG_VALIDATION.
+ * EXAMPLES_DIR), LOGREG_EPOCHS, LOGREG_BATCH, LOGREG_VALIDATION;
+ * LOGREG_OUTPUTS adds train_step_outputs and loss_grad_outputs, and
+ * LOGREG_TRACE prints every step on stderr (train_metrics.test).
  */
 #include "catrt.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifndef LOGREG_FEATURES
@@ -104,15 +107,23 @@ static void evaluate(const float *p, void *const *in, void *const *tgt,
   }
 }
 
+/* The entry point the runtime called, for the trace. */
+static const char *via = "loss_grad";
+
 static float loss_grad(const float *p, void *const *in, void *const *tgt,
                        float *dp, size_t n, void *ws) {
   float *z = ws, total = 0;
+  int correct = 0;
   for (size_t i = 0; i < n; ++i) {
     const float *x = (const float *)in[0] + i * F;
     int32_t t = ((const int32_t *)tgt[0])[i];
     logits(p, x, z);
     float lse = log_sum_exp(z);
     total += lse - z[t];
+    int best = 0;
+    for (int c = 1; c < C; ++c)
+      best = z[c] > z[best] ? c : best;
+    correct += best == t;
     for (int c = 0; c < C; ++c) {
       float dz = (expf(z[c] - lse) - (c == t)) / (float)n;
       dp[W_SIZE + c] += dz;
@@ -120,12 +131,21 @@ static float loss_grad(const float *p, void *const *in, void *const *tgt,
         dp[c * F + f] += dz * x[f];
     }
   }
+#ifdef LOGREG_TRACE
+  /* The step's batch size, loss and correct predictions (before the
+   * update), which the epoch's reported metrics must average. */
+  fprintf(stderr, "step %zu %.9g %d %s\n", n, total / (float)n, correct, via);
+#endif
+  (void)correct;
+  via = "loss_grad";
   return total / (float)n;
 }
 
 static float train_step(float *p, float *state, void *const *in,
                         void *const *tgt, size_t n, void *ws) {
   float grad[PARAMS] = {0}, *velocity = state + 1;
+  if (strcmp(via, "loss_grad") == 0)
+    via = "train_step";
   float loss = loss_grad(p, in, tgt, grad, n, ws);
   int first = state[0] == 0;
   state[0] += 1;
@@ -135,6 +155,24 @@ static float train_step(float *p, float *state, void *const *in,
   }
   return loss;
 }
+
+#ifdef LOGREG_OUTPUTS
+static float train_step_outputs(float *p, float *state, void *const *in,
+                                void *const *tgt, void *const *out, size_t n,
+                                void *ws) {
+  forward(p, in, out, n, ws);
+  via = "train_step_outputs";
+  return train_step(p, state, in, tgt, n, ws);
+}
+
+static float loss_grad_outputs(const float *p, void *const *in,
+                               void *const *tgt, void *const *out, float *dp,
+                               size_t n, void *ws) {
+  forward(p, in, out, n, ws);
+  via = "loss_grad_outputs";
+  return loss_grad(p, in, tgt, dp, n, ws);
+}
+#endif
 
 static const cat_train_config train_config = {
     .data_kind = CAT_DATA_CSV, .data_path = LOGREG_DATA,
@@ -164,6 +202,12 @@ const cat_model logreg_model = {
     .evaluate = evaluate, .loss_grad = loss_grad, .train_step = train_step,
     .train = &train_config, .declarations_magic = CAT_DECLARATIONS_MAGIC,
     .num_objects = 2, .objects = objects,
-    .num_morphisms = 1, .morphisms = morphisms};
+    .num_morphisms = 1, .morphisms = morphisms,
+#ifdef LOGREG_OUTPUTS
+    .outputs_magic = CAT_OUTPUTS_MAGIC,
+    .train_step_outputs = train_step_outputs,
+    .loss_grad_outputs = loss_grad_outputs,
+#endif
+};
 
 int main(int argc, char **argv) { return cat_main(&logreg_model, argc, argv); }

@@ -1,0 +1,139 @@
+//===- Fuse.cpp - Epilogue fusion on kernel graphs ------------------------===//
+//
+// `linear ; bias ; relu` is the commonest diagram in a model, and as three
+// kernels it writes and rereads the layer's output twice. Here a
+// `cat_k_linear_fwd` call absorbs the `cat_k_bias_fwd` and `cat_k_relu_fwd`
+// calls that consume its result, so the GEMM applies them while its tile is
+// still in registers. A step is folded only when the intermediate value is
+// a workspace value read by nothing but the next kernel: the backward map
+// never needs it (linear's and bias's reverse derivatives read the layer's
+// input and the output gradient; relu's reads its output).
+//
+// In a training step, cross-entropy's forward and reverse kernels both take
+// the exps of the same logits: they become one kernel where the loss
+// gradient they are seeded with is a constant fill (the 1/N of the mean).
+//
+//===----------------------------------------------------------------------===//
+#include "AD/Builder.h"
+
+#include <optional>
+
+namespace cat::ad {
+
+namespace {
+// Argument positions of the kernels involved (catk.h).
+enum LinearArg { LinW, LinBias, LinX, LinY, LinRows, LinM, LinK, LinAct };
+enum BiasArg { BiasB, BiasX, BiasY };
+enum PointwiseArg { PwX, PwY };
+
+/// Every call that reads or writes each storage, in call order.
+std::vector<std::vector<size_t>> usesByStorage(const Graph &g) {
+  std::vector<std::vector<size_t>> uses(g.values.size());
+  for (size_t c = 0; c < g.calls.size(); ++c)
+    for (const KArg &a : g.calls[c].args)
+      if (a.kind == KArg::Kind::Value) {
+        std::vector<size_t> &u = uses[g.storageOf(a.value)];
+        if (u.empty() || u.back() != c)
+          u.push_back(c);
+      }
+  return uses;
+}
+
+/// The one call besides \p producer that touches \p v, if \p v is a
+/// workspace value touched by exactly those two calls.
+std::optional<size_t> soleConsumer(const Graph &g, const std::vector<std::vector<size_t>> &uses,
+                                   ValueId v, size_t producer) {
+  ValueId s = g.storageOf(v);
+  if (s != v || g.values[s].binding.kind != Binding::Kind::Workspace)
+    return std::nullopt;
+  const std::vector<size_t> &u = uses[s];
+  if (u.size() != 2 || u[0] != producer)
+    return std::nullopt;
+  return u[1];
+}
+
+bool readsAt(const KernelCall &call, size_t position, ValueId v) {
+  return call.args.size() > position && call.args[position].kind == KArg::Kind::Value &&
+         call.args[position].value == v;
+}
+} // namespace
+
+/// Replaces cross_entropy_fwd at \p fwd and cross_entropy_bwd at \p bwd
+/// of the same logits and targets by one cross_entropy_fwd_bwd at \p fwd,
+/// moving the fill of the seed gradient, \p fill, in front of it.
+static void fuseCrossEntropy(Graph &g, size_t fwd, size_t bwd, size_t fill, std::vector<bool> &removed) {
+  KernelCall f = g.calls[fwd], b = g.calls[bwd];
+  // fwd: (z, t, loss, rows, k); bwd: (z, t, dloss, dz, rows, k).
+  g.calls[fwd] = {"cat_k_cross_entropy_fwd_bwd", {f.args[0], f.args[1], b.args[2], f.args[2], b.args[3],
+                                                  f.args[3], f.args[4]}};
+  // Calls keep their order but the fill, which reads nothing, runs first.
+  KernelCall seed = g.calls[fill];
+  g.calls.insert(g.calls.begin() + static_cast<long>(fwd), seed);
+  removed.insert(removed.begin() + static_cast<long>(fwd), false);
+  removed[fill + 1] = true;
+  removed[bwd + 1] = true;
+}
+
+/// Finds the cross-entropy pair of a training step, if there is one.
+static void fuseLoss(Graph &g, std::vector<bool> &removed) {
+  for (size_t fwd = 0; fwd < g.calls.size(); ++fwd) {
+    const KernelCall &f = g.calls[fwd];
+    if (removed[fwd] || f.kernel != "cat_k_cross_entropy_fwd")
+      continue;
+    for (size_t bwd = fwd + 1; bwd < g.calls.size(); ++bwd) {
+      const KernelCall &b = g.calls[bwd];
+      if (removed[bwd] || b.kernel != "cat_k_cross_entropy_bwd" || b.args[3].kind != KArg::Kind::Value ||
+          b.args[0].value != f.args[0].value || b.args[1].value != f.args[1].value)
+        continue;
+      // The seed must be filled with a constant between the two, and be
+      // written by nothing else.
+      ValueId dloss = b.args[2].value;
+      for (size_t c = fwd + 1; c < bwd; ++c)
+        if (!removed[c] && g.calls[c].kernel == "cat_k_fill" && readsAt(g.calls[c], 0, dloss)) {
+          fuseCrossEntropy(g, fwd, bwd, c, removed);
+          return;
+        }
+    }
+  }
+}
+
+void fuseEpilogues(Graph &g) {
+  std::vector<std::vector<size_t>> uses = usesByStorage(g);
+  std::vector<bool> removed(g.calls.size(), false);
+  for (size_t c = 0; c < g.calls.size(); ++c) {
+    KernelCall &linear = g.calls[c];
+    if (removed[c] || linear.kernel != "cat_k_linear_fwd")
+      continue;
+    // linear ; bias: the bias call's input is linear's output.
+    ValueId y = linear.args[LinY].value;
+    std::optional<size_t> next = soleConsumer(g, uses, y, c);
+    if (next && g.calls[*next].kernel == "cat_k_bias_fwd" && readsAt(g.calls[*next], BiasX, y) &&
+        linear.args[LinBias].kind == KArg::Kind::Null) {
+      KernelCall &bias = g.calls[*next];
+      linear.args[LinBias] = bias.args[BiasB];
+      linear.args[LinY] = bias.args[BiasY];
+      removed[*next] = true;
+      y = linear.args[LinY].value;
+      uses[g.storageOf(y)].front() = c; // its producer is now the linear call
+      next = soleConsumer(g, uses, y, c);
+    }
+    // ... ; relu: relu's backward reads only its output, so nothing else
+    // needs the pre-activation.
+    if (next && g.calls[*next].kernel == "cat_k_relu_fwd" && readsAt(g.calls[*next], PwX, y) &&
+        linear.args[LinAct].offset == CATK_ACT_NONE) {
+      KernelCall &relu = g.calls[*next];
+      linear.args[LinAct] = KArg::i32(CATK_ACT_RELU);
+      linear.args[LinY] = relu.args[PwY];
+      removed[*next] = true;
+      uses[g.storageOf(linear.args[LinY].value)].front() = c;
+    }
+  }
+  fuseLoss(g, removed);
+  std::vector<KernelCall> kept;
+  for (size_t c = 0; c < g.calls.size(); ++c)
+    if (!removed[c])
+      kept.push_back(std::move(g.calls[c]));
+  g.calls = std::move(kept);
+}
+
+} // namespace cat::ad

@@ -1,0 +1,394 @@
+/*===- gemm.c - Dense products: linear and matmul, forward and reverse ----===*
+ *
+ * Implements the dense products of catk.h (cat_k_linear_*, cat_k_matmul_*)
+ * as one blocked GEMM in the manner of BLIS: a micro-kernel keeps an MR x NR
+ * tile of C in vector registers, broadcasts elements of A straight from
+ * memory (row-major or, through strides, transposed) and loads rows of B as
+ * vectors; loops over blocks of N, K and M around it (NC, KC, MC) keep the
+ * operands in cache on large shapes. Every product is C = A B with strides:
+ *
+ *   linear forward   y  = x W^T (+ bias, relu)   B = W^T, packed
+ *   linear dx        dx = dy W                   B = W row-major
+ *   linear dW        dW += dy^T x                A = dy^T through strides
+ *   matmul forward   C  = A B
+ *   matmul dA, dB    dA = dC B^T (B^T packed), dB = A^T dC
+ *
+ * The micro-kernel and the loops around it are written once, as macros over
+ * the vector type and tile size, and instantiated for each tile family of
+ * catk.h; generated code passes the family as a constant, so the other three
+ * vanish once catc specialises the call. The vector types are GCC/clang
+ * vector extensions, so every family is correct on every target (a wide
+ * vector is split on a narrow machine), and fast on the one it was sized for.
+ *
+ * Summation order is fixed: each output is its start value (0, the bias, or
+ * the accumulated C) plus the products in increasing order of the summed
+ * index, one multiply-add at a time. KC blocks continue the same chain
+ * through C, and a row's result does not depend on which row tile computed
+ * it, so results depend on neither the batch size nor pointer alignment.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "catk.h"
+
+#include <stdint.h>
+
+/* The library is compiled with -ffp-contract=off so that pointwise kernels
+ * round like PyTorch; here a * b + c should become one FMA where the target
+ * has one (llvm.fmuladd: an FMA, or a multiply and an add elsewhere, never a
+ * libm call). GCC does not know the pragma and contracts by default. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT ON
+#endif
+
+#define CATK_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* Loops over the rows and vectors of a tile must be unrolled for the tile to
+ * live in registers, and the bitcode is built with -fno-unroll-loops, which
+ * marks every loop without a pragma "do not unroll". GCC builds only the
+ * native library for unit tests, and its unroll pragma would make that one
+ * compile take minutes. */
+#if defined(__clang__)
+#define CATK_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define CATK_UNROLL
+#endif
+
+/* Vector types for unaligned loads and stores straight through a cast:
+ * aligned(4) makes the access unaligned, may_alias lets it read floats. */
+typedef float catk_f1 __attribute__((vector_size(4), aligned(4), may_alias));
+typedef float catk_f4 __attribute__((vector_size(16), aligned(4), may_alias));
+typedef float catk_f8 __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float catk_f16 __attribute__((vector_size(64), aligned(4), may_alias));
+typedef int32_t catk_i1 __attribute__((vector_size(4)));
+typedef int32_t catk_i4 __attribute__((vector_size(16)));
+typedef int32_t catk_i8 __attribute__((vector_size(32)));
+typedef int32_t catk_i16 __attribute__((vector_size(64)));
+
+/* ---- packing --------------------------------------------------------------- */
+
+/* Copies B(l, j) = src[j * lds + l] (B stored transposed, as W is for the
+ * forward product) for columns [j0, j0 + nc) and rows [p0, p0 + kc) into the
+ * panel layout the micro-kernel reads: the panel of columns [jr, jr + nr)
+ * starts at dst + jr * K and holds K rows of `width` floats, where width is
+ * nr, or for the last, narrower panel its width rounded up to whole vectors
+ * of `lanes` (zero filled) so that it too is read with full vector loads.
+ * 4 x 4 blocks are transposed in registers. */
+static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int64_t N, int64_t j0,
+                         int64_t nc, int64_t p0, int64_t kc, int32_t nr, int32_t lanes,
+                         float *restrict dst) {
+  for (int64_t jr = j0; jr < j0 + nc; jr += nr) {
+    int64_t w = N - jr < nr ? N - jr : nr;
+    int64_t width = (w + lanes - 1) / lanes * lanes;
+    float *panel = dst + jr * K + p0 * width;
+    const float *rows = src + jr * lds + p0;
+    int64_t j = 0;
+    for (; j + 4 <= w; j += 4) {
+      const float *r = rows + j * lds;
+      int64_t l = 0;
+      for (; l + 4 <= kc; l += 4) {
+        catk_f4 r0 = *(const catk_f4 *)(r + l), r1 = *(const catk_f4 *)(r + lds + l);
+        catk_f4 r2 = *(const catk_f4 *)(r + 2 * lds + l), r3 = *(const catk_f4 *)(r + 3 * lds + l);
+        catk_f4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+        catk_f4 t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+        catk_f4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+        catk_f4 t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+        float *out = panel + l * width + j;
+        *(catk_f4 *)out = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+        *(catk_f4 *)(out + width) = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+        *(catk_f4 *)(out + 2 * width) = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+        *(catk_f4 *)(out + 3 * width) = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+      }
+      for (; l < kc; ++l)
+        for (int32_t q = 0; q < 4; ++q)
+          panel[l * width + j + q] = r[q * lds + l];
+    }
+    if (j < width) /* the last < 4 columns and the zero padding, row by row */
+      for (int64_t l = 0; l < kc; ++l)
+        for (int64_t q = j; q < width; ++q)
+          panel[l * width + q] = q < w ? rows[q * lds + l] : 0.0f;
+  }
+}
+
+/* ---- the micro-kernel and the loops around it ------------------------------ */
+
+/* CATK_MICRO defines catk_micro_<F>: one tile of C (row stride ldc), rows
+ * [0, mr) and columns [0, w), becomes start + sum over l < kc of
+ * A(i, l) B(l, j), where A(i, l) = a[i * rsa + l * csa] and
+ * B(l, j) = b[l * rsb + j * csb] (csb is 1 unless the vectors have one
+ * lane). The start is C itself (load_c), else the bias row, else nothing;
+ * it is added after the sum, so the tile's lines of C, prefetched on entry,
+ * are not waited for before the first multiply-add. relu clamps the tile
+ * before it is stored. mr <= MR and w <= NR are constants at every call
+ * site, so the tests on them fold and the accumulators live in registers.
+ * `bfull`: rows of B may be read in whole vectors past w (a zero-padded
+ * pack); otherwise the last, partial vector is assembled lane by lane and
+ * nothing outside the matrices is touched. */
+#define CATK_MICRO(F, VT, VI, VW, MR, NV)                                                           \
+  CATK_ALWAYS_INLINE void catk_micro_##F(                                                           \
+      int32_t mr, int32_t w, int32_t bfull, const float *restrict a, int64_t rsa, int64_t csa,      \
+      const float *restrict b, int64_t rsb, int64_t csb, float *restrict c, int64_t ldc,            \
+      int64_t kc, int32_t load_c, const float *restrict bias, int32_t relu) {                       \
+    VT acc[MR][NV];                                                                                 \
+    CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                                    \
+      CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
+        acc[i][v] = (VT){0};                                                                        \
+        if (VW > 1 && load_c && i < mr && v * VW < w && v * VW % 16 == 0)                           \
+          __builtin_prefetch(c + i * ldc + v * VW);                                                 \
+      }                                                                                             \
+    for (int64_t l = 0; l < kc; ++l) {                                                              \
+      VT row[NV];                                                                                   \
+      CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
+        const float *from = b + l * rsb + v * VW * csb;                                             \
+        int32_t cnt = w - v * VW;                                                                   \
+        VT value = {0};                                                                             \
+        if (cnt >= VW || (cnt > 0 && bfull))                                                        \
+          value = *(const VT *)from;                                                                \
+        else                                                                                        \
+          CATK_UNROLL for (int32_t e = 0; e < VW; ++e)                                              \
+            if (e < cnt)                                                                            \
+              value[e] = from[e];                                                                   \
+        row[v] = value;                                                                             \
+      }                                                                                             \
+      CATK_UNROLL for (int32_t i = 0; i < MR; ++i) {                                                \
+        if (i >= mr)                                                                                \
+          continue;                                                                                 \
+        VT s = a[i * rsa + l * csa] - (VT){0}; /* broadcast; x - 0 folds away */                    \
+        CATK_UNROLL for (int32_t v = 0; v < NV; ++v)                                                \
+          if (v * VW < w)                                                                           \
+            acc[i][v] = acc[i][v] + s * row[v];                                                     \
+      }                                                                                             \
+    }                                                                                               \
+    CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                                    \
+      CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
+        int32_t cnt = w - v * VW;                                                                   \
+        if (i >= mr || cnt <= 0)                                                                    \
+          continue;                                                                                 \
+        const float *from = load_c ? c + i * ldc + v * VW : bias ? bias + v * VW : 0;               \
+        VT out = acc[i][v];                                                                         \
+        if (from) {                                                                                 \
+          VT start = {0};                                                                           \
+          if (cnt >= VW)                                                                            \
+            start = *(const VT *)from;                                                              \
+          else                                                                                      \
+            CATK_UNROLL for (int32_t e = 0; e < VW; ++e)                                            \
+              if (e < cnt)                                                                          \
+                start[e] = from[e];                                                                 \
+          out = start + out;                                                                        \
+        }                                                                                           \
+        if (relu) /* x > 0 ? x : 0 (NaN -> 0, as cat_k_relu_fwd) */                                 \
+          out = (VT)((VI)out & (VI)(out > (VT){0}));                                                \
+        float *to = c + i * ldc + v * VW;                                                           \
+        if (cnt >= VW)                                                                              \
+          *(VT *)to = out;                                                                          \
+        else                                                                                        \
+          CATK_UNROLL for (int32_t e = 0; e < VW; ++e)                                              \
+            if (e < cnt)                                                                            \
+              to[e] = out[e];                                                                       \
+      }                                                                                             \
+  }
+
+/* Operands whose successive rows lie this many floats apart or more (4 KiB)
+ * are copied to the stack before reuse: each row is then a new page, and
+ * at power-of-two strides all of them fall into one set of the L1 cache. */
+#define CATK_FAR 1024
+
+/* CATK_GEMM defines catk_gemm_<F>: C (M x N, row stride ldc) = start + A B
+ * for A(i, l) = a[i * rsa + l * csa] (M x K) and B(l, j) = b[l * rsb +
+ * j * csb] (K x N); the start is C when `accumulate`, else `bias` (a row
+ * of N), else nothing. Loops, outermost first: NC columns, KC of the summed
+ * index, then either
+ *  - A stored transposed (csa != 1: dW, dB): one MR-row tile at a time is
+ *    copied to the stack, contiguous, and swept across the NC columns. Read
+ *    in place, each multiply-add step would touch a new row of A, often at a
+ *    4 KiB stride that maps them all to one L1 set.
+ *  - otherwise: MC rows, one NR-column panel of B at a time against every
+ *    row tile. B stored transposed (csb != 1, W^T) is packed into `scratch`
+ *    first; row-major B is copied to the stack when enough row tiles reuse
+ *    it (same reason), and read in place otherwise.
+ * Vector families only: the one-lane family, for targets without caches to
+ * speak of, reads everything in place. The last row tile has M % MR rows
+ * and the last panel N % NR columns: constants in a specialised copy, so
+ * there are two tile heights and two widths, and MC is a multiple of MR. */
+#define CATK_GEMM(F, VW, MR, NR, KC, KA, MC, NC)                                                    \
+  CATK_ALWAYS_INLINE void catk_rows_##F(int64_t mc, int32_t tail, int32_t w, int32_t bfull,         \
+                                        const float *a, int64_t rsa, int64_t csa, const float *b,   \
+                                        int64_t rsb, int64_t csb, float *c, int64_t ldc,            \
+                                        int64_t kc, int32_t load_c, const float *bias,              \
+                                        int32_t relu) {                                             \
+    int64_t i = 0;                                                                                  \
+    for (; i + MR <= mc; i += MR)                                                                   \
+      catk_micro_##F(MR, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,        \
+                     load_c, bias, relu);                                                           \
+    if (i < mc)                                                                                     \
+      catk_micro_##F(tail, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,      \
+                     load_c, bias, relu);                                                           \
+  }                                                                                                 \
+  /* One row tile of mr rows against the columns [jc, jc + nc) of a row-major B. */                 \
+  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, int64_t csa, const float *b,    \
+                                        int64_t rsb, int64_t jc, int64_t nc, int32_t edge,          \
+                                        float *c, int64_t ldc, int64_t kc, int32_t load_c,          \
+                                        const float *bias, int32_t relu) {                          \
+    int64_t jr = jc;                                                                                \
+    for (; jr + NR <= jc + nc; jr += NR)                                                            \
+      catk_micro_##F(mr, NR, 0, a, 1, csa, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                 \
+                     bias ? bias + jr : 0, relu);                                                   \
+    if (jr < jc + nc)                                                                               \
+      catk_micro_##F(mr, edge, 0, a, 1, csa, b + jr, rsb, 1, c + jr, ldc, kc, load_c,               \
+                     bias ? bias + jr : 0, relu);                                                   \
+  }                                                                                                 \
+  CATK_ALWAYS_INLINE void catk_gemm_##F(int64_t M, int64_t N, int64_t K, const float *a,            \
+                                        int64_t rsa, int64_t csa, const float *b, int64_t rsb,      \
+                                        int64_t csb, float *scratch, float *c, int64_t ldc,         \
+                                        int32_t accumulate, const float *bias, int32_t relu) {      \
+    int32_t bt = VW > 1 && csb != 1;            /* pack B^T into scratch */                         \
+    int32_t at = VW > 1 && csb == 1 && csa >= CATK_FAR; /* copy row tiles of A^T */                 \
+    int32_t edge = (int32_t)(N % NR); /* width of the last panel, a constant */                     \
+    int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
+    int32_t tail = (int32_t)(M % MR); /* rows of the last row tile, a constant if M is */           \
+    for (int64_t jc = 0; jc < N; jc += NC) {                                                        \
+      int64_t nc = N - jc < NC ? N - jc : NC;                                                       \
+      int64_t pc = 0;                                                                               \
+      do { /* once even when K == 0, to write the start value */                                    \
+        int64_t kb = at ? KA : KC;                                                                  \
+        int64_t kc = K - pc < kb ? K - pc : kb;                                                     \
+        int32_t load_c = accumulate || pc > 0;                                                      \
+        int32_t act = relu && pc + kc == K;                                                         \
+        if (bt)                                                                                     \
+          catk_pack_bt(b, csb, K, N, jc, nc, pc, kc, NR, VW, scratch);                              \
+        if (at) {                                                                                   \
+          for (int64_t ir = 0; ir < M; ir += MR) {                                                  \
+            float tile[MR * KA]; /* A(ir + i, pc + l) at tile[l * MR + i] */                        \
+            int64_t mr = M - ir < MR ? M - ir : MR;                                                 \
+            const float *from = a + ir * rsa + pc * csa;                                            \
+            if (mr == MR) /* whole rows: a vector copy per step */                                  \
+              for (int64_t l = 0; l < kc; ++l)                                                      \
+                CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                        \
+                  tile[l * MR + i] = from[i * rsa + l * csa];                                       \
+            else                                                                                    \
+              for (int64_t l = 0; l < kc; ++l)                                                      \
+                CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                        \
+                  if (i < tail)                                                                     \
+                    tile[l * MR + i] = from[i * rsa + l * csa];                                     \
+            float *c_ir = c + ir * ldc;                                                             \
+            const float *b_pc = b + pc * rsb;                                                       \
+            if (mr == MR)                                                                           \
+              catk_cols_##F(MR, tile, MR, b_pc, rsb, jc, nc, edge, c_ir, ldc, kc, load_c, bias,     \
+                            act);                                                                   \
+            else                                                                                    \
+              catk_cols_##F(tail, tile, MR, b_pc, rsb, jc, nc, edge, c_ir, ldc, kc, load_c, bias,   \
+                            act);                                                                   \
+          }                                                                                         \
+        } else {                                                                                    \
+          for (int64_t ic = 0; ic < M; ic += MC) {                                                  \
+            int64_t mc = M - ic < MC ? M - ic : MC;                                                 \
+            const float *a_ic = a + ic * rsa + pc * csa;                                            \
+            float *c_ic = c + ic * ldc;                                                             \
+            int32_t copy = VW > 1 && !bt && rsb >= CATK_FAR && mc >= 8 * MR;                        \
+            for (int64_t jr = jc; jr < jc + nc; jr += NR) {                                         \
+              int32_t full = jr + NR <= jc + nc, width = full ? NR : padded;                        \
+              const float *panel = b + pc * rsb + jr * csb;                                         \
+              int64_t ldp = rsb;                                                                    \
+              float stack[KC * NR];                                                                 \
+              if (bt) {                                                                             \
+                panel = scratch + jr * K + pc * width, ldp = width;                                 \
+              } else if (copy) { /* the same layout, on the stack */                                \
+                for (int64_t l = 0; l < kc; ++l)                                                    \
+                  CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                      \
+                    if (j < width)                                                                  \
+                      stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;          \
+                panel = stack, ldp = width;                                                         \
+              }                                                                                     \
+              const float *bias_jr = bias ? bias + jr : 0;                                          \
+              if (full)                                                                             \
+                catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, ldp, bt || copy ? 1 : csb,    \
+                              c_ic + jr, ldc, kc, load_c, bias_jr, act);                            \
+              else                                                                                  \
+                catk_rows_##F(mc, tail, edge, bt || copy, a_ic, rsa, csa, panel, ldp,               \
+                              bt || copy ? 1 : csb, c_ic + jr, ldc, kc, load_c, bias_jr, act);      \
+            }                                                                                       \
+          }                                                                                         \
+        }                                                                                           \
+        pc += kc;                                                                                   \
+      } while (pc < K);                                                                             \
+    }                                                                                               \
+  }
+
+/* Tile sizes. The MR x NR accumulators plus NR/VW rows of B and a broadcast
+ * must fit the register file, or the kernel spills and loses half its
+ * speed: 16 + 2 + 1 of 32 zmm; 12 + 2 + 1 of 16 ymm; 12 + 2 + 1 of 16 xmm (a
+ * mul and an add without FMA, which the register allocator fits by reusing
+ * the broadcast); 16 + 4 + 1 of the 32 single-precision registers of a
+ * Cortex-M4F or RV32F. A KC x NR panel of B stays in L1 while it meets
+ * every row tile of an MC-row block of A, and a KC x NC block stays in L2;
+ * the stack copies take MR x KC and KC x NR floats (8 KiB and 32 KiB for
+ * V512). */
+CATK_MICRO(scalar, catk_f1, catk_i1, 1, 4, 4)
+CATK_GEMM(scalar, 1, 4, 4, 256, 256, 64, 1024)
+CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2)
+CATK_GEMM(v128, 4, 6, 8, 256, KA128, 96, 512)
+CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2)
+CATK_GEMM(v256, 8, 6, 16, 256, KA256, 96, 512)
+CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2)
+CATK_GEMM(v512, 16, 8, 32, 256, KA512, 128, 512)
+
+/* One GEMM through the family `tile` names (unknown values: scalar). */
+CATK_ALWAYS_INLINE void catk_gemm(int tile, int64_t M, int64_t N, int64_t K, const float *a,
+                                  int64_t rsa, int64_t csa, const float *b, int64_t rsb,
+                                  int64_t csb, float *scratch, float *c, int64_t ldc,
+                                  int32_t accumulate, const float *bias, int32_t relu) {
+  switch (tile) {
+  case CATK_TILE_V512:
+    catk_gemm_v512(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    break;
+  case CATK_TILE_V256:
+    catk_gemm_v256(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    break;
+  case CATK_TILE_V128:
+    catk_gemm_v128(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    break;
+  default:
+    catk_gemm_scalar(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    break;
+  }
+}
+
+/* ---- the products ---------------------------------------------------------- */
+
+/* y = x W^T: A = x, B = W^T (W read transposed, packed by vector families). */
+void cat_k_linear_fwd(const float *restrict W, const float *restrict bias,
+                      const float *restrict x, float *restrict y, int64_t n, int64_t m,
+                      int64_t k, int act, float *restrict scratch, int tile) {
+  catk_gemm(tile, n, m, k, x, k, 1, W, 1, k, scratch, y, m, 0, bias, act == CATK_ACT_RELU);
+}
+
+/* dx = dy W: B = W as stored. dW += dy^T x: A(i, l) = dy[l * m + i], the
+ * batch is the summed index. */
+void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
+                      float *restrict dW, float *restrict dx, int64_t n, int64_t m, int64_t k,
+                      int tile) {
+  if (dx)
+    catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0);
+  if (dW)
+    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, 0, dW, k, 1, 0, 0);
+}
+
+void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,
+                      int64_t n, int64_t m, int64_t k, int64_t p, int tile) {
+  for (int64_t i = 0; i < n; ++i)
+    catk_gemm(tile, m, p, k, A + i * m * k, k, 1, B + i * k * p, p, 1, 0, C + i * m * p, p, 0, 0,
+              0);
+}
+
+/* dA = dC B^T (B read transposed, packed by vector families); dB = A^T dC,
+ * A(l, r) read through strides. */
+void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const float *restrict dC,
+                      float *restrict dA, float *restrict dB, int64_t n, int64_t m, int64_t k,
+                      int64_t p, float *restrict scratch, int tile) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float *dC_i = dC + i * m * p;
+    if (dA)
+      catk_gemm(tile, m, k, p, dC_i, p, 1, B + i * k * p, 1, p, scratch, dA + i * m * k, k, 0, 0,
+                0);
+    if (dB)
+      catk_gemm(tile, k, p, m, A + i * m * k, 1, k, dC_i, p, 1, 0, dB + i * k * p, p, 0, 0, 0);
+  }
+}
