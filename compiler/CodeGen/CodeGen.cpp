@@ -47,6 +47,18 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   // types, so dropping the host CPU attributes makes them target-neutral.
   // Without a minimum legal vector width the backend keeps the micro-
   // kernels' wide vectors whole wherever the target's registers hold them.
+  // Only the target's GEMM family is compiled: the others' bodies become
+  // `unreachable` (generated code never passes their tile), so the dense
+  // kernels' dispatch folds to one family before the inliner copies four.
+  static const char *const families[] = {"scalar", "v128", "v256", "v512"};
+  for (int tile = 0; tile < 4; ++tile) {
+    Function *f = module->getFunction(std::string("catk_gemm_") + families[tile]);
+    if (!f || tile == opts.gemmTile)
+      continue;
+    f->deleteBody();
+    f->setLinkage(GlobalValue::InternalLinkage);
+    new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
+  }
   for (Function &f : *module) {
     f.removeFnAttr("target-cpu");
     f.removeFnAttr("target-features");
@@ -316,6 +328,17 @@ std::unique_ptr<Module> ModuleBuilder::finish() {
   for (auto &[key, f] : specializations)
     if (f->getNumUses() > kMaxInlinedCallSites)
       f->addFnAttr(Attribute::NoInline);
+  // The kernel library arrives whole: drop what the model does not call
+  // (internal helpers go with the kernels that used them) before the
+  // optimiser spends time on it.
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (Function &f : llvm::make_early_inc_range(*module))
+      if (f.hasInternalLinkage() && f.use_empty()) {
+        f.eraseFromParent();
+        erased = true;
+      }
+  }
   if (verifyModule(*module, &errs()))
     report_fatal_error("internal compiler error: generated LLVM IR does not verify");
   return std::move(module);

@@ -663,8 +663,12 @@ std::vector<LinearShape> linearShapes() {
     shapes.push_back({sizes[i], sizes[(i + 5) % count], sizes[(i + 11) % count]});
     shapes.push_back({sizes[i], sizes[(i + 13) % count], sizes[(i + 3) % count]});
   }
+  // Real layers, K = 0, and rows 4 KiB or more apart (>= 1024 floats),
+  // which the kernels copy to the stack: A^T of dW (m), B of dx (k, with
+  // enough batch rows to reuse it), both.
   for (LinearShape layer : {LinearShape{1, 1, 1}, LinearShape{16, 16, 4}, LinearShape{16, 3, 16},
-                            LinearShape{120, 10, 16}, LinearShape{8, 256, 784}, LinearShape{65, 33, 0}})
+                            LinearShape{120, 10, 16}, LinearShape{8, 256, 784}, LinearShape{65, 33, 0},
+                            LinearShape{37, 1030, 9}, LinearShape{70, 13, 1027}, LinearShape{41, 1025, 1031}})
     shapes.push_back(layer);
   return shapes;
 }
@@ -678,9 +682,16 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
     // Inputs misaligned by one float: the kernels may not assume alignment.
     Guarded Wg(m * k, 1), xg(n * k, 1), biasg(m, 1), dyg(n * m, 1);
     Wg.fill(W), xg.fill(x), biasg.fill(bias), dyg.fill(dy);
-    std::vector<double> ref, refScale, start(n * m), relu;
+    std::vector<double> plain, plainScale, biased, biasedScale, start(n * m);
     for (int64_t e = 0; e < n * m; ++e)
       start[e] = bias[e % m];
+    referenceGemm(n, m, k, x.data(), k, 1, W.data(), 1, k, {}, plain, plainScale);
+    referenceGemm(n, m, k, x.data(), k, 1, W.data(), 1, k, start, biased, biasedScale);
+    for (double &v : biased)
+      v = std::max(v, 0.0);
+    std::vector<double> refDx, dxScale, refDW, dWScale, dWStart(dW0.begin(), dW0.end());
+    referenceGemm(n, k, m, dy.data(), m, 1, W.data(), k, 1, {}, refDx, dxScale);
+    referenceGemm(m, k, n, dy.data(), 1, m, x.data(), k, 1, dWStart, refDW, dWScale);
     for (int tile : kTiles) {
       std::string where = "tile " + std::to_string(tile) + " n=" + std::to_string(n) +
                           " m=" + std::to_string(m) + " k=" + std::to_string(k);
@@ -689,20 +700,13 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
       // Forward without bias; NaN scratch shows any read before write.
       scratch.fillNaN(), y.fillNaN();
       cat_k_linear_fwd(Wg.data(), nullptr, xg.data(), y.data(), n, m, k, CATK_ACT_NONE, scratch.data(), tile);
-      referenceGemm(n, m, k, x.data(), k, 1, W.data(), 1, k, {}, ref, refScale);
-      expectClose(y, ref, refScale, k, "linear_fwd " + where);
+      expectClose(y, plain, plainScale, k, "linear_fwd " + where);
       EXPECT_TRUE(scratch.guardsIntact()) << where << ": wrote outside its scratch";
       // With bias and relu.
       scratch.fillNaN(), y.fillNaN();
       cat_k_linear_fwd(Wg.data(), biasg.data(), xg.data(), y.data(), n, m, k, CATK_ACT_RELU, scratch.data(), tile);
-      referenceGemm(n, m, k, x.data(), k, 1, W.data(), 1, k, start, ref, refScale);
-      for (double &v : ref)
-        v = std::max(v, 0.0);
-      expectClose(y, ref, refScale, k, "linear_fwd bias relu " + where);
+      expectClose(y, biased, biasedScale, k, "linear_fwd bias relu " + where);
       // dx = dy W, dW += dy^T x from a nonzero dW; each alone, then both.
-      std::vector<double> refDx, dxScale, refDW, dWScale, dWStart(dW0.begin(), dW0.end());
-      referenceGemm(n, k, m, dy.data(), m, 1, W.data(), k, 1, {}, refDx, dxScale);
-      referenceGemm(m, k, n, dy.data(), 1, m, x.data(), k, 1, dWStart, refDW, dWScale);
       for (int which = 0; which < 3; ++which) {
         bool wantDx = which != 1, wantDW = which != 0;
         Guarded dx(n * k, 2), dW(m * k, 1);
@@ -730,7 +734,9 @@ TEST(KernelGemm, MatmulMatchesReferenceForEveryTile) {
   };
   const Shape shapes[] = {{1, 1, 1, 1},   {2, 3, 4, 2},    {3, 5, 7, 10},  {1, 8, 16, 32},
                           {2, 17, 31, 33}, {1, 33, 100, 17}, {2, 7, 257, 5}, {1, 64, 3, 128},
-                          {3, 16, 16, 16}, {1, 100, 64, 4}, {2, 10, 1, 9},  {1, 31, 32, 257}};
+                          {3, 16, 16, 16}, {1, 100, 64, 4}, {2, 10, 1, 9},  {1, 31, 32, 257},
+                          // rows >= 1024 floats apart: A^T of dB (k), B of C (p), both.
+                          {1, 5, 1030, 33}, {1, 70, 20, 1030}, {1, 9, 1025, 1030}};
   for (Shape shape : shapes) {
     const int64_t n = shape.n, m = shape.m, k = shape.k, p = shape.p;
     Vec A = randomVec(n * m * k, -1, 1, 50), B = randomVec(n * k * p, -1, 1, 51);
@@ -774,8 +780,10 @@ TEST(KernelGemm, MatmulMatchesReferenceForEveryTile) {
 
 TEST(KernelGemm, RowsDoNotDependOnTheBatch) {
   // Each example's result is the same bits whatever the batch it came in:
-  // the summation order is fixed per tile family and shape.
-  const int64_t n = 37, m = 35, k = 19;
+  // the summation order is fixed per tile family and shape, also when a big
+  // batch makes dx copy W's far rows (k >= 1024) to the stack.
+  for (LinearShape shape : {LinearShape{37, 35, 19}, LinearShape{70, 9, 1030}}) {
+  const int64_t n = shape.n, m = shape.m, k = shape.k;
   Vec W = randomVec(m * k, -1, 1, 60), x = randomVec(n * k, -1, 1, 61);
   Vec bias = randomVec(m, -1, 1, 62), dy = randomVec(n * m, -1, 1, 63);
   for (int tile : kTiles) {
@@ -788,6 +796,7 @@ TEST(KernelGemm, RowsDoNotDependOnTheBatch) {
       cat_k_linear_bwd(W.data(), x.data() + i * k, dy.data() + i * m, nullptr, one.data(), 1, m, k, tile);
       EXPECT_TRUE(std::equal(one.begin(), one.begin() + k, dx.begin() + i * k)) << "tile " << tile << " row " << i;
     }
+  }
   }
 }
 

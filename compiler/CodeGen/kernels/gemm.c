@@ -187,28 +187,31 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
   }
 
 /* Operands whose successive rows lie this many floats apart or more (4 KiB)
- * are copied to the stack before reuse: each row is then a new page, and
- * at power-of-two strides all of them fall into one set of the L1 cache. */
+ * are copied to the stack before they are reused: read in place, every
+ * row is a new page, and at power-of-two strides all rows fall into one set
+ * of the L1 cache, so each multiply-add step waits for L2. */
 #define CATK_FAR 1024
 
 /* CATK_GEMM defines catk_gemm_<F>: C (M x N, row stride ldc) = start + A B
  * for A(i, l) = a[i * rsa + l * csa] (M x K) and B(l, j) = b[l * rsb +
  * j * csb] (K x N); the start is C when `accumulate`, else `bias` (a row
- * of N), else nothing. Loops, outermost first: NC columns, KC of the summed
- * index, then either
- *  - A stored transposed (csa != 1: dW, dB): one MR-row tile at a time is
- *    copied to the stack, contiguous, and swept across the NC columns. Read
- *    in place, each multiply-add step would touch a new row of A, often at a
- *    4 KiB stride that maps them all to one L1 set.
+ * of N), else nothing. Loops, outermost first: NC columns, then blocks of
+ * the summed index, then one of two schedules:
+ *  - A stored transposed with far rows (csa >= CATK_FAR; dW and dB of big
+ *    layers): per NA columns, a KA x NA block of B (copied to the stack if
+ *    its rows are far too), swept by one MR-row tile of A at a time, each
+ *    copied to the stack, contiguous.
  *  - otherwise: MC rows, one NR-column panel of B at a time against every
- *    row tile. B stored transposed (csb != 1, W^T) is packed into `scratch`
- *    first; row-major B is copied to the stack when enough row tiles reuse
- *    it (same reason), and read in place otherwise.
- * Vector families only: the one-lane family, for targets without caches to
- * speak of, reads everything in place. The last row tile has M % MR rows
- * and the last panel N % NR columns: constants in a specialised copy, so
- * there are two tile heights and two widths, and MC is a multiple of MR. */
-#define CATK_GEMM(F, VW, MR, NR, KC, KA, MC, NC)                                                    \
+ *    row tile. B stored transposed (csb != 1: W^T, B^T) is packed into
+ *    `scratch` first; far rows of B are copied to the stack when at least 8
+ *    row tiles reuse them; otherwise B is read in place.
+ * The one-lane family copies nothing: it is for targets without caches to
+ * speak of. The last row tile has M % MR rows and the last panel N % NR
+ * columns, constants in a specialised copy, so each loop nest holds the
+ * micro-kernel at two heights and two widths. */
+#define CATK_GEMM(F, VW, MR, NR, KC, MC, NC, KA, NA)                                                \
+  typedef char catk_blocks_are_whole_tiles_##F[MC % MR == 0 && NC % NA == 0 && NA % NR == 0 ? 1 : -1]; \
+  /* Row tiles of rows [0, mc) against one panel of w columns. */                                   \
   CATK_ALWAYS_INLINE void catk_rows_##F(int64_t mc, int32_t tail, int32_t w, int32_t bfull,         \
                                         const float *a, int64_t rsa, int64_t csa, const float *b,   \
                                         int64_t rsb, int64_t csb, float *c, int64_t ldc,            \
@@ -222,91 +225,119 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
       catk_micro_##F(tail, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,      \
                      load_c, bias, relu);                                                           \
   }                                                                                                 \
-  /* One row tile of mr rows against the columns [jc, jc + nc) of a row-major B. */                 \
-  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, int64_t csa, const float *b,    \
-                                        int64_t rsb, int64_t jc, int64_t nc, int32_t edge,          \
-                                        float *c, int64_t ldc, int64_t kc, int32_t load_c,          \
-                                        const float *bias, int32_t relu) {                          \
-    int64_t jr = jc;                                                                                \
-    for (; jr + NR <= jc + nc; jr += NR)                                                            \
-      catk_micro_##F(mr, NR, 0, a, 1, csa, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                 \
+  /* One row tile of mr rows, A(i, l) = a[i + l * MR], against the panels of                        \
+   * columns [0, nc) of a row-major B. */                                                           \
+  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, int64_t rsb,    \
+                                        int64_t nc, int32_t edge, float *c, int64_t ldc,            \
+                                        int64_t kc, int32_t load_c, const float *bias,              \
+                                        int32_t relu) {                                             \
+    int64_t jr = 0;                                                                                 \
+    for (; jr + NR <= nc; jr += NR)                                                                 \
+      catk_micro_##F(mr, NR, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                  \
                      bias ? bias + jr : 0, relu);                                                   \
-    if (jr < jc + nc)                                                                               \
-      catk_micro_##F(mr, edge, 0, a, 1, csa, b + jr, rsb, 1, c + jr, ldc, kc, load_c,               \
+    if (jr < nc)                                                                                    \
+      catk_micro_##F(mr, edge, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                \
                      bias ? bias + jr : 0, relu);                                                   \
+  }                                                                                                 \
+  /* The first schedule, for columns [0, nc) and kc steps of the summed index. */                   \
+  CATK_ALWAYS_INLINE void catk_rowwise_##F(int64_t M, int64_t nc, int32_t tail, int32_t edge,       \
+                                           const float *a, int64_t rsa, int64_t csa,                \
+                                           const float *b, int64_t rsb, float *c, int64_t ldc,      \
+                                           int64_t kc, int32_t load_c, const float *bias,           \
+                                           int32_t relu) {                                          \
+    for (int64_t jb = 0; jb < nc; jb += NA) {                                                       \
+      int64_t nb = nc - jb < NA ? nc - jb : NA;                                                     \
+      const float *b_jb = b + jb;                                                                   \
+      int64_t ldb = rsb;                                                                            \
+      float block[VW > 1 ? KA * NA : 1];                                                            \
+      if (VW > 1 && rsb >= CATK_FAR) {                                                              \
+        for (int64_t l = 0; l < kc; ++l)                                                            \
+          for (int64_t j = 0; j < nb; ++j)                                                          \
+            block[l * NA + j] = b_jb[l * rsb + j];                                                  \
+        b_jb = block, ldb = NA;                                                                     \
+      }                                                                                             \
+      for (int64_t ir = 0; ir < M; ir += MR) {                                                      \
+        float tile[MR * KA]; /* A(ir + i, l) at tile[l * MR + i] */                                 \
+        const float *from = a + ir * rsa;                                                           \
+        float *c_ir = c + ir * ldc + jb;                                                            \
+        const float *bias_jb = bias ? bias + jb : 0;                                                \
+        if (ir + MR <= M) { /* whole rows: one vector copy per step */                              \
+          for (int64_t l = 0; l < kc; ++l)                                                          \
+            CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
+              tile[l * MR + i] = from[i * rsa + l * csa];                                           \
+          catk_cols_##F(MR, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu);       \
+        } else {                                                                                    \
+          for (int64_t l = 0; l < kc; ++l)                                                          \
+            CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
+              if (i < tail)                                                                         \
+                tile[l * MR + i] = from[i * rsa + l * csa];                                         \
+          catk_cols_##F(tail, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu);     \
+        }                                                                                           \
+      }                                                                                             \
+    }                                                                                               \
+  }                                                                                                 \
+  /* The second schedule, for columns [0, nc) and the kc steps of the summed                        \
+   * index from pc; `packed` is B^T's pack from column 0 on, or NULL. */                            \
+  CATK_ALWAYS_INLINE void catk_panelwise_##F(int64_t M, int64_t nc, int32_t tail, int32_t edge,     \
+                                             const float *a, int64_t rsa, int64_t csa,              \
+                                             const float *b, int64_t rsb, int64_t csb,              \
+                                             const float *packed, int64_t K, int64_t pc, float *c,  \
+                                             int64_t ldc, int64_t kc, int32_t load_c,               \
+                                             const float *bias, int32_t relu) {                     \
+    int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
+    for (int64_t ic = 0; ic < M; ic += MC) {                                                        \
+      int64_t mc = M - ic < MC ? M - ic : MC;                                                       \
+      int32_t copy = VW > 1 && !packed && rsb >= CATK_FAR && mc >= 8 * MR;                          \
+      for (int64_t jr = 0; jr < nc; jr += NR) {                                                     \
+        int32_t full = jr + NR <= nc, width = full ? NR : padded;                                   \
+        const float *panel = b + jr * csb;                                                          \
+        int64_t ldp = rsb;                                                                          \
+        float stack[VW > 1 ? KC * NR : 1];                                                          \
+        if (packed) { /* see catk_pack_bt */                                                        \
+          panel = packed + jr * K + pc * width, ldp = width;                                        \
+        } else if (copy) { /* the same layout as the pack, on the stack */                          \
+          for (int64_t l = 0; l < kc; ++l)                                                          \
+            CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                            \
+              if (j < width)                                                                        \
+                stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;                \
+          panel = stack, ldp = width;                                                               \
+        }                                                                                           \
+        int32_t dense = packed || copy;                                                             \
+        const float *a_ic = a + ic * rsa;                                                           \
+        const float *bias_jr = bias ? bias + jr : 0;                                                \
+        if (full)                                                                                   \
+          catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,               \
+                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu);                         \
+        else                                                                                        \
+          catk_rows_##F(mc, tail, edge, dense, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,         \
+                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu);                         \
+      }                                                                                             \
+    }                                                                                               \
   }                                                                                                 \
   CATK_ALWAYS_INLINE void catk_gemm_##F(int64_t M, int64_t N, int64_t K, const float *a,            \
                                         int64_t rsa, int64_t csa, const float *b, int64_t rsb,      \
                                         int64_t csb, float *scratch, float *c, int64_t ldc,         \
                                         int32_t accumulate, const float *bias, int32_t relu) {      \
-    int32_t bt = VW > 1 && csb != 1;            /* pack B^T into scratch */                         \
-    int32_t at = VW > 1 && csb == 1 && csa >= CATK_FAR; /* copy row tiles of A^T */                 \
+    int32_t packs = VW > 1 && csb != 1;                   /* B^T into scratch */                    \
+    int32_t rowwise = VW > 1 && csb == 1 && csa >= CATK_FAR; /* the first schedule */               \
     int32_t edge = (int32_t)(N % NR); /* width of the last panel, a constant */                     \
-    int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
-    int32_t tail = (int32_t)(M % MR); /* rows of the last row tile, a constant if M is */           \
+    int32_t tail = (int32_t)(M % MR); /* height of the last row tile, a constant if M is */         \
     for (int64_t jc = 0; jc < N; jc += NC) {                                                        \
       int64_t nc = N - jc < NC ? N - jc : NC;                                                       \
-      int64_t pc = 0;                                                                               \
+      int64_t kb = rowwise ? KA : KC, pc = 0;                                                       \
       do { /* once even when K == 0, to write the start value */                                    \
-        int64_t kb = at ? KA : KC;                                                                  \
         int64_t kc = K - pc < kb ? K - pc : kb;                                                     \
-        int32_t load_c = accumulate || pc > 0;                                                      \
-        int32_t act = relu && pc + kc == K;                                                         \
-        if (bt)                                                                                     \
+        int32_t load_c = accumulate || pc > 0, act = relu && pc + kc == K;                          \
+        const float *bias_jc = bias ? bias + jc : 0;                                                \
+        if (packs)                                                                                  \
           catk_pack_bt(b, csb, K, N, jc, nc, pc, kc, NR, VW, scratch);                              \
-        if (at) {                                                                                   \
-          for (int64_t ir = 0; ir < M; ir += MR) {                                                  \
-            float tile[MR * KA]; /* A(ir + i, pc + l) at tile[l * MR + i] */                        \
-            int64_t mr = M - ir < MR ? M - ir : MR;                                                 \
-            const float *from = a + ir * rsa + pc * csa;                                            \
-            if (mr == MR) /* whole rows: a vector copy per step */                                  \
-              for (int64_t l = 0; l < kc; ++l)                                                      \
-                CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                        \
-                  tile[l * MR + i] = from[i * rsa + l * csa];                                       \
-            else                                                                                    \
-              for (int64_t l = 0; l < kc; ++l)                                                      \
-                CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                        \
-                  if (i < tail)                                                                     \
-                    tile[l * MR + i] = from[i * rsa + l * csa];                                     \
-            float *c_ir = c + ir * ldc;                                                             \
-            const float *b_pc = b + pc * rsb;                                                       \
-            if (mr == MR)                                                                           \
-              catk_cols_##F(MR, tile, MR, b_pc, rsb, jc, nc, edge, c_ir, ldc, kc, load_c, bias,     \
-                            act);                                                                   \
-            else                                                                                    \
-              catk_cols_##F(tail, tile, MR, b_pc, rsb, jc, nc, edge, c_ir, ldc, kc, load_c, bias,   \
-                            act);                                                                   \
-          }                                                                                         \
-        } else {                                                                                    \
-          for (int64_t ic = 0; ic < M; ic += MC) {                                                  \
-            int64_t mc = M - ic < MC ? M - ic : MC;                                                 \
-            const float *a_ic = a + ic * rsa + pc * csa;                                            \
-            float *c_ic = c + ic * ldc;                                                             \
-            int32_t copy = VW > 1 && !bt && rsb >= CATK_FAR && mc >= 8 * MR;                        \
-            for (int64_t jr = jc; jr < jc + nc; jr += NR) {                                         \
-              int32_t full = jr + NR <= jc + nc, width = full ? NR : padded;                        \
-              const float *panel = b + pc * rsb + jr * csb;                                         \
-              int64_t ldp = rsb;                                                                    \
-              float stack[KC * NR];                                                                 \
-              if (bt) {                                                                             \
-                panel = scratch + jr * K + pc * width, ldp = width;                                 \
-              } else if (copy) { /* the same layout, on the stack */                                \
-                for (int64_t l = 0; l < kc; ++l)                                                    \
-                  CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                      \
-                    if (j < width)                                                                  \
-                      stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;          \
-                panel = stack, ldp = width;                                                         \
-              }                                                                                     \
-              const float *bias_jr = bias ? bias + jr : 0;                                          \
-              if (full)                                                                             \
-                catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, ldp, bt || copy ? 1 : csb,    \
-                              c_ic + jr, ldc, kc, load_c, bias_jr, act);                            \
-              else                                                                                  \
-                catk_rows_##F(mc, tail, edge, bt || copy, a_ic, rsa, csa, panel, ldp,               \
-                              bt || copy ? 1 : csb, c_ic + jr, ldc, kc, load_c, bias_jr, act);      \
-            }                                                                                       \
-          }                                                                                         \
-        }                                                                                           \
+        if (rowwise)                                                                                \
+          catk_rowwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa, b + pc * rsb + jc, rsb,       \
+                           c + jc, ldc, kc, load_c, bias_jc, act);                                  \
+        else                                                                                        \
+          catk_panelwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa,                             \
+                             b + pc * rsb + jc * csb, rsb, csb, packs ? scratch + jc * K : 0, K,    \
+                             pc, c + jc, ldc, kc, load_c, bias_jc, act);                            \
         pc += kc;                                                                                   \
       } while (pc < K);                                                                             \
     }                                                                                               \
@@ -318,17 +349,17 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
  * mul and an add without FMA, which the register allocator fits by reusing
  * the broadcast); 16 + 4 + 1 of the 32 single-precision registers of a
  * Cortex-M4F or RV32F. A KC x NR panel of B stays in L1 while it meets
- * every row tile of an MC-row block of A, and a KC x NC block stays in L2;
- * the stack copies take MR x KC and KC x NR floats (8 KiB and 32 KiB for
- * V512). */
+ * every row tile of an MC-row block of A, and a KC x NC block stays in L2.
+ * The stack copies take KC x NR floats (32 KiB for V512), or KA x NA
+ * (32 KiB) and MR x KA. */
 CATK_MICRO(scalar, catk_f1, catk_i1, 1, 4, 4)
-CATK_GEMM(scalar, 1, 4, 4, 256, 256, 64, 1024)
+CATK_GEMM(scalar, 1, 4, 4, 256, 64, 1024, 1, 4)
 CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2)
-CATK_GEMM(v128, 4, 6, 8, 256, KA128, 96, 512)
+CATK_GEMM(v128, 4, 6, 8, 256, 96, 512, 32, 256)
 CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2)
-CATK_GEMM(v256, 8, 6, 16, 256, KA256, 96, 512)
+CATK_GEMM(v256, 8, 6, 16, 256, 96, 512, 32, 256)
 CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2)
-CATK_GEMM(v512, 16, 8, 32, 256, KA512, 128, 512)
+CATK_GEMM(v512, 16, 8, 32, 256, 128, 512, 32, 256)
 
 /* One GEMM through the family `tile` names (unknown values: scalar). */
 CATK_ALWAYS_INLINE void catk_gemm(int tile, int64_t M, int64_t N, int64_t K, const float *a,
