@@ -43,10 +43,6 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   f32 = Type::getFloatTy(ctx);
   f64 = Type::getDoubleTy(ctx);
   sizeTy = module->getDataLayout().getIntPtrType(ctx);
-  // The kernels were compiled for the host; they carry no ABI-specific
-  // types, so dropping the host CPU attributes makes them target-neutral.
-  // Without a minimum legal vector width the backend keeps the micro-
-  // kernels' wide vectors whole wherever the target's registers hold them.
   // Only the target's GEMM family is compiled: the others' bodies become
   // `unreachable` (generated code never passes their tile), so the dense
   // kernels' dispatch folds to one family before the inliner copies four.
@@ -59,6 +55,10 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
     f->setLinkage(GlobalValue::InternalLinkage);
     new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
   }
+  // The kernels were compiled for the host; they carry no ABI-specific
+  // types, so dropping the host CPU attributes makes them target-neutral.
+  // Without a minimum legal vector width the backend keeps the micro-
+  // kernels' wide vectors whole wherever the target's registers hold them.
   for (Function &f : *module) {
     f.removeFnAttr("target-cpu");
     f.removeFnAttr("target-features");
