@@ -16,7 +16,7 @@
 # Usage: bench/run.sh [CATC] [SECONDS_PER_MEASUREMENT]
 #   CATC defaults to build/bin/catc of the source tree; PYTHON (environment)
 #   defaults to /usr/bin/python3, which has torch; CATC_FLAGS (environment)
-#   are added to the catc command, e.g. CATC_FLAGS=-march=native.
+#   are added to the catc command, e.g. CATC_FLAGS=-mcpu=generic (the default is the host CPU).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
