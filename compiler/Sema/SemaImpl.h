@@ -22,7 +22,10 @@ struct LoadedModule;
 
 /// `dom -> cod` as far as it is known.
 inline std::string arrow(TypeContext &t, TypeId dom, TypeId cod) {
-  return t.str(dom) + " -> " + t.str(cod);
+  // Two statements: names of unknowns are given in printing order, and the
+  // operands of + are unsequenced (gcc and clang print them differently).
+  std::string from = t.str(dom);
+  return from + " -> " + t.str(cod);
 }
 
 /// A declared name: an object or a morphism of some module.
