@@ -6,7 +6,10 @@
 // kernel) and compared with the analytic gradient R[f](x, w). Forward
 // kernels are pinned to hand-computed numbers, adjoint pairs (reduce and
 // broadcast, transpose, concat and split) to <f x, y> == <x, f* y>, and the
-// optimizers to hand-computed trajectories of PyTorch's update rules.
+// optimizers to hand-computed trajectories of PyTorch's update rules. The
+// dense products are compared, in every GEMM tile family, with a double-
+// precision reference on shapes around the tile edges, with guard zones
+// around outputs and NaN in the scratch.
 //
 //===----------------------------------------------------------------------===//
 #include "catk.h"
@@ -595,7 +598,8 @@ TEST(KernelOptimizer, AdamTrajectory) {
 class Guarded {
 public:
   static constexpr size_t kGuard = 32;
-  Guarded(size_t size, size_t offset = 0) : size_(size), front_(kGuard + offset), mem_(size + 2 * kGuard + offset, kSentinel) {}
+  explicit Guarded(size_t size, size_t offset = 0)
+      : size_(size), front_(kGuard + offset), mem_(size + 2 * kGuard + offset, kSentinel) {}
   float *data() { return mem_.data() + front_; }
   float &operator[](size_t e) { return mem_[front_ + e]; }
   void fill(const Vec &values) { std::copy(values.begin(), values.end(), data()); }
@@ -628,13 +632,11 @@ void expectClose(Guarded &got, const std::vector<double> &want, const std::vecto
 }
 
 /// C[M x N] = start + sum_l A(i, l) B(l, j) in double, with A(i, l) =
-/// a[i * rsa + l * csa] and B(l, j) = b[l * rsb + j * csb]; scale gets the
-/// sum of absolute terms.
+/// a[i * rsa + l * csa] and B(l, j) = b[l * rsb + j * csb], appended to c;
+/// scale gets the sum of absolute terms.
 void referenceGemm(int64_t M, int64_t N, int64_t K, const float *a, int64_t rsa, int64_t csa,
                    const float *b, int64_t rsb, int64_t csb, const std::vector<double> &start,
                    std::vector<double> &c, std::vector<double> &scale) {
-  c.assign(M * N, 0.0);
-  scale.assign(M * N, 0.0);
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) {
       double sum = start.empty() ? 0.0 : start[i * N + j], abs = std::fabs(sum);
@@ -643,14 +645,19 @@ void referenceGemm(int64_t M, int64_t N, int64_t K, const float *a, int64_t rsa,
         sum += term;
         abs += std::fabs(term);
       }
-      c[i * N + j] = sum;
-      scale[i * N + j] = abs;
+      c.push_back(sum);
+      scale.push_back(abs);
     }
 }
 
 struct LinearShape {
   int64_t n, m, k;
 };
+
+std::string describe(int tile, LinearShape s) {
+  return "tile " + std::to_string(tile) + " n=" + std::to_string(s.n) + " m=" + std::to_string(s.m) +
+         " k=" + std::to_string(s.k);
+}
 
 /// Batch, outputs and inputs drawn from sizes around the tile edges, mixed
 /// so that each size meets small and large partners, plus the shapes of
@@ -666,10 +673,10 @@ std::vector<LinearShape> linearShapes() {
   // Real layers, K = 0, and rows 4 KiB or more apart (>= 1024 floats),
   // which the kernels copy to the stack: A^T of dW (m), B of dx (k, with
   // enough batch rows to reuse it), both.
-  for (LinearShape layer : {LinearShape{1, 1, 1}, LinearShape{16, 16, 4}, LinearShape{16, 3, 16},
-                            LinearShape{120, 10, 16}, LinearShape{8, 256, 784}, LinearShape{65, 33, 0},
-                            LinearShape{37, 1030, 9}, LinearShape{70, 13, 1027}, LinearShape{41, 1025, 1031}})
-    shapes.push_back(layer);
+  const LinearShape layers[] = {{1, 1, 1},    {16, 16, 4},   {16, 3, 16},    {120, 10, 16},
+                                {8, 256, 784}, {65, 33, 0},   {37, 1030, 9},  {70, 13, 1027},
+                                {41, 1025, 1031}};
+  shapes.insert(shapes.end(), std::begin(layers), std::end(layers));
   return shapes;
 }
 
@@ -682,9 +689,9 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
     // Inputs misaligned by one float: the kernels may not assume alignment.
     Guarded Wg(m * k, 1), xg(n * k, 1), biasg(m, 1), dyg(n * m, 1);
     Wg.fill(W), xg.fill(x), biasg.fill(bias), dyg.fill(dy);
-    std::vector<double> plain, plainScale, biased, biasedScale, start(n * m);
+    std::vector<double> plain, plainScale, biased, biasedScale, start;
     for (int64_t e = 0; e < n * m; ++e)
-      start[e] = bias[e % m];
+      start.push_back(bias[e % m]);
     referenceGemm(n, m, k, x.data(), k, 1, W.data(), 1, k, {}, plain, plainScale);
     referenceGemm(n, m, k, x.data(), k, 1, W.data(), 1, k, start, biased, biasedScale);
     for (double &v : biased)
@@ -693,18 +700,19 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
     referenceGemm(n, k, m, dy.data(), m, 1, W.data(), k, 1, {}, refDx, dxScale);
     referenceGemm(m, k, n, dy.data(), 1, m, x.data(), k, 1, dWStart, refDW, dWScale);
     for (int tile : kTiles) {
-      std::string where = "tile " + std::to_string(tile) + " n=" + std::to_string(n) +
-                          " m=" + std::to_string(m) + " k=" + std::to_string(k);
+      std::string where = describe(tile, shape);
       Guarded scratch(CATK_LINEAR_FWD_SCRATCH(m, k, tile));
       Guarded y(n * m, 3);
       // Forward without bias; NaN scratch shows any read before write.
       scratch.fillNaN(), y.fillNaN();
-      cat_k_linear_fwd(Wg.data(), nullptr, xg.data(), y.data(), n, m, k, CATK_ACT_NONE, scratch.data(), tile);
+      cat_k_linear_fwd(Wg.data(), nullptr, xg.data(), y.data(), n, m, k, CATK_ACT_NONE,
+                       scratch.data(), tile);
       expectClose(y, plain, plainScale, k, "linear_fwd " + where);
       EXPECT_TRUE(scratch.guardsIntact()) << where << ": wrote outside its scratch";
       // With bias and relu.
       scratch.fillNaN(), y.fillNaN();
-      cat_k_linear_fwd(Wg.data(), biasg.data(), xg.data(), y.data(), n, m, k, CATK_ACT_RELU, scratch.data(), tile);
+      cat_k_linear_fwd(Wg.data(), biasg.data(), xg.data(), y.data(), n, m, k, CATK_ACT_RELU,
+                       scratch.data(), tile);
       expectClose(y, biased, biasedScale, k, "linear_fwd bias relu " + where);
       // dx = dy W, dW += dy^T x from a nonzero dW; each alone, then both.
       for (int which = 0; which < 3; ++which) {
@@ -719,10 +727,12 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
         if (wantDW)
           expectClose(dW, refDW, dWScale, n, "linear_bwd dW " + where);
         EXPECT_TRUE(dx.guardsIntact() && dW.guardsIntact()) << where;
-        if (!wantDx)
+        if (!wantDx) {
           EXPECT_TRUE(std::isnan(dx[0]) || n * k == 0) << where << ": dx was NULL";
-        if (!wantDW)
+        }
+        if (!wantDW) {
           EXPECT_TRUE(m * k == 0 || dW[0] == dW0[0]) << where << ": dW was NULL";
+        }
       }
     }
   }
@@ -732,9 +742,9 @@ TEST(KernelGemm, MatmulMatchesReferenceForEveryTile) {
   struct Shape {
     int64_t n, m, k, p;
   };
-  const Shape shapes[] = {{1, 1, 1, 1},   {2, 3, 4, 2},    {3, 5, 7, 10},  {1, 8, 16, 32},
-                          {2, 17, 31, 33}, {1, 33, 100, 17}, {2, 7, 257, 5}, {1, 64, 3, 128},
-                          {3, 16, 16, 16}, {1, 100, 64, 4}, {2, 10, 1, 9},  {1, 31, 32, 257},
+  const Shape shapes[] = {{1, 1, 1, 1},    {2, 3, 4, 2},      {3, 5, 7, 10},   {1, 8, 16, 32},
+                          {2, 17, 31, 33}, {1, 33, 100, 17},  {2, 7, 257, 5},  {1, 64, 3, 128},
+                          {3, 16, 16, 16}, {1, 100, 64, 4},   {2, 10, 1, 9},   {1, 31, 32, 257},
                           // rows >= 1024 floats apart: A^T of dB (k), B of C (p), both.
                           {1, 5, 1030, 33}, {1, 70, 20, 1030}, {1, 9, 1025, 1030}};
   for (Shape shape : shapes) {
@@ -743,25 +753,23 @@ TEST(KernelGemm, MatmulMatchesReferenceForEveryTile) {
     Vec dC = randomVec(n * m * p, -1, 1, 52);
     Guarded Ag(n * m * k, 1), Bg(n * k * p, 3), dCg(n * m * p, 1);
     Ag.fill(A), Bg.fill(B), dCg.fill(dC);
+    // Per example: C = A B, dA = dC B^T, dB = A^T dC.
+    std::vector<double> refC, scaleC, refA, scaleA, refB, scaleB;
+    for (int64_t i = 0; i < n; ++i) {
+      const float *A_i = A.data() + i * m * k, *B_i = B.data() + i * k * p;
+      const float *dC_i = dC.data() + i * m * p;
+      referenceGemm(m, p, k, A_i, k, 1, B_i, p, 1, {}, refC, scaleC);
+      referenceGemm(m, k, p, dC_i, p, 1, B_i, 1, p, {}, refA, scaleA);
+      referenceGemm(k, p, m, A_i, 1, k, dC_i, p, 1, {}, refB, scaleB);
+    }
     for (int tile : kTiles) {
-      std::string where = "tile " + std::to_string(tile) + " n=" + std::to_string(n) + " m=" + std::to_string(m) +
-                          " k=" + std::to_string(k) + " p=" + std::to_string(p);
+      std::string where = "tile " + std::to_string(tile) + " n=" + std::to_string(n) +
+                          " m=" + std::to_string(m) + " k=" + std::to_string(k) +
+                          " p=" + std::to_string(p);
       Guarded C(n * m * p, 1), dA(n * m * k, 2), dB(n * k * p, 3);
       C.fillNaN();
       cat_k_matmul_fwd(Ag.data(), Bg.data(), C.data(), n, m, k, p, tile);
-      std::vector<double> ref, scale, all, allScale;
-      for (int64_t i = 0; i < n; ++i) {
-        referenceGemm(m, p, k, A.data() + i * m * k, k, 1, B.data() + i * k * p, p, 1, {}, ref, scale);
-        all.insert(all.end(), ref.begin(), ref.end()), allScale.insert(allScale.end(), scale.begin(), scale.end());
-      }
-      expectClose(C, all, allScale, k, "matmul_fwd " + where);
-      std::vector<double> refA, scaleA, refB, scaleB;
-      for (int64_t i = 0; i < n; ++i) {
-        referenceGemm(m, k, p, dC.data() + i * m * p, p, 1, B.data() + i * k * p, 1, p, {}, ref, scale);
-        refA.insert(refA.end(), ref.begin(), ref.end()), scaleA.insert(scaleA.end(), scale.begin(), scale.end());
-        referenceGemm(k, p, m, A.data() + i * m * k, 1, k, dC.data() + i * m * p, p, 1, {}, ref, scale);
-        refB.insert(refB.end(), ref.begin(), ref.end()), scaleB.insert(scaleB.end(), scale.begin(), scale.end());
-      }
+      expectClose(C, refC, scaleC, k, "matmul_fwd " + where);
       for (int which = 0; which < 3; ++which) {
         bool wantA = which != 1, wantB = which != 0;
         Guarded scratch(CATK_MATMUL_BWD_SCRATCH(k, p, tile));
@@ -783,20 +791,25 @@ TEST(KernelGemm, RowsDoNotDependOnTheBatch) {
   // the summation order is fixed per tile family and shape, also when a big
   // batch makes dx copy W's far rows (k >= 1024) to the stack.
   for (LinearShape shape : {LinearShape{37, 35, 19}, LinearShape{70, 9, 1030}}) {
-  const int64_t n = shape.n, m = shape.m, k = shape.k;
-  Vec W = randomVec(m * k, -1, 1, 60), x = randomVec(n * k, -1, 1, 61);
-  Vec bias = randomVec(m, -1, 1, 62), dy = randomVec(n * m, -1, 1, 63);
-  for (int tile : kTiles) {
-    Vec scratch(CATK_LINEAR_FWD_SCRATCH(m, k, tile) + 1), y(n * m), dx(n * k), one(std::max(m, k));
-    cat_k_linear_fwd(W.data(), bias.data(), x.data(), y.data(), n, m, k, CATK_ACT_NONE, scratch.data(), tile);
-    cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile);
-    for (int64_t i = 0; i < n; ++i) {
-      cat_k_linear_fwd(W.data(), bias.data(), x.data() + i * k, one.data(), 1, m, k, CATK_ACT_NONE, scratch.data(), tile);
-      EXPECT_TRUE(std::equal(one.begin(), one.begin() + m, y.begin() + i * m)) << "tile " << tile << " row " << i;
-      cat_k_linear_bwd(W.data(), x.data() + i * k, dy.data() + i * m, nullptr, one.data(), 1, m, k, tile);
-      EXPECT_TRUE(std::equal(one.begin(), one.begin() + k, dx.begin() + i * k)) << "tile " << tile << " row " << i;
+    const int64_t n = shape.n, m = shape.m, k = shape.k;
+    Vec W = randomVec(m * k, -1, 1, 60), x = randomVec(n * k, -1, 1, 61);
+    Vec bias = randomVec(m, -1, 1, 62), dy = randomVec(n * m, -1, 1, 63);
+    for (int tile : kTiles) {
+      Vec scratch(CATK_LINEAR_FWD_SCRATCH(m, k, tile) + 1), y(n * m), dx(n * k), one(std::max(m, k));
+      cat_k_linear_fwd(W.data(), bias.data(), x.data(), y.data(), n, m, k, CATK_ACT_NONE,
+                       scratch.data(), tile);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile);
+      for (int64_t i = 0; i < n; ++i) {
+        cat_k_linear_fwd(W.data(), bias.data(), x.data() + i * k, one.data(), 1, m, k,
+                         CATK_ACT_NONE, scratch.data(), tile);
+        EXPECT_TRUE(std::equal(one.begin(), one.begin() + m, y.begin() + i * m))
+            << describe(tile, shape) << " row " << i;
+        cat_k_linear_bwd(W.data(), x.data() + i * k, dy.data() + i * m, nullptr, one.data(), 1, m,
+                         k, tile);
+        EXPECT_TRUE(std::equal(one.begin(), one.begin() + k, dx.begin() + i * k))
+            << describe(tile, shape) << " row " << i;
+      }
     }
-  }
   }
 }
 

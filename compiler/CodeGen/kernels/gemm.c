@@ -5,7 +5,8 @@
  * tile of C in vector registers, broadcasts elements of A straight from
  * memory (row-major or, through strides, transposed) and loads rows of B as
  * vectors; loops over blocks of N, K and M around it (NC, KC, MC) keep the
- * operands in cache on large shapes. Every product is C = A B with strides:
+ * operands in cache on large shapes, and operands whose rows lie far apart
+ * are copied before reuse. Every product is C = A B with strides:
  *
  *   linear forward   y  = x W^T (+ bias, relu)   B = W^T, packed
  *   linear dx        dx = dy W                   B = W row-major
@@ -20,11 +21,13 @@
  * vector extensions, so every family is correct on every target (a wide
  * vector is split on a narrow machine), and fast on the one it was sized for.
  *
- * Summation order is fixed: each output is its start value (0, the bias, or
- * the accumulated C) plus the products in increasing order of the summed
- * index, one multiply-add at a time. KC blocks continue the same chain
- * through C, and a row's result does not depend on which row tile computed
- * it, so results depend on neither the batch size nor pointer alignment.
+ * Summation order is fixed: within each block of the summed index (its
+ * size fixed per family and shape) the products are added in increasing
+ * order, one multiply-add at a time, starting from zero, and the block's sum
+ * is then added to the start value (the bias, or C as accumulated so far).
+ * No order depends on the batch size, the alignment of the pointers or
+ * whether an operand was copied, so an example's result is the same bits in
+ * any batch.
  *
  *===----------------------------------------------------------------------===*/
 #include "catk.h"
@@ -76,35 +79,37 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
                          int64_t nc, int64_t p0, int64_t kc, int32_t nr, int32_t lanes,
                          float *restrict dst) {
   for (int64_t jr = j0; jr < j0 + nc; jr += nr) {
-    int64_t w = N - jr < nr ? N - jr : nr;
+    int64_t w = N - jr < nr ? N - jr : nr, w4 = w / 4 * 4;
     int64_t width = (w + lanes - 1) / lanes * lanes;
     float *panel = dst + jr * K + p0 * width;
     const float *rows = src + jr * lds + p0;
-    int64_t j = 0;
-    for (; j + 4 <= w; j += 4) {
-      const float *r = rows + j * lds;
-      int64_t l = 0;
-      for (; l + 4 <= kc; l += 4) {
-        catk_f4 r0 = *(const catk_f4 *)(r + l), r1 = *(const catk_f4 *)(r + lds + l);
-        catk_f4 r2 = *(const catk_f4 *)(r + 2 * lds + l), r3 = *(const catk_f4 *)(r + 3 * lds + l);
-        catk_f4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
-        catk_f4 t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
-        catk_f4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
-        catk_f4 t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
-        float *out = panel + l * width + j;
-        *(catk_f4 *)out = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
-        *(catk_f4 *)(out + width) = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
-        *(catk_f4 *)(out + 2 * width) = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
-        *(catk_f4 *)(out + 3 * width) = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
-      }
-      for (; l < kc; ++l)
-        for (int32_t q = 0; q < 4; ++q)
-          panel[l * width + j + q] = r[q * lds + l];
-    }
-    if (j < width) /* the last < 4 columns and the zero padding, row by row */
-      for (int64_t l = 0; l < kc; ++l)
-        for (int64_t q = j; q < width; ++q)
-          panel[l * width + q] = q < w ? rows[q * lds + l] : 0.0f;
+    int64_t k4 = kc / 4 * 4, l;
+    /* 64 rows of the panel (8 KiB for V512) at a time stay in L1 while four
+     * rows of W after another fill them; more rows of W at once would
+     * collide in one L1 set when W's rows are 4 KiB apart. */
+    for (int64_t lb = 0; lb < k4; lb += 64)
+      for (int64_t j = 0; j < w4; j += 4)
+        for (l = lb; l < lb + 64 && l < k4; l += 4) {
+          const float *r = rows + j * lds + l;
+          catk_f4 r0 = *(const catk_f4 *)r, r1 = *(const catk_f4 *)(r + lds);
+          catk_f4 r2 = *(const catk_f4 *)(r + 2 * lds), r3 = *(const catk_f4 *)(r + 3 * lds);
+          catk_f4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+          catk_f4 t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+          catk_f4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+          catk_f4 t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+          float *out = panel + l * width + j;
+          *(catk_f4 *)out = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+          *(catk_f4 *)(out + width) = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+          *(catk_f4 *)(out + 2 * width) = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+          *(catk_f4 *)(out + 3 * width) = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+        }
+    for (l = k4; l < kc; ++l) /* the last < 4 rows */
+      for (int64_t j = 0; j < w4; ++j)
+        panel[l * width + j] = rows[j * lds + l];
+    if (w4 < width) /* the last < 4 columns and the zero padding */
+      for (l = 0; l < kc; ++l)
+        for (int64_t j = w4; j < width; ++j)
+          panel[l * width + j] = j < w ? rows[j * lds + l] : 0.0f;
   }
 }
 
@@ -198,9 +203,10 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
  * of N), else nothing. Loops, outermost first: NC columns, then blocks of
  * the summed index, then one of two schedules:
  *  - A stored transposed with far rows (csa >= CATK_FAR; dW and dB of big
- *    layers): per NA columns, a KA x NA block of B (copied to the stack if
- *    its rows are far too), swept by one MR-row tile of A at a time, each
- *    copied to the stack, contiguous.
+ *    layers): one MR-row tile of A at a time, copied to the stack, contiguous,
+ *    sweeps NA columns of B. If B's rows are far too, that KA x NA block of B
+ *    (KA steps of the summed index instead of KC) is copied to the stack
+ *    first, to serve every row tile.
  *  - otherwise: MC rows, one NR-column panel of B at a time against every
  *    row tile. B stored transposed (csb != 1: W^T, B^T) is packed into
  *    `scratch` first; far rows of B are copied to the stack when at least 8
@@ -210,7 +216,7 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
  * columns, constants in a specialised copy, so each loop nest holds the
  * micro-kernel at two heights and two widths. */
 #define CATK_GEMM(F, VW, MR, NR, KC, MC, NC, KA, NA)                                                \
-  typedef char catk_blocks_are_whole_tiles_##F[MC % MR == 0 && NC % NA == 0 && NA % NR == 0 ? 1 : -1]; \
+  typedef char catk_blocks_hold_whole_tiles_##F[MC % MR || NC % NA || NA % NR ? -1 : 1];            \
   /* Row tiles of rows [0, mc) against one panel of w columns. */                                   \
   CATK_ALWAYS_INLINE void catk_rows_##F(int64_t mc, int32_t tail, int32_t w, int32_t bfull,         \
                                         const float *a, int64_t rsa, int64_t csa, const float *b,   \
@@ -257,7 +263,7 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
         b_jb = block, ldb = NA;                                                                     \
       }                                                                                             \
       for (int64_t ir = 0; ir < M; ir += MR) {                                                      \
-        float tile[MR * KA]; /* A(ir + i, l) at tile[l * MR + i] */                                 \
+        float tile[MR * KC]; /* A(ir + i, l) at tile[l * MR + i] */                                 \
         const float *from = a + ir * rsa;                                                           \
         float *c_ir = c + ir * ldc + jb;                                                            \
         const float *bias_jb = bias ? bias + jb : 0;                                                \
@@ -324,7 +330,7 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
     int32_t tail = (int32_t)(M % MR); /* height of the last row tile, a constant if M is */         \
     for (int64_t jc = 0; jc < N; jc += NC) {                                                        \
       int64_t nc = N - jc < NC ? N - jc : NC;                                                       \
-      int64_t kb = rowwise ? KA : KC, pc = 0;                                                       \
+      int64_t kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */              \
       do { /* once even when K == 0, to write the start value */                                    \
         int64_t kc = K - pc < kb ? K - pc : kb;                                                     \
         int32_t load_c = accumulate || pc > 0, act = relu && pc + kc == K;                          \
@@ -350,14 +356,14 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
  * the broadcast); 16 + 4 + 1 of the 32 single-precision registers of a
  * Cortex-M4F or RV32F. A KC x NR panel of B stays in L1 while it meets
  * every row tile of an MC-row block of A, and a KC x NC block stays in L2.
- * The stack copies take KC x NR floats (32 KiB for V512), or KA x NA
- * (32 KiB) and MR x KA. */
+ * The stack copies take KC x NR floats (32 KiB for V512), or KA x NA (32 KiB)
+ * and MR x KC (8 KiB); the one-lane family has no use for KA and NA. */
 CATK_MICRO(scalar, catk_f1, catk_i1, 1, 4, 4)
 CATK_GEMM(scalar, 1, 4, 4, 256, 64, 1024, 1, 4)
 CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2)
-CATK_GEMM(v128, 4, 6, 8, 256, 96, 512, 32, 256)
+CATK_GEMM(v128, 4, 6, 8, 256, 96, 512, 16, 512)
 CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2)
-CATK_GEMM(v256, 8, 6, 16, 256, 96, 512, 32, 256)
+CATK_GEMM(v256, 8, 6, 16, 256, 96, 512, 16, 512)
 CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2)
 CATK_GEMM(v512, 16, 8, 32, 256, 128, 512, 32, 256)
 
