@@ -434,6 +434,28 @@ TEST(KernelValue, CrossEntropy) {
   EXPECT_NEAR(loss[2], std::log(3.0f), 1e-6f);
 }
 
+// The training step's fused kernel must give the two kernels' numbers bit
+// for bit, for short rows (flat loops), long rows (row by row) and rows past
+// the forward's stack chunk.
+TEST(KernelValue, CrossEntropyFusedEqualsSeparate) {
+  for (int64_t k : {1, 3, 5, 31, 64, 256, 300}) {
+    const int64_t rows = 9;
+    Vec z = randomVec(rows * k, -6, 6, 11 + static_cast<uint32_t>(k));
+    Vec dloss = randomVec(rows, 0.1f, 1, 12);
+    std::vector<int32_t> t(rows);
+    for (int64_t r = 0; r < rows; ++r)
+      t[r] = static_cast<int32_t>((r * 7) % k);
+    Vec loss(rows), dz(rows * k), fusedLoss(rows), fusedDz(rows * k);
+    cat_k_cross_entropy_fwd(z.data(), t.data(), loss.data(), rows, k);
+    cat_k_cross_entropy_bwd(z.data(), t.data(), dloss.data(), dz.data(), rows, k);
+    cat_k_cross_entropy_fwd_bwd(z.data(), t.data(), dloss.data(), fusedLoss.data(), fusedDz.data(), rows, k);
+    for (int64_t r = 0; r < rows; ++r)
+      EXPECT_EQ(loss[r], fusedLoss[r]) << "k " << k << " row " << r;
+    for (int64_t i = 0; i < rows * k; ++i)
+      EXPECT_EQ(dz[i], fusedDz[i]) << "k " << k << " element " << i;
+  }
+}
+
 TEST(KernelGradient, Mse) {
   const int64_t rows = 3, k = 4;
   Vec a = randomVec(rows * k, -1, 1, 38), b = randomVec(rows * k, -1, 1, 39);
