@@ -57,13 +57,13 @@ for arch, sysroot in qemu_sysroots.items():
     config.substitutions.append((f"%qemu_{arch}", f"qemu-{arch} -L {sysroot}"))
 config.substitutions += [
     ("%catrt_include", os.path.join(config.catc_src_root, "runtime", "include")),
-    ("%catrt_lib", config.catrt_lib),
+    ("%catrt_lib", f"{config.catrt_lib} {config.catrt_link_flags}".strip()),
     ("%catc", os.path.join(config.catc_bin_dir, "catc")),
     ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck")),
     ("%python", config.python_executable),
     ("%lit", f"{config.python_executable} {config.lit_script}"),
     ("%cxx", "c++"),
-    ("%cc", "cc"),
+    ("%cc", config.test_cc),
     ("%examples", os.path.join(config.catc_src_root, "examples")),
     ("%stdlib", config.catc_stdlib_dir),
     ("%src_root", config.catc_src_root),
