@@ -55,6 +55,11 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
     f->setLinkage(GlobalValue::InternalLinkage);
     new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
   }
+  // Kernels read the family from this constant (kernels/target.c).
+  if (GlobalVariable *family = module->getGlobalVariable("catk_target_tile")) {
+    family->setInitializer(ConstantInt::get(i32, opts.gemmTile));
+    family->setLinkage(GlobalValue::InternalLinkage);
+  }
   // The kernels were compiled for the host; they carry no ABI-specific
   // types, so dropping the host CPU attributes makes them target-neutral.
   // Without a minimum legal vector width the backend keeps the micro-

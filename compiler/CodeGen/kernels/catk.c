@@ -25,14 +25,25 @@
 
 /* The bitcode is built with -fno-unroll-loops, which marks every loop "do
  * not unroll", so a loop over a row of 3 classes would stay a 3-trip loop
- * inside the loop over rows. Loops over the k elements of a row ask for
- * LLVM's usual unrolling back: a short row becomes straight-line code and
- * the loop over rows can vectorise. */
+ * inside the loop over rows. Loops over the k elements of a row ask to be
+ * unrolled 8 times: a row of up to 8 becomes straight-line code and the
+ * loop over rows can vectorise, while a long row (256 classes) stays a loop
+ * (unroll(enable) would unroll it whole, into thousands of instructions that
+ * take seconds to schedule). */
 #if defined(__clang__)
-#define CATK_ROW_LOOP _Pragma("clang loop unroll(enable)")
+#define CATK_ROW_LOOP _Pragma("clang loop unroll_count(8)")
 #else
 #define CATK_ROW_LOOP
 #endif
+
+/* The target's tile family (target.c). On a target with vectors, loops over
+ * a few elements (the end of a flat loop, the rows of a small batch) run
+ * through buffers padded to CATK_PAD floats, as a few full vector steps,
+ * instead of as the vectoriser's scalar remainder, where each exp or log
+ * costs dozens of instructions. Scalar targets pad nothing. */
+extern const int32_t catk_target_tile;
+#define CATK_PAD 16
+static inline int catk_pads(void) { return catk_target_tile != CATK_TILE_SCALAR; }
 
 /* ---- memory ------------------------------------------------------------ */
 
@@ -561,8 +572,29 @@ static inline void catk_subtract_row_max(const float *restrict x, float *restric
 }
 
 static inline void catk_exp_in_place(float *restrict x, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
-    x[i] = catk_expf(x[i]);
+  if (!catk_pads()) {
+    for (int64_t i = 0; i < count; ++i)
+      x[i] = catk_expf(x[i]);
+    return;
+  }
+  int64_t i = 0;
+  for (; i + CATK_PAD <= count; i += CATK_PAD)
+    for (int q = 0; q < CATK_PAD; ++q)
+      x[i + q] = catk_expf(x[i + q]);
+  if (i < count) {
+    /* Guarded loops of constant length become masked vector moves (a
+     * copy of `rest` floats would become a call to memcpy). */
+    float pad[CATK_PAD] = {0};
+    int64_t rest = count - i;
+    for (int q = 0; q < CATK_PAD; ++q)
+      if (q < rest)
+        pad[q] = x[i + q];
+    for (int q = 0; q < CATK_PAD; ++q)
+      pad[q] = catk_expf(pad[q]);
+    for (int q = 0; q < CATK_PAD; ++q)
+      if (q < rest)
+        x[i + q] = pad[q];
+  }
 }
 
 /* Rows of the losses, whose outputs have no room for the exps, are handled
@@ -702,8 +734,8 @@ void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
 /* dz = dloss (softmax(z) - onehot(t)), row by row; dz holds the exps. Their
  * row sums are those the forward pass forms (the same lanes in the same
  * order), and with `loss` the forward's losses are computed from them too.
- * Short rows take their exps in one flat loop over all rows; long ones row
- * by row, while the row is in L1. */
+ * Short rows take their exps in one flat loop over all rows, and the loop
+ * over rows vectorises; long ones go row by row, while the row is in L1. */
 static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
                                       const float *restrict dloss, float *restrict loss,
                                       float *restrict dz, int64_t rows, int64_t k) {
