@@ -11,7 +11,8 @@
 //
 // In a training step, cross-entropy's forward and reverse kernels both take
 // the exps of the same logits: they become one kernel where the loss
-// gradient they are seeded with is a constant fill (the 1/N of the mean).
+// gradient they are seeded with is computed from a constant (the 1/N of the
+// batch mean, spread over positions by a mean over a sequence).
 //
 //===----------------------------------------------------------------------===//
 #include "AD/Builder.h"
@@ -60,22 +61,62 @@ bool readsAt(const KernelCall &call, size_t position, ValueId v) {
 
 /// Replaces cross_entropy_fwd at \p fwd and cross_entropy_bwd at \p bwd
 /// of the same logits and targets by one cross_entropy_fwd_bwd at \p fwd,
-/// moving the fill of the seed gradient, \p fill, in front of it.
-static void fuseCrossEntropy(Graph &g, size_t fwd, size_t bwd, size_t fill, std::vector<bool> &removed) {
+/// moving the calls that compute its seed gradient, \p seed (in order, all
+/// between the two, reading nothing the forward computes), in front of it.
+static void fuseCrossEntropy(Graph &g, size_t fwd, size_t bwd, const std::vector<size_t> &seed,
+                             std::vector<bool> &removed) {
   KernelCall f = g.calls[fwd], b = g.calls[bwd];
   // fwd: (z, t, loss, rows, k); bwd: (z, t, dloss, dz, rows, k).
   g.calls[fwd] = {"cat_k_cross_entropy_fwd_bwd", {f.args[0], f.args[1], b.args[2], f.args[2], b.args[3],
                                                   f.args[3], f.args[4]}};
-  // Calls keep their order but the fill, which reads nothing, runs first.
-  KernelCall seed = g.calls[fill];
-  g.calls.insert(g.calls.begin() + static_cast<long>(fwd), seed);
-  removed.insert(removed.begin() + static_cast<long>(fwd), false);
-  removed[fill + 1] = true;
-  removed[bwd + 1] = true;
+  // Calls keep their order, but the seed's run first.
+  for (size_t i = 0; i < seed.size(); ++i) {
+    KernelCall moved = g.calls[seed[i] + i];
+    g.calls.insert(g.calls.begin() + static_cast<long>(fwd + i), moved);
+    removed.insert(removed.begin() + static_cast<long>(fwd + i), false);
+    removed[seed[i] + i + 1] = true;
+  }
+  removed[bwd + seed.size()] = true;
+}
+
+/// Whether argument \p position of \p call is \p v's storage (under any alias).
+static bool storesAt(const Graph &g, const KernelCall &call, size_t position, ValueId v) {
+  return call.args.size() > position && call.args[position].kind == KArg::Kind::Value &&
+         g.storageOf(call.args[position].value) == g.storageOf(v);
+}
+
+/// The calls between \p fwd and \p bwd that compute \p dloss from a
+/// constant: a fill of it (the 1/N of the batch mean), or a fill broadcast
+/// into it (a mean over positions, `map(cross_entropy) ; mean`, before the
+/// batch mean), each intermediate touched by nothing else. Empty if neither.
+static std::vector<size_t> constantSeed(const Graph &g, const std::vector<std::vector<size_t>> &uses,
+                                        const std::vector<bool> &removed, size_t fwd, size_t bwd,
+                                        ValueId dloss) {
+  for (size_t c = fwd + 1; c < bwd; ++c) {
+    const KernelCall &call = g.calls[c];
+    if (removed[c])
+      continue;
+    if (call.kernel == "cat_k_fill" && storesAt(g, call, 0, dloss))
+      return {c};
+    if (call.kernel != "cat_k_broadcast_fwd" || !storesAt(g, call, 1, dloss) ||
+        call.args[0].kind != KArg::Kind::Value)
+      continue;
+    std::optional<size_t> filled;
+    for (size_t p = fwd + 1; p < c; ++p)
+      if (!removed[p] && g.calls[p].kernel == "cat_k_fill" && storesAt(g, g.calls[p], 0, call.args[0].value))
+        filled = p;
+    const std::vector<size_t> &seedUses = uses[g.storageOf(call.args[0].value)];
+    const std::vector<size_t> &dlossUses = uses[g.storageOf(dloss)];
+    bool dlossFirstHere = !dlossUses.empty() && dlossUses.front() == c;
+    if (filled && seedUses == std::vector<size_t>{*filled, c} && dlossFirstHere)
+      return {*filled, c};
+  }
+  return {};
 }
 
 /// Finds the cross-entropy pair of a training step, if there is one.
 static void fuseLoss(Graph &g, std::vector<bool> &removed) {
+  std::vector<std::vector<size_t>> uses = usesByStorage(g);
   for (size_t fwd = 0; fwd < g.calls.size(); ++fwd) {
     const KernelCall &f = g.calls[fwd];
     if (removed[fwd] || f.kernel != "cat_k_cross_entropy_fwd")
@@ -85,14 +126,13 @@ static void fuseLoss(Graph &g, std::vector<bool> &removed) {
       if (removed[bwd] || b.kernel != "cat_k_cross_entropy_bwd" || b.args[3].kind != KArg::Kind::Value ||
           b.args[0].value != f.args[0].value || b.args[1].value != f.args[1].value)
         continue;
-      // The seed must be filled with a constant between the two, and be
+      // The seed must be computed from a constant between the two, and be
       // written by nothing else.
-      ValueId dloss = b.args[2].value;
-      for (size_t c = fwd + 1; c < bwd; ++c)
-        if (!removed[c] && g.calls[c].kernel == "cat_k_fill" && readsAt(g.calls[c], 0, dloss)) {
-          fuseCrossEntropy(g, fwd, bwd, c, removed);
-          return;
-        }
+      std::vector<size_t> seed = constantSeed(g, uses, removed, fwd, bwd, b.args[2].value);
+      if (!seed.empty()) {
+        fuseCrossEntropy(g, fwd, bwd, seed, removed);
+        return;
+      }
     }
   }
 }
