@@ -6,8 +6,9 @@
 # its generated <module>_model_train_step; times the same model in PyTorch
 # (bench/torch_bench.py, float32, one thread, same batch, loss and
 # optimizer) the same way; both report the best of 3 repetitions. Prints one
-# markdown table, then bench/gemm_bench.sh's kernel table if that script
-# exists, then the machine and versions. Peers run one after the other, so
+# markdown table, then bench/gemm_bench.sh's kernel table (catc's GEMM
+# against OpenBLAS), then the ceiling of the big MLPs computed from it, then
+# the machine and versions. Peers run one after the other, so
 # the machine should be otherwise idle for figures worth quoting. With the
 # default 6 s per measurement it takes about 3 minutes on an idle machine
 # (2 for the 14 measurements, 1 for gemm_bench.sh at its own default of 1 s
@@ -109,6 +110,8 @@ measure() {
   catc_line=$("$work/$module-step" "$batch" "$seconds" "$warmup" "$repeats" "$run_steps")
   torch_line=$("$python" "$here/torch_bench.py" "$torch_name" "$batch" "$seconds" "$warmup" \
     "$repeats" "$run_steps")
+  field us_per_run "$catc_line" >"$work/catc_$module"
+  field us_per_run "$torch_line" >"$work/torch_$module"
   echo "run.sh:   catc  $catc_line" >&2
   echo "run.sh:   torch $torch_line" >&2
   awk -v name="$label" -v batch="$batch" -v c="$(field us_per_run "$catc_line")" \
@@ -151,14 +154,43 @@ echo "catc / PyTorch is PyTorch's time over catc's (higher: catc faster). Best o
   "repetitions, ${seconds} s per measurement; catc -O3 ${catc_flags:-(default CPU)}; GFLOP/s counts" \
   "dense products only (forward, dW, dX except for first layers)."
 
-# HOOK for bench/gemm_bench.sh (written separately): the ceiling, catc's
-# GEMM kernels against OpenBLAS cblas_sgemm on the layer shapes, as a
-# markdown table. Skipped while the script does not exist; a failure there
-# must not lose the table above.
-if [ -f "$here/gemm_bench.sh" ]; then
-  echo "run.sh: timing GEMM kernels (bench/gemm_bench.sh)" >&2
+# The ceiling: catc's GEMM kernels against OpenBLAS cblas_sgemm on the
+# layer shapes (bench/gemm_bench.sh, a markdown table); from its columns,
+# the time the large layers' products of the two big MLPs take at OpenBLAS's
+# and at catc's standalone speed, and PyTorch's step time over each: the
+# catc / PyTorch ratio a step that did nothing but those products at that
+# speed would reach. A failure there must not lose the table above.
+echo "run.sh: timing GEMM kernels (bench/gemm_bench.sh)" >&2
+echo
+if bash "$here/gemm_bench.sh" >"$work/gemm"; then
+  cat "$work/gemm"
+  # ceiling LABEL MODULE SHAPE:PRODUCT:MFLOP...: one row of the ceiling table.
+  ceiling() {
+    label=$1 module=$2
+    shift 2
+    for product in "$@"; do echo "$product"; done | awk -F: -v label="$label" \
+        -v torch="$(cat "$work/torch_$module")" \
+        -v catc="$(cat "$work/catc_$module")" -v gemm="$work/gemm" '
+      BEGIN { while ((getline line < gemm) > 0) { n = split(line, f, "|"); if (n >= 6) {
+                gsub(/^ +| +$/, "", f[2]); gsub(/^ +| +$/, "", f[3]);
+                mine[f[2] ":" f[3]] = f[4]; blas[f[2] ":" f[3]] = f[5] } } }
+      { us += $3 / blas[$1 ":" $2] * 1000; own += $3 / mine[$1 ":" $2] * 1000 }
+      END { printf "| %s | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f |\n", label, torch, us, torch / us,
+                   own, torch / own, torch / catc }'
+  }
   echo
-  bash "$here/gemm_bench.sh" || echo "run.sh: bench/gemm_bench.sh failed" >&2
+  echo "| model | PyTorch µs/step | large products at OpenBLAS speed, µs | PyTorch / that | at catc's kernel speed, µs | PyTorch / that | catc / PyTorch |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  # MFLOP of a product of batch n, k -> m: 2 n m k / 1e6 (the last layers, to 10
+  # classes, are left out: under 1 % of the flops).
+  ceiling "MLP 784-256-10" mlp_784_256_10 \
+    "784->256, batch 128:forward:51.38" "784->256, batch 128:dW:51.38"
+  ceiling "MLP 784-1024-1024-10" mlp_784_1024_1024_10 \
+    "784->1024, batch 256:forward:411.04" "784->1024, batch 256:dW:411.04" \
+    "1024->1024, batch 256:forward:536.87" "1024->1024, batch 256:dX:536.87" \
+    "1024->1024, batch 256:dW:536.87"
+else
+  echo "run.sh: bench/gemm_bench.sh failed" >&2
 fi
 
 cpu=$(grep -m 1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
