@@ -26,20 +26,24 @@ std::optional<int64_t> Sema::checkDim(const DimLit &d) {
 }
 
 /// Total elements of a concrete object (saturating), for the 32-bit check.
+/// Elements of \p o, or UINT64_MAX when they are more than that.
 static uint64_t totalElements(const Obj &o) {
+  uint64_t n = o.isTensor() ? 1 : 0;
   if (o.isTensor()) {
-    uint64_t n = 1;
-    for (int64_t d : o.shape) {
-      n *= static_cast<uint64_t>(d);
-      if (n > (1ull << 40))
-        return n;
-    }
+    for (int64_t d : o.shape)
+      if (__builtin_mul_overflow(n, static_cast<uint64_t>(d), &n))
+        return UINT64_MAX;
     return n;
   }
-  uint64_t n = 0;
   for (const Obj &f : o.factors)
-    n += totalElements(f);
+    if (__builtin_add_overflow(n, totalElements(f), &n))
+      return UINT64_MAX;
   return n;
+}
+
+/// \p n for a message: exact, or "over 2^64 - 1" when it saturated.
+static std::string elementCount(uint64_t n) {
+  return n == UINT64_MAX ? "over " + std::to_string(n) : std::to_string(n);
 }
 
 std::optional<Obj> Sema::objectOfDecl(const ObjectDecl &decl, LoadedModule &m) {
@@ -61,7 +65,7 @@ std::optional<Obj> Sema::objectOfDecl(const ObjectDecl &decl, LoadedModule &m) {
     uint64_t n = totalElements(*result);
     if (n > static_cast<uint64_t>(TypeContext::kMaxSize)) {
       diags.report(decl.object->loc(), diag::err_size_overflow)
-          << decl.name.name << std::to_string(n) << decl.object->range;
+          << decl.name.name << elementCount(n) << decl.object->range;
       result.reset();
     }
   }
@@ -108,7 +112,7 @@ TypeId Sema::buildObject(const ObjExpr &e, ElabContext &ctx) {
     if (t.isResolved(result) &&
         totalElements(t.resolve(result)) > static_cast<uint64_t>(TypeContext::kMaxSize)) {
       diags.report(e.loc(), diag::err_size_overflow)
-          << sourceText(e.range) << std::to_string(totalElements(t.resolve(result))) << e.range;
+          << sourceText(e.range) << elementCount(totalElements(t.resolve(result))) << e.range;
       return -1;
     }
     return result;
