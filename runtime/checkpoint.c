@@ -17,6 +17,8 @@
 #include "catrt_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,21 @@ static int write_all(FILE *out, const cat_model *model, const float *params,
   return 0;
 }
 
+/* Makes a rename into path's directory durable (best effort: not every
+ * file system can sync a directory, and the rename itself is atomic). */
+static void sync_directory_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? cat_xstrdup(path) : cat_xstrdup(".");
+  if (slash)
+    dir[slash == path ? 1 : slash - path] = '\0';
+  int fd = open(dir, O_RDONLY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  free(dir);
+}
+
 int cat_checkpoint_save(const cat_model *model, const float *params,
                         const cat_classes *classes,
                         const cat_train_state *state_or_null,
@@ -189,10 +206,17 @@ int cat_checkpoint_save(const cat_model *model, const float *params,
     status = -1;
     saved_errno = errno;
   }
+  if (status == 0)
+    sync_directory_of(path);
   if (status != 0) {
     if (out)
       remove(temp.data);
-    cat_error("%s: cannot write checkpoint: %s", path, strerror(saved_errno));
+    /* The new file is written beside the old one and renamed over it only
+     * when whole, so a failure leaves the old one as it was. */
+    struct stat existing;
+    int kept = stat(path, &existing) == 0 && S_ISREG(existing.st_mode);
+    cat_error("%s: cannot write checkpoint: %s; %s", path, strerror(saved_errno),
+              kept ? "the previous file is unchanged" : "nothing was written");
   }
   cat_sb_free(&header);
   cat_sb_free(&temp);
