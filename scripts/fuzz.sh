@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# fuzz.sh - builds the libFuzzer targets and runs each for a while.
+#
+# Usage: bash scripts/fuzz.sh [SECONDS] [TARGET...]
+#   SECONDS per target (default 60); TARGETs among frontend, codegen, csv,
+#   text, safetensors (default: all five).
+#
+# Builds catc's libraries, the runtime and tools/fuzz with clang-19,
+# libFuzzer's coverage instrumentation, AddressSanitizer and
+# UndefinedBehaviorSanitizer (-DCATC_FUZZ=ON) in build-fuzz/ (or
+# CATC_BUILD_DIR), then runs each target on its corpus in
+# build-fuzz/fuzz/<target>/corpus, which persists between runs and starts
+# from seeds of the repository: every .cat file of examples/, stdlib/ and
+# test/ for the compiler's targets (with tools/fuzz/cat.dict), the CSV and
+# text files of examples/ and test/ for the readers, and checkpoints written
+# by the runtime for the safetensors reader. An input that crashes, trips a
+# sanitizer, takes over 1 s or needs over 2 GB is saved as
+# build-fuzz/fuzz/<target>/crash-* (or timeout-*, oom-*) and fails the run.
+# Prints one line per target with its executions, then
+# "N passed, N failed" over the targets; exit status non-zero on a finding.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+root=$(pwd)
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(frontend codegen csv text safetensors)
+for t in "${targets[@]}"; do
+  case $t in
+    frontend | codegen | csv | text | safetensors) ;;
+    *) echo "fuzz.sh: unknown target '$t'; use frontend, codegen, csv, text or safetensors" >&2; exit 2 ;;
+  esac
+done
+[[ $seconds =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, not '$seconds'" >&2; exit 2; }
+
+build_dir=${CATC_BUILD_DIR:-build-fuzz}
+[[ $build_dir == /* ]] || build_dir=$root/$build_dir
+bash scripts/install-deps.sh --with-tests || exit 1
+CC=clang-19 CXX=clang++-19 CATC_BUILD_DIR=$build_dir CATC_CMAKE_ARGS="-DCATC_FUZZ=ON ${CATC_CMAKE_ARGS:-}" \
+  bash scripts/build.sh catc-fuzz || { echo "fuzz.sh: building the fuzz targets failed" >&2; exit 1; }
+
+# LLVM's and ANTLR's process-lifetime caches are not leaks worth stopping on.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# seed TARGET DIR: copies the repository's seed files for TARGET into DIR.
+seed() {
+  local files=()
+  case $1 in
+    frontend | codegen) mapfile -t files < <(find examples stdlib test -name '*.cat') ;;
+    csv) mapfile -t files < <(find examples test -name '*.csv') ;;
+    text) mapfile -t files < <(find examples test -name '*.txt') ;;
+    safetensors) CATC_FUZZ_SEED_DIR=$2 "$build_dir/bin/catc-fuzz-safetensors" -runs=0 >/dev/null 2>&1 ;;
+  esac
+  local i=0
+  for f in "${files[@]}"; do
+    # The readers' targets take a first byte of options (see tools/fuzz).
+    case $1 in
+      csv | text) { printf '\x00'; cat "$f"; } >"$2/seed-$i" ;;
+      *) cp "$f" "$2/seed-$i.cat" ;;
+    esac
+    i=$((i + 1))
+  done
+}
+
+passed=0 failed=0
+for t in "${targets[@]}"; do
+  work=$build_dir/fuzz/$t
+  mkdir -p "$work/corpus" "$work/seeds"
+  rm -f "$work"/seeds/*
+  seed "$t" "$work/seeds"
+  dict=()
+  [[ $t == frontend || $t == codegen ]] && dict=(-dict="$root/tools/fuzz/cat.dict")
+  echo "fuzz.sh: catc-fuzz-$t for $seconds s (log: $work/log)"
+  (cd "$work" && "$build_dir/bin/catc-fuzz-$t" corpus seeds "${dict[@]}" -max_total_time="$seconds" \
+    -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/") >"$work/log" 2>&1
+  status=$?
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' | tail -n 1)
+  findings=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
+  corpus=$(find "$work/corpus" -type f | wc -l)
+  if [[ $status == 0 && $findings == 0 ]]; then
+    passed=$((passed + 1))
+    echo "catc-fuzz-$t: ${runs:-0} executions, corpus $corpus inputs, no findings"
+  else
+    failed=$((failed + 1))
+    echo "catc-fuzz-$t: ${runs:-0} executions, $findings finding(s) in $work (exit $status); the log's end:"
+    tail -n 30 "$work/log"
+  fi
+done
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]

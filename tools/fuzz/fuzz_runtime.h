@@ -1,0 +1,38 @@
+/*===- fuzz_runtime.h - What the runtime's fuzz targets share -----------===*
+ *
+ * The runtime's readers take paths, so each input is written to one
+ * temporary file first; the model descriptors are small stand-ins with the
+ * shapes the readers check against.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef CATC_TOOLS_FUZZ_FUZZ_RUNTIME_H
+#define CATC_TOOLS_FUZZ_FUZZ_RUNTIME_H
+
+#include "catrt_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The input as the contents of this process's temporary file; its path. */
+static const char *fuzz_file(const uint8_t *data, size_t size) {
+  static char path[64];
+  static FILE *file;
+  if (!file) {
+    snprintf(path, sizeof path, "/tmp/catc-fuzz-%ld", (long)getpid());
+    file = fopen(path, "w+b");
+    if (!file) {
+      perror(path);
+      abort();
+    }
+  }
+  if (fseek(file, 0, SEEK_SET) != 0 || ftruncate(fileno(file), 0) != 0 ||
+      (size && fwrite(data, 1, size, file) != size) || fflush(file) != 0) {
+    perror(path);
+    abort();
+  }
+  return path;
+}
+
+#endif /* CATC_TOOLS_FUZZ_FUZZ_RUNTIME_H */
