@@ -18,6 +18,8 @@
 # build-fuzz/fuzz/<target>/crash-* (or timeout-*, oom-*) and fails the run.
 # Prints one line per target with its executions, then
 # "N passed, N failed" over the targets; exit status non-zero on a finding.
+# CATC_FUZZ_SEED (environment) fixes libFuzzer's random seed (default:
+# a new one each run); CI's short smoke run uses 1.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -74,7 +76,8 @@ for t in "${targets[@]}"; do
   [[ $t == frontend || $t == codegen ]] && dict=(-dict="$root/tools/fuzz/cat.dict")
   echo "fuzz.sh: catc-fuzz-$t for $seconds s (log: $work/log)"
   (cd "$work" && "$build_dir/bin/catc-fuzz-$t" corpus seeds "${dict[@]}" -max_total_time="$seconds" \
-    -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/") >"$work/log" 2>&1
+    -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 -seed="${CATC_FUZZ_SEED:-0}" \
+    -artifact_prefix="$work/") >"$work/log" 2>&1
   status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' | tail -n 1)
   findings=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
