@@ -10,6 +10,8 @@
 #   qemu-arm, qemu-aarch64, qemu-riscv64
 #   arm-linux-gnueabihf-gcc, aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc
 #   dot                               graphviz
+#   sanitize                          catc and the runtime are instrumented
+#                                     (CATC_SANITIZE; LD_PRELOAD tricks fail)
 # Helper files that are not tests belong in Inputs/ directories. The unit
 # tests are a nested suite (test/unit/lit.cfg.py).
 import os
@@ -70,6 +72,8 @@ config.substitutions += [
 ]
 
 # --- Features -------------------------------------------------------------------
+if config.catrt_link_flags:
+    config.available_features.add("sanitize")
 if platform.machine() in ("x86_64", "AMD64"):
     config.available_features.add("x86_64")
 try:
