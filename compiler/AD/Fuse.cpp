@@ -80,7 +80,7 @@ static void fuseCrossEntropy(Graph &g, size_t fwd, size_t bwd, const std::vector
 }
 
 /// Whether argument \p position of \p call is \p v's storage (under any alias).
-static bool storesAt(const Graph &g, const KernelCall &call, size_t position, ValueId v) {
+static bool isStorageAt(const Graph &g, const KernelCall &call, size_t position, ValueId v) {
   return call.args.size() > position && call.args[position].kind == KArg::Kind::Value &&
          g.storageOf(call.args[position].value) == g.storageOf(v);
 }
@@ -96,14 +96,14 @@ static std::vector<size_t> constantSeed(const Graph &g, const std::vector<std::v
     const KernelCall &call = g.calls[c];
     if (removed[c])
       continue;
-    if (call.kernel == "cat_k_fill" && storesAt(g, call, 0, dloss))
+    if (call.kernel == "cat_k_fill" && isStorageAt(g, call, 0, dloss))
       return {c};
-    if (call.kernel != "cat_k_broadcast_fwd" || !storesAt(g, call, 1, dloss) ||
+    if (call.kernel != "cat_k_broadcast_fwd" || !isStorageAt(g, call, 1, dloss) ||
         call.args[0].kind != KArg::Kind::Value)
       continue;
     std::optional<size_t> filled;
     for (size_t p = fwd + 1; p < c; ++p)
-      if (!removed[p] && g.calls[p].kernel == "cat_k_fill" && storesAt(g, g.calls[p], 0, call.args[0].value))
+      if (!removed[p] && g.calls[p].kernel == "cat_k_fill" && isStorageAt(g, g.calls[p], 0, call.args[0].value))
         filled = p;
     const std::vector<size_t> &seedUses = uses[g.storageOf(call.args[0].value)];
     const std::vector<size_t> &dlossUses = uses[g.storageOf(dloss)];
