@@ -3,14 +3,17 @@
 // Inputs that check clean are lowered, differentiated and generated as LLVM
 // IR for the host at -O0 (the executable's glue included), and the module
 // must pass LLVM's verifier: a module it rejects is a compiler defect, as
-// is any crash or sanitizer report on the way. The mutator changes tokens
+// is any crash or sanitizer report on the way. The --emit views of each
+// morphism (IR, backward map, both drawings) are printed too, to nowhere. The mutator changes tokens
 // of the language half of the time (LLVMFuzzerMutate's bytes otherwise), so
 // that mutants of the seed programs still parse and check and get this far.
 //
 //===----------------------------------------------------------------------===//
 #include "FuzzCommon.h"
 
+#include "AD/Graph.h"
 #include "CodeGen/CodeGen.h"
+#include "IR/IR.h"
 #include "Target/TargetMachine.h"
 
 #include "llvm/IR/LLVMContext.h"
@@ -42,6 +45,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   auto analysis = cat::fuzz::analyze(data, size);
   if (!analysis->program)
     return -1; // keeps inputs that do not check out of the corpus
+  for (const cat::MorphismInstance *inst : analysis->program->exported) {
+    cat::ir::ParamLayout layout;
+    cat::ir::Function fn = cat::ir::lowerMorphism(*inst, layout);
+    cat::ir::printFunction(fn, layout, llvm::nulls());
+    cat::ir::printDot(fn, layout, llvm::nulls());
+    cat::ad::printBackward(fn, layout, llvm::nulls());
+    cat::ad::printBackwardDot({{&fn, &layout}}, llvm::nulls());
+  }
   llvm::LLVMContext context;
   cat::CodeGenOptions options;
   options.triple = machine->getTargetTriple().str();
