@@ -72,10 +72,13 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/corpus" "$work/seeds"
   rm -f "$work"/seeds/*
   seed "$t" "$work/seeds"
-  dict=()
-  [[ $t == frontend || $t == codegen ]] && dict=(-dict="$root/tools/fuzz/cat.dict")
+  # The compiler's targets send diagnostics nowhere; the runtime prints its
+  # errors to stderr, which libFuzzer then closes (its own reports and the
+  # sanitizers' still reach the log).
+  options=(-close_fd_mask=2)
+  [[ $t == frontend || $t == codegen ]] && options=(-dict="$root/tools/fuzz/cat.dict")
   echo "fuzz.sh: catc-fuzz-$t for $seconds s (log: $work/log)"
-  (cd "$work" && "$build_dir/bin/catc-fuzz-$t" corpus seeds "${dict[@]}" -max_total_time="$seconds" \
+  (cd "$work" && "$build_dir/bin/catc-fuzz-$t" corpus seeds "${options[@]}" -max_total_time="$seconds" \
     -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 -seed="${CATC_FUZZ_SEED:-0}" \
     -artifact_prefix="$work/") >"$work/log" 2>&1
   status=$?
