@@ -30,6 +30,10 @@ void cat_warning(const char *fmt, ...);
 void *cat_xmalloc(size_t bytes);
 void *cat_xcalloc(size_t count, size_t bytes);
 void *cat_xrealloc(void *ptr, size_t bytes);
+/* Makes room for element `count` of an array grown one element at a time:
+ * reallocated to twice its length when count is 0 or a power of two, so
+ * that n appends cost O(n) copies rather than O(n^2). */
+void *cat_grow(void *items, int64_t count, size_t size);
 char *cat_xstrdup(const char *text);
 /* 64-byte aligned, zeroed; free with free(). */
 void *cat_xaligned(size_t bytes);

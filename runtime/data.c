@@ -29,8 +29,7 @@ void cat_classes_free(cat_classes *classes) {
 }
 
 int32_t cat_classes_add(cat_classes *classes, const char *name) {
-  classes->names = cat_xrealloc(classes->names, (size_t)(classes->count + 1) *
-                                                    sizeof *classes->names);
+  classes->names = cat_grow(classes->names, classes->count, sizeof *classes->names);
   classes->names[classes->count] = cat_xstrdup(name);
   return classes->count++;
 }
@@ -109,8 +108,7 @@ static int split_fields(char *line, csv_row *row) {
     }
     int more = *next == ',';
     *next = '\0';
-    row->fields = cat_xrealloc(row->fields, (size_t)(row->count + 1) *
-                                                sizeof *row->fields);
+    row->fields = cat_grow(row->fields, row->count, sizeof *row->fields);
     row->fields[row->count++] = *field == '"' ? field : trim(field);
     if (!more)
       return 0;
@@ -133,8 +131,7 @@ static int add_line(csv_file *file, char *line, int64_t number) {
     memmove(line, line + 3, len - 2);  /* a UTF-8 byte order mark */
   if (is_blank(line))
     return 0;
-  file->rows = cat_xrealloc(file->rows, (size_t)(file->count + 1) *
-                                            sizeof *file->rows);
+  file->rows = cat_grow(file->rows, file->count, sizeof *file->rows);
   csv_row *row = &file->rows[file->count++];
   memset(row, 0, sizeof *row);
   row->line = number;

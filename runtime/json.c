@@ -144,12 +144,10 @@ static char *parse_string_text(parser *p) {
 static cat_json *parse_value(parser *p, int depth);
 
 static void push_item(cat_json *node, char *key, cat_json *item) {
-  node->items = cat_xrealloc(node->items, (size_t)(node->count + 1) *
-                                              sizeof *node->items);
+  node->items = cat_grow(node->items, node->count, sizeof *node->items);
   node->items[node->count] = item;
   if (node->kind == CAT_JSON_OBJECT) {
-    node->keys = cat_xrealloc(node->keys, (size_t)(node->count + 1) *
-                                              sizeof *node->keys);
+    node->keys = cat_grow(node->keys, node->count, sizeof *node->keys);
     node->keys[node->count] = key;
   }
   ++node->count;

@@ -53,6 +53,12 @@ void *cat_xrealloc(void *old, size_t bytes) {
   return ptr ? ptr : out_of_memory(bytes);
 }
 
+void *cat_grow(void *items, int64_t count, size_t size) {
+  if (count & (count - 1))  /* neither 0 nor a power of two: there is room */
+    return items;
+  return cat_xrealloc(items, (count ? (size_t)count * 2 : 1) * size);
+}
+
 char *cat_xstrdup(const char *text) {
   size_t len = strlen(text);
   char *copy = cat_xmalloc(len + 1);
