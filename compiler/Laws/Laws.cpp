@@ -132,13 +132,6 @@ bool sameValue(double a, double b) {
   return a == b || (std::isnan(a) && std::isnan(b));
 }
 
-void collectParams(const ir::Node &n, std::vector<bool> &used) {
-  for (int p : n.params)
-    used[static_cast<size_t>(p)] = true;
-  for (const auto &c : n.children)
-    collectParams(*c, used);
-}
-
 /// Parameter values by the rule of the file comment.
 std::vector<Tensor> parameterValues(const LawSpec &law, const ir::ParamLayout &layout) {
   std::vector<Tensor> values;
