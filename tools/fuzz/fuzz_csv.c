@@ -33,12 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   default: break;
   }
-  cat_model model = {0};
-  model.module = "fuzz";
-  model.morphism = "model";
-  model.num_inputs = 1, model.inputs = &features;
-  model.num_targets = 1, model.targets = &label;
-  model.train = &config;
+  cat_model model = fuzz_model("model", &features, &label, &config);
   cat_classes classes = {0};
   if (choice & 8) /* the class names of a checkpoint */
     for (int i = 0; i < 3; ++i)

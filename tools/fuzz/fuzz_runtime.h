@@ -35,4 +35,17 @@ static const char *fuzz_file(const uint8_t *data, size_t size) {
   return path;
 }
 
+/* A model of module "fuzz" with one input and one target factor, trained
+ * by config: what the data readers check a file against. */
+static cat_model fuzz_model(const char *morphism, const cat_factor *input, const cat_factor *target,
+                            const cat_train_config *config) {
+  cat_model model = {0};
+  model.module = "fuzz";
+  model.morphism = morphism;
+  model.num_inputs = 1, model.inputs = input;
+  model.num_targets = 1, model.targets = target;
+  model.train = config;
+  return model;
+}
+
 #endif /* CATC_TOOLS_FUZZ_FUZZ_RUNTIME_H */

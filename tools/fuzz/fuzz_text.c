@@ -22,12 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int32_t classes = config.data_kind == CAT_DATA_TEXT ? 256 : 5;
   int64_t shape[] = {config.context};
   cat_factor window = {CAT_FIN, classes, config.context, 1, shape};
-  cat_model model = {0};
-  model.module = "fuzz";
-  model.morphism = "lm";
-  model.num_inputs = 1, model.inputs = &window;
-  model.num_targets = 1, model.targets = &window;
-  model.train = &config;
+  cat_model model = fuzz_model("lm", &window, &window, &config);
   cat_dataset out;
   if (cat_load_text(&model, &config, fuzz_file(data + 1, size - 1), &out) == 0)
     cat_dataset_free(&out);
