@@ -25,8 +25,8 @@ std::optional<int64_t> Sema::checkDim(const DimLit &d) {
   return static_cast<int64_t>(d.value);
 }
 
-/// Total elements of a concrete object (saturating), for the 32-bit check.
-/// Elements of \p o, or UINT64_MAX when they are more than that.
+/// Elements of the concrete object \p o, for the 32-bit check; UINT64_MAX
+/// when they are more than that.
 static uint64_t totalElements(const Obj &o) {
   uint64_t n = o.isTensor() ? 1 : 0;
   if (o.isTensor()) {
