@@ -8,7 +8,7 @@
 # optimizer) the same way; both report the best of 3 repetitions. Prints one
 # markdown table, then bench/gemm_bench.sh's kernel table (catc's GEMM
 # against OpenBLAS), then the ceiling of the big MLPs computed from it, then
-# the machine and versions. Peers run one after the other, so
+# catc's compile times, then the machine and versions. Peers run one after the other, so
 # the machine should be otherwise idle for figures worth quoting. With the
 # default 6 s per measurement it takes about 3 minutes on an idle machine
 # (2 for the 14 measurements, 1 for gemm_bench.sh at its own default of 1 s
@@ -192,6 +192,36 @@ if bash "$here/gemm_bench.sh" >"$work/gemm"; then
 else
   echo "run.sh: bench/gemm_bench.sh failed" >&2
 fi
+
+# Compile time: CPU seconds (user, children included: the link too) of
+# catc at its default -O2, best of 3, for two examples to an executable and
+# for deep stacks of `(dense : R[16] -> R[16]) ; relu` layers to an object.
+# compile_seconds ARGS...: the best user time of `catc ARGS`.
+compile_seconds() {
+  "$python" - "$catc" "$@" <<'PY'
+import resource, subprocess, sys
+best = None
+for _ in range(3):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+    spent = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+    best = spent if best is None else min(best, spent)
+print(f"{best:.2f}")
+PY
+}
+echo "run.sh: timing compiles" >&2
+for layers in 200 400; do
+  "$python" -c "import sys; n = int(sys.argv[1]); print('module deep\nimport std.nn\nobject X = R[16]\n'
+    'morphism model : X -> X = ' + ' ; '.join(['(dense : X -> X) ; relu'] * n) +
+    '\ntrain model {\n  loss = mse\n}')" "$layers" >"$work/deep$layers.cat"
+done
+echo
+echo "| program | catc CPU seconds |"
+echo "| --- | ---: |"
+echo "| examples/iris.cat to an executable | $(compile_seconds "$root/examples/iris.cat" -o "$work/iris") |"
+echo "| examples/tiny_transformer.cat to an executable | $(compile_seconds "$root/examples/tiny_transformer.cat" -o "$work/tt") |"
+echo "| 200 layers \`(dense : R[16] -> R[16]) ; relu\`, -c | $(compile_seconds "$work/deep200.cat" -c -o "$work/deep.o") |"
+echo "| 400 such layers, -c | $(compile_seconds "$work/deep400.cat" -c -o "$work/deep.o") |"
 
 cpu=$(grep -m 1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 avx=$(grep -o 'avx[^ ]*' /proc/cpuinfo | sort -u | tr '\n' ' ' | sed 's/ $//')

@@ -63,9 +63,9 @@ cl::opt<std::string> emitView("emit", cl::desc("Print a view: ast, ir, backward,
                               cl::value_desc("view"), cl::cat(category));
 cl::opt<bool> drawBackward("backward", cl::desc("With --emit=dot: draw the derived backward maps"),
                            cl::cat(category));
-// Checking takes about 0.6 s and 75 MB per MiB of source (a model is a few
-// KiB); past this a file is refused rather than taking seconds and
-// gigabytes (docs/reliability.md).
+// Checking time and memory grow with the file and a model is a few KiB:
+// past this a file is refused rather than taking seconds and most of a
+// gigabyte (docs/reliability.md).
 cl::opt<uint64_t> maxSourceSize("max-source-size",
                                 cl::desc("Refuse a source file larger than <bytes> (default 2 MiB)"),
                                 cl::value_desc("bytes"), cl::init(uint64_t(2) << 20), cl::cat(category));
