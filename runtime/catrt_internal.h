@@ -244,6 +244,8 @@ typedef struct cat_metrics {
   int64_t examples;
 } cat_metrics;
 
+/* The model's CAT_LOSS_* (CAT_LOSS_OTHER for descriptors without it). */
+int32_t cat_model_loss_kind(const cat_model *model);
 /* Whether argmax accuracy makes sense: one Fin[k] target, one R[k] output. */
 int cat_model_has_accuracy(const cat_model *model);
 /* The argmax of example i of the first output in the runner's buffers. */

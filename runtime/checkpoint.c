@@ -529,18 +529,23 @@ static int check_layout(const checkpoint_file *file, const cat_model *model) {
 /* Weights of another module (say, xor's given to iris) fail on their first
  * tensor name, which does not tell the user what happened; name both
  * models and their layout hashes instead. Weights of the same module (an
- * edited .cat file) go through the tensor checks, whose errors say more. */
+ * edited .cat file) go through the tensor checks, whose errors say more,
+ * and so do weights of the same layout under another module name (a
+ * renamed copy of the model). */
 static int check_module(const checkpoint_file *file, const cat_model *model) {
   const char *module = metadata_string(file, "module");
   const char *morphism = metadata_string(file, "morphism");
   const char *hash = metadata_string(file, "layout_hash");
-  if (!module || strcmp(module, model->module) == 0)
+  char expected[32];
+  snprintf(expected, sizeof expected, "%016llx",
+           (unsigned long long)model->layout_hash);
+  if (!module || strcmp(module, model->module) == 0 ||
+      (hash && strcmp(hash, expected) == 0))
     return 0;
   cat_error("%s: the weights are for '%s' of module '%s' (layout hash %s), "
-            "not for '%s' of module '%s' (layout hash %016llx)", file->path,
+            "not for '%s' of module '%s' (layout hash %s)", file->path,
             morphism ? morphism : "?", module, hash ? hash : "none",
-            model->morphism, model->module,
-            (unsigned long long)model->layout_hash);
+            model->morphism, model->module, expected);
   return -1;
 }
 

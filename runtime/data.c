@@ -179,8 +179,8 @@ static int read_rows(const char *path, csv_file *file) {
 typedef struct column_plan {
   int has_header;
   int32_t columns;        /* fields per row */
-  int32_t target_first;   /* first target column */
   int32_t target_count;   /* 0: the file holds no target */
+  int32_t *targets;       /* column of each target element, in order */
   int32_t feature_count;
   int32_t *features;      /* column of each input element, in order */
 } column_plan;
@@ -222,8 +222,70 @@ static void report_unknown_column(const csv_file *file, const char *name,
 }
 
 static int in_target(const column_plan *plan, int32_t column) {
-  return plan->target_count > 0 && column >= plan->target_first &&
-         column < plan->target_first + plan->target_count;
+  for (int32_t i = 0; i < plan->target_count; ++i)
+    if (plan->targets[i] == column)
+      return 1;
+  return 0;
+}
+
+/* "the file has 11 columns, indexed 0 to 10": the train block counts
+ * columns from 0, and the messages about indices say so. */
+static void describe_columns(cat_strbuf *sb, int32_t columns) {
+  cat_sb_printf(sb, "the file has %d column%s, indexed 0 to %d", (int)columns,
+                columns == 1 ? "" : "s", (int)columns - 1);
+}
+
+/* The target object as the language writes it: R[10], Fin[3] or, for a
+ * product, its number of elements. */
+static void describe_target(cat_strbuf *sb, const cat_model *model) {
+  const cat_factor *f = model->num_targets == 1 ? &model->targets[0] : NULL;
+  if (f && f->kind == CAT_FIN && f->rank == 0)
+    cat_sb_printf(sb, "Fin[%d]", (int)f->classes);
+  else if (f && f->kind == CAT_REAL) {
+    cat_sb_printf(sb, "R");
+    for (int32_t d = 0; d < f->rank; ++d)
+      cat_sb_printf(sb, "%s%lld", d ? ", " : "[", (long long)f->shape[d]);
+    if (f->rank > 0)
+      cat_sb_printf(sb, "]");
+  } else
+    cat_sb_printf(sb, "of %lld elements",
+                  (long long)total_size(model->targets, model->num_targets));
+}
+
+static const char *loss_text(const cat_model *model) {
+  return model->loss_magic == CAT_LOSS_MAGIC && model->loss_text
+             ? model->loss_text : NULL;
+}
+
+int32_t cat_model_loss_kind(const cat_model *model) {
+  return model->loss_magic == CAT_LOSS_MAGIC ? model->loss_kind
+                                             : CAT_LOSS_OTHER;
+}
+
+/* A target of `tcount` columns from `first` that does not fit in the file. */
+static void report_target_range(const csv_file *file, const cat_model *model,
+                                int32_t first, int32_t tcount,
+                                int32_t columns) {
+  cat_strbuf sb = {0};
+  if (tcount == 1) {
+    cat_sb_printf(&sb, "%s: target index %d is out of range: ", file->path,
+                  (int)first);
+  } else {
+    cat_sb_printf(&sb, "%s: the target ", file->path);
+    describe_target(&sb, model);
+    if (first >= 0)
+      cat_sb_printf(&sb, " takes %d columns from index %d, but ", (int)tcount,
+                    (int)first);
+    else
+      cat_sb_printf(&sb, " takes %d columns, but ", (int)tcount);
+  }
+  describe_columns(&sb, columns);
+  if (tcount > 1 && loss_text(model))
+    cat_sb_printf(&sb, " (the loss '%s' compares the model's output with a "
+                  "target of the same object; class labels in one column "
+                  "need cross_entropy)", loss_text(model));
+  cat_error("%s", sb.data);
+  cat_sb_free(&sb);
 }
 
 static int detect_header(const csv_file *file, const cat_train_config *config,
@@ -251,36 +313,41 @@ static int first_row_is_header(const csv_row *first) {
   return 0;
 }
 
-static int resolve_target(const csv_file *file, const cat_train_config *config,
-                          int32_t tcount, cat_target_policy policy,
-                          column_plan *plan) {
-  plan->target_count = tcount;
+/* The target's columns: `tcount` consecutive ones from the named column or
+ * index, by default the last ones. `target = features` is resolved with
+ * the features. */
+static int resolve_target(const csv_file *file, const cat_model *model,
+                          const cat_train_config *config, int32_t tcount,
+                          cat_target_policy policy, column_plan *plan) {
+  int32_t first;
   if (config->target_name) {
-    int32_t column = find_column(&file->rows[0], config->target_name);
-    if (column < 0 && policy == CAT_TARGETS_OPTIONAL) {
-      plan->target_count = 0;
+    first = find_column(&file->rows[0], config->target_name);
+    if (first < 0 && policy == CAT_TARGETS_OPTIONAL)
       return 0;
-    }
-    if (column < 0 && !first_row_is_header(&file->rows[0])) {
+    if (first < 0 && !first_row_is_header(&file->rows[0])) {
       cat_error("%s: the target column is named '%s', but the file has no "
                 "header row", file->path, config->target_name);
       return -1;
     }
-    if (column < 0) {
+    if (first < 0) {
       report_unknown_column(file, config->target_name, "target");
       return -1;
     }
-    plan->target_first = column;
   } else if (config->target_index >= 0) {
-    plan->target_first = config->target_index;
+    first = config->target_index;
   } else {
-    plan->target_first = plan->columns - tcount;
+    first = plan->columns - tcount;
   }
-  if (plan->target_first < 0 || plan->target_first + tcount > plan->columns) {
-    cat_error("%s: target column %d is out of range (the file has %d columns)",
-              file->path, (int)plan->target_first + 1, (int)plan->columns);
+  if (first < 0 || first + (int64_t)tcount > plan->columns) {
+    report_target_range(file, model, config->target_index >= 0 ||
+                        config->target_name ? first : -1, tcount,
+                        plan->columns);
     return -1;
   }
+  plan->target_count = tcount;
+  plan->targets = cat_xcalloc((size_t)tcount, sizeof(int32_t));
+  for (int32_t i = 0; i < tcount; ++i)
+    plan->targets[i] = first + i;
   return 0;
 }
 
@@ -300,8 +367,11 @@ static int resolve_listed_features(const csv_file *file,
     } else if (config->feature_indices) {
       column = config->feature_indices[i];
       if (column < 0 || column >= plan->columns) {
-        cat_error("%s: feature column %d is out of range (the file has %d "
-                  "columns)", file->path, (int)column + 1, (int)plan->columns);
+        cat_strbuf sb = {0};
+        describe_columns(&sb, plan->columns);
+        cat_error("%s: feature index %d is out of range: %s", file->path,
+                  (int)column, sb.data);
+        cat_sb_free(&sb);
         return -1;
       }
     }
@@ -317,11 +387,37 @@ static void resolve_default_features(column_plan *plan) {
       plan->features[plan->feature_count++] = i;
 }
 
+/* A column that is both a feature and the target trains the model to copy
+ * its input: almost always a target left to its default. */
+static int check_overlap(const csv_file *file, const cat_train_config *config,
+                         const column_plan *plan) {
+  for (int32_t i = 0; i < plan->feature_count; ++i) {
+    int32_t column = plan->features[i];
+    if (!in_target(plan, column))
+      continue;
+    cat_strbuf sb = {0};
+    cat_sb_printf(&sb, "%s: column index %d", file->path, (int)column);
+    if (plan->has_header)
+      cat_sb_printf(&sb, " ('%s')", file->rows[0].fields[column]);
+    cat_sb_printf(&sb, " is both a feature and the target");
+    if (!config->target_name && config->target_index < 0)
+      cat_sb_printf(&sb, " (with no 'target', the target is the last %d "
+                    "column%s)", (int)plan->target_count,
+                    plan->target_count == 1 ? "" : "s");
+    cat_error("%s; name the target column with csv(..., target = \"name\"), "
+              "or write 'target = features' for an autoencoder", sb.data);
+    cat_sb_free(&sb);
+    return -1;
+  }
+  return 0;
+}
+
 static int plan_columns(const cat_model *model, const csv_file *file,
                         const cat_train_config *config,
                         cat_target_policy policy, column_plan *plan) {
   int64_t input_size = total_size(model->inputs, model->num_inputs);
   int32_t tcount = (int32_t)total_size(model->targets, model->num_targets);
+  int features_as_target = config->target_index == CAT_TARGET_FEATURES;
   memset(plan, 0, sizeof *plan);
   plan->columns = file->rows[0].count;
   int listed = config->num_features > 0 &&
@@ -329,7 +425,8 @@ static int plan_columns(const cat_model *model, const csv_file *file,
   if (policy == CAT_TARGETS_OPTIONAL && !config->target_name && !listed &&
       plan->columns == input_size)
     tcount = 0;  /* a file of features only */
-  if (tcount > 0 && resolve_target(file, config, tcount, policy, plan) != 0)
+  if (tcount > 0 && !features_as_target &&
+      resolve_target(file, model, config, tcount, policy, plan) != 0)
     return -1;
   plan->has_header = detect_header(file, config, plan);
   if (!listed)
@@ -343,7 +440,15 @@ static int plan_columns(const cat_model *model, const csv_file *file,
               (long long)input_size);
     return -1;
   }
-  return 0;
+  if (tcount > 0 && features_as_target) {
+    /* The compiler checked that the target has the input's size. */
+    plan->target_count = plan->feature_count;
+    plan->targets = cat_xcalloc((size_t)plan->feature_count, sizeof(int32_t));
+    memcpy(plan->targets, plan->features,
+           (size_t)plan->feature_count * sizeof(int32_t));
+    return 0;
+  }
+  return check_overlap(file, config, plan);
 }
 
 /*--- converting fields ---------------------------------------------------*/
@@ -432,7 +537,7 @@ static int targets_are_labels(const csv_file *file, const column_plan *plan,
   double value;
   for (int64_t r = plan->has_header; r < file->count; ++r)
     for (int32_t c = 0; c < plan->target_count; ++c) {
-      const char *text = file->rows[r].fields[plan->target_first + c];
+      const char *text = file->rows[r].fields[plan->targets[c]];
       if (parse_number(text, &value) != 0 || value != floor(value) ||
           value < 0 || value >= classes)
         return 0;
@@ -448,8 +553,24 @@ static void name_integer_classes(cat_classes *classes, int32_t count) {
   }
 }
 
-static int read_class(const field_ref *ref, int32_t limit, int learning,
-                      cat_classes *classes, int32_t *out) {
+/* `bce` reads its target as a probability; outside [0, 1] its loss goes
+ * negative and training silently optimises nonsense. */
+static int probability_ok(const field_ref *ref, const cat_model *model,
+                          float value) {
+  if (cat_model_loss_kind(model) != CAT_LOSS_BINARY ||
+      (value >= 0.0f && value <= 1.0f))
+    return 1;
+  char problem[160];
+  snprintf(problem, sizeof problem, "is not in [0, 1]: the loss '%s' takes "
+           "a probability or a 0/1 label as its target",
+           loss_text(model) ? loss_text(model) : "bce");
+  field_error(ref, problem);
+  return 0;
+}
+
+static int read_class(const field_ref *ref, const cat_model *model,
+                      int32_t limit, int learning, cat_classes *classes,
+                      int32_t *out) {
   const char *name = ref->row->fields[ref->column];
   int32_t label = cat_classes_find(classes, name);
   if (label < 0 && learning && classes->count < limit)
@@ -462,7 +583,14 @@ static int read_class(const field_ref *ref, int32_t limit, int learning,
   field_where(ref, &where);
   for (int32_t i = 0; i < classes->count; ++i)
     cat_sb_printf(&known, "%s'%s'", i ? ", " : "", classes->names[i]);
-  if (learning)
+  double number;
+  if (learning && parse_number(name, &number) == 0 && loss_text(model))
+    cat_error("%s: class '%s' is one too many: the loss '%s' takes class "
+              "labels, and its target Fin[%d] has %d classes (%s); a "
+              "real-valued target needs a regression loss such as mse",
+              where.data, name, loss_text(model), (int)limit, (int)limit,
+              known.data);
+  else if (learning)
     cat_error("%s: class '%s' is one too many: the target Fin[%d] has %d "
               "classes (%s)", where.data, name, (int)limit, (int)limit,
               known.data);
@@ -478,17 +606,20 @@ static int read_targets(const cat_model *model, const field_ref *base,
                         int64_t example, int learning, cat_classes *classes,
                         cat_dataset *out) {
   field_ref ref = *base;
-  int32_t column = base->plan->target_first;
+  int32_t next = 0;
   for (int32_t f = 0; f < model->num_targets; ++f) {
     const cat_factor *factor = &model->targets[f];
-    for (int64_t e = 0; e < factor->size; ++e, ++column) {
-      ref.column = column;
+    for (int64_t e = 0; e < factor->size; ++e) {
+      ref.column = base->plan->targets[next++];
       int64_t at = example * factor->size + e;
       int status = factor->kind == CAT_FIN
-                       ? read_class(&ref, factor->classes, learning, classes,
-                                    (int32_t *)out->targets[f] + at)
+                       ? read_class(&ref, model, factor->classes, learning,
+                                    classes, (int32_t *)out->targets[f] + at)
                        : read_real(&ref, (float *)out->targets[f] + at);
       if (status != 0)
+        return -1;
+      if (factor->kind == CAT_REAL && !probability_ok(&ref, model,
+                                   ((float *)out->targets[f])[at]))
         return -1;
     }
   }
@@ -560,6 +691,7 @@ int cat_load_csv(const cat_model *model, const cat_train_config *config,
     status = convert_rows(model, &file, &plan, classes, out);
   }
   free(plan.features);
+  free(plan.targets);
   free_rows(&file);
   if (status != 0)
     cat_dataset_free(out);

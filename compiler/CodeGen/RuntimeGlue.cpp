@@ -18,6 +18,10 @@ using namespace llvm;
 static constexpr uint64_t kDeclarationsMagic = 0x6361746465636c31ull;
 /// CAT_OUTPUTS_MAGIC of catrt.h: the `_outputs` step fields are present.
 static constexpr uint64_t kOutputsMagic = 0x636174736f757431ull;
+/// CAT_LOSS_MAGIC of catrt.h: the loss fields are present.
+static constexpr uint64_t kLossMagic = 0x6361746c6f737331ull;
+/// CAT_TARGET_FEATURES of catrt.h.
+static constexpr int32_t kTargetFeatures = -2;
 
 namespace {
 class Glue {
@@ -100,7 +104,7 @@ Constant *Glue::trainConfig() {
   int32_t numFeatures = static_cast<int32_t>(d.featureNames.size() + d.featureIndices.size());
   std::vector<Constant *> fields = {
       i32c(static_cast<int>(d.kind)), mb.cstring(d.path), mb.cstring(mb.opts.sourceDir),
-      d.targetName ? mb.cstring(*d.targetName) : null, i32c(d.targetIndex.value_or(-1)),
+      d.targetName ? mb.cstring(*d.targetName) : null, i32c(d.targetIsFeatures ? kTargetFeatures : d.targetIndex.value_or(-1)),
       i32c(numFeatures), stringArray(d.featureNames), featureIndices, i64c(d.context),
       i32c(static_cast<int32_t>(d.vocab.size())), stringArray(d.vocab),
       i32c(t.optimizer.kind == OptimizerSpec::Kind::Adam), f32c(t.optimizer.lr), f32c(t.optimizer.momentum),
@@ -171,7 +175,9 @@ void Glue::emit() {
       step, trainConfig(), ConstantInt::get(mb.i64, kDeclarationsMagic),
       i32c(static_cast<int32_t>(program.objectDecls.size())), declarations(program.objectDecls),
       i32c(static_cast<int32_t>(program.morphismDecls.size())), declarations(program.morphismDecls),
-      ConstantInt::get(mb.i64, kOutputsMagic), stepOut, lossGradOut};
+      ConstantInt::get(mb.i64, kOutputsMagic), stepOut, lossGradOut, ConstantInt::get(mb.i64, kLossMagic),
+      i32c(program.train ? static_cast<int32_t>(program.train->lossKind) : 0),
+      program.train ? mb.cstring(program.train->lossText) : null};
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

@@ -78,10 +78,22 @@ struct DataSpec {
   std::string path;
   std::optional<std::string> targetName;
   std::optional<int64_t> targetIndex;
+  /// `target = features`: the feature columns are the target too (an
+  /// autoencoder).
+  bool targetIsFeatures = false;
   std::vector<std::string> featureNames;
   std::vector<int64_t> featureIndices;
   int64_t context = 1;
   std::vector<std::string> vocab;
+};
+
+/// What a model predicts, from its loss and target: it chooses the metrics
+/// and the way `predict` prints (the values mirror catrt.h's CAT_LOSS_*).
+enum class LossKind {
+  Other = 0,      ///< a loss of the user's own making
+  Classes = 1,    ///< cross_entropy against Fin labels
+  Binary = 2,     ///< bce against targets in [0, 1]
+  Regression = 3, ///< a real target of the model's codomain (mse, …)
 };
 
 /// A checked `train` block.
@@ -90,6 +102,9 @@ struct TrainSpec {
   /// The loss as a morphism Cod(model) * target -> R.
   std::unique_ptr<MorphismInstance> loss;
   Obj target;
+  LossKind lossKind = LossKind::Other;
+  /// The loss as written in the train block, for the runtime's messages.
+  std::string lossText;
   DataSpec data;
   OptimizerSpec optimizer;
   int64_t epochs = 10;

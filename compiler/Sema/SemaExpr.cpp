@@ -58,6 +58,10 @@ std::unique_ptr<Term> Sema::elaborate(const Expr &e, ElabContext &ctx) {
           diags.report(e.loc(), diag::err_compose_mismatch)
               << sourceText(leftRange) << prevType << sourceText(c.parts[i]->range) << partType
               << prevCod << partDom << leftRange << c.parts[i]->range;
+          if (part->kind == Term::Kind::Prim && (part->op == PrimOp::Mean || part->op == PrimOp::Sum) &&
+              prevCod == "R")
+            diags.report(c.parts[i]->loc(), diag::note_reduce_scalar) << primName(part->op)
+                                                                      << c.parts[i]->range;
           return nullptr;
         }
         solveProjections(ctx, false);

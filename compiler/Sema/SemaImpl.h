@@ -103,6 +103,12 @@ public:
 
   // --- Train blocks (SemaTrain.cpp) ---
   void checkTrain(const ast::TrainDecl &decl, LoadedModule &m, Program &program);
+  /// Target columns that cannot be filled as written: overlapping features,
+  /// or `target = features` of another size than the input.
+  bool checkTargetColumns(const ast::TrainEntry &dataEntry, const TrainSpec &spec,
+                          const MorphismInstance &model);
+  void warnActivationTwice(const ast::ExprValue &lossExpr, const Term &loss,
+                           const MorphismInstance &model);
 
   DiagnosticEngine &diags;
   const ModuleSearchPath &search;

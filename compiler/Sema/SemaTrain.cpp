@@ -72,6 +72,48 @@ private:
 };
 } // namespace
 
+/// Whether the primitive \p op occurs in \p t, through named morphisms.
+bool usesPrimitive(const Term &t, PrimOp op) {
+  if (t.kind == Term::Kind::Prim)
+    return t.op == op;
+  if (t.kind == Term::Kind::Ref)
+    return t.target && t.target->body && usesPrimitive(*t.target->body, op);
+  for (const auto &c : t.children)
+    if (usesPrimitive(*c, op))
+      return true;
+  return false;
+}
+
+/// The primitive occurrence whose output is \p t's output, when there is
+/// one: the last step of a composite, through generics, maps and names.
+const Term *lastPrimitive(const Term &t) {
+  switch (t.kind) {
+  case Term::Kind::Prim:
+    return &t;
+  case Term::Kind::Compose:
+  case Term::Kind::Scope:
+  case Term::Kind::Map:
+    return t.children.empty() ? nullptr : lastPrimitive(*t.children.back());
+  case Term::Kind::Ref:
+    return t.target && t.target->body ? lastPrimitive(*t.target->body) : nullptr;
+  default:
+    return nullptr;
+  }
+}
+
+LossKind lossKindOf(const Term &loss, const Obj &target, const Obj &modelCod) {
+  bool labels = false;
+  for (const Obj &f : target.flatten())
+    labels |= f.isFin();
+  if (labels && usesPrimitive(loss, PrimOp::CrossEntropy))
+    return LossKind::Classes;
+  if (usesPrimitive(loss, PrimOp::Bce))
+    return LossKind::Binary;
+  if (!labels && target == modelCod)
+    return LossKind::Regression;
+  return LossKind::Other;
+}
+
 bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
   const RefExpr *c = call(*e.value);
   if (!c || c->args.empty() || c->args[0].name || !string(*c->args[0].value)) {
@@ -95,12 +137,15 @@ bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
     std::string key = a.name ? a.name->name : "";
     const Value &v = *a.value;
     if (spec.kind == DataSpec::Kind::Csv && key == "target") {
-      if (auto s = string(v))
+      const RefExpr *r = call(v);
+      if (r && r->name.name == "features" && !r->hasArgs && !r->hasGenericArgs)
+        spec.targetIsFeatures = true;
+      else if (auto s = string(v))
         spec.targetName = *s;
       else if (auto n = number(v); n && wholeNumber(*n, 0))
         spec.targetIndex = *wholeNumber(*n, 0);
       else
-        return bad(e, "target = \"column name\" or a column index"), false;
+        return bad(e, "target = \"column name\", a column index or features"), false;
     } else if (spec.kind == DataSpec::Kind::Csv && key == "features") {
       auto *list = llvm::dyn_cast<ListValue>(&v);
       if (!list)
@@ -156,6 +201,7 @@ bool TrainReader::optimizer(const TrainEntry &e, OptimizerSpec &spec) {
     return false;
   }
   bool isSgd = spec.kind == OptimizerSpec::Kind::Sgd;
+  bool hasLr = false;
   for (size_t i = 0; i < c->args.size(); ++i) {
     const Arg &a = c->args[i];
     std::string key = a.name ? a.name->name : (i == 0 ? "lr" : "");
@@ -176,8 +222,58 @@ bool TrainReader::optimizer(const TrainEntry &e, OptimizerSpec &spec) {
       return false;
     }
     *slot = *n;
+    hasLr |= key == "lr";
+  }
+  // SGD has no learning rate that suits most models (torch requires one too).
+  if (isSgd && !hasLr) {
+    diags.report(c->loc(), diag::err_sgd_needs_lr) << c->range;
+    return false;
   }
   return true;
+}
+
+bool Sema::checkTargetColumns(const ast::TrainEntry &dataEntry, const TrainSpec &spec,
+                              const MorphismInstance &model) {
+  const DataSpec &d = spec.data;
+  int64_t targetSize = spec.target.numElements(), inputSize = model.dom.numElements();
+  if (d.targetIsFeatures && targetSize != inputSize) {
+    diags.report(dataEntry.value->loc(), diag::err_target_features_size)
+        << spec.target.str() << targetSize << model.dom.str() << inputSize << dataEntry.value->range;
+    return false;
+  }
+  if (!d.targetIndex)
+    return true;
+  int64_t first = *d.targetIndex, last = first + targetSize - 1;
+  for (int64_t column : d.featureIndices)
+    if (column >= first && column <= last) {
+      std::string taken = first == last ? "index " + std::to_string(first)
+                                        : "indices " + std::to_string(first) + " to " +
+                                              std::to_string(last);
+      diags.report(dataEntry.value->loc(), diag::err_target_overlaps_features)
+          << column << spec.target.str() << taken << dataEntry.value->range;
+      return false;
+    }
+  return true;
+}
+
+// `bce` and `cross_entropy` take raw scores (logits) and apply the sigmoid
+// or the softmax themselves; a model that ends in one trains on it twice.
+void Sema::warnActivationTwice(const ast::ExprValue &lossExpr, const Term &loss,
+                               const MorphismInstance &model) {
+  const Term *last = model.body ? lastPrimitive(*model.body) : nullptr;
+  if (!last)
+    return;
+  PrimOp lossOp;
+  if (last->op == PrimOp::Sigmoid && usesPrimitive(loss, PrimOp::Bce))
+    lossOp = PrimOp::Bce;
+  else if (last->op == PrimOp::Softmax && usesPrimitive(loss, PrimOp::CrossEntropy))
+    lossOp = PrimOp::CrossEntropy;
+  else
+    return;
+  diags.report(lossExpr.loc(), diag::warn_activation_twice)
+      << primName(lossOp) << primName(last->op) << model.name << lossExpr.range;
+  diags.report(last->range.Start, diag::note_final_activation)
+      << model.name << primName(last->op) << last->range;
 }
 
 void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
@@ -187,8 +283,8 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
   }
   const Symbol *sym = lookup(m, decl.morphism.name);
   if (!sym || sym->isObject()) {
-    diags.report(decl.morphism.range.Start, diag::err_train_unknown_morphism)
-        << decl.morphism.name << suggest(m, decl.morphism.name, false) << decl.morphism.range;
+    reportUnknownName(diag::err_train_unknown_morphism, decl.morphism.range.Start,
+                      decl.morphism.range, decl.morphism.name, m, false);
     return;
   }
   const auto &md = llvm::cast<MorphismDecl>(*sym->decl);
@@ -204,7 +300,7 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
   spec.model = model;
   TrainReader read(*this, diags);
   std::set<std::string> seen;
-  const TrainEntry *lossEntry = nullptr;
+  const TrainEntry *lossEntry = nullptr, *dataEntry = nullptr;
   bool ok = true;
   for (const TrainEntry &e : decl.entries) {
     const std::string &key = e.key.name;
@@ -213,8 +309,10 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
       ok = false;
       continue;
     }
-    if (key == "data")
+    if (key == "data") {
       ok &= read.data(e, spec.data);
+      dataEntry = &e;
+    }
     else if (key == "loss")
       lossEntry = &e;
     else if (key == "optimizer")
@@ -279,6 +377,11 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
   if (!solveProjections(ctx, true) || !resolveTerm(*term, ctx) || !ok)
     return;
   spec.target = types.resolve(target);
+  if (dataEntry && !checkTargetColumns(*dataEntry, spec, *model))
+    return;
+  spec.lossKind = lossKindOf(*term, spec.target, model->cod);
+  spec.lossText = sourceText(lossExpr->range);
+  warnActivationTwice(*lossExpr, *term, *model);
   auto loss = std::make_unique<MorphismInstance>();
   loss->name = "loss";
   loss->module = m.name;

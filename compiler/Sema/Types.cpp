@@ -453,6 +453,14 @@ std::string TypeContext::str(TypeId t) {
   };
   switch (n.kind) {
   case TypeNode::Kind::Var:
+    // A power of a still unknown object reads as the language writes it.
+    for (const PowerConstraint &c : powers)
+      if (!c.done && find(c.result) == root) {
+        std::string base = str(c.base);
+        if (shapeOf(c.base) == Shape::Product)
+          base = "(" + base + ")";
+        return base + "^" + dimStr(c.count);
+      }
     return nameOfVar(root);
   case TypeNode::Kind::Tensor: {
     if (n.elem == Elem::Fin) {

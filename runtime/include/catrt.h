@@ -42,6 +42,16 @@ typedef struct cat_param_info {
 
 enum { CAT_DATA_NONE = 0, CAT_DATA_CSV = 1, CAT_DATA_TEXT = 2, CAT_DATA_TOKENS = 3 };
 enum { CAT_OPT_SGD = 0, CAT_OPT_ADAM = 1 };
+/* cat_train_config.target_index of `target = features`: the feature
+ * columns are the target too (an autoencoder). */
+enum { CAT_TARGET_FEATURES = -2 };
+/* What a model predicts, from its loss and target (cat_model.loss_kind). */
+enum {
+  CAT_LOSS_OTHER = 0,      /* a loss of the user's own making */
+  CAT_LOSS_CLASSES = 1,    /* cross_entropy against Fin labels */
+  CAT_LOSS_BINARY = 2,     /* bce against targets in [0, 1] */
+  CAT_LOSS_REGRESSION = 3  /* a real target of the model's codomain */
+};
 
 /* The `train` block, with defaults filled in by the compiler. */
 typedef struct cat_train_config {
@@ -50,7 +60,8 @@ typedef struct cat_train_config {
   const char *source_dir;          /* directory of the .cat file: relative
                                       data paths resolve against it */
   const char *target_name;         /* csv: target column by name, or NULL */
-  int32_t target_index;            /* csv: target column by index, or -1 */
+  int32_t target_index;            /* csv: target column by index, -1, or
+                                      CAT_TARGET_FEATURES */
   int32_t num_features;            /* csv: 0 = every column but the target */
   const char *const *feature_names;/* csv: by name (or NULL) ... */
   const int32_t *feature_indices;  /* ... or by index (or NULL) */
@@ -77,6 +88,8 @@ typedef struct cat_declaration {
 #define CAT_DECLARATIONS_MAGIC 0x6361746465636c31ull  /* "catdecl1" */
 /* cat_model.outputs_magic when the `_outputs` step fields are filled in. */
 #define CAT_OUTPUTS_MAGIC 0x636174736f757431ull       /* "catsout1" */
+/* cat_model.loss_magic when the loss fields are filled in. */
+#define CAT_LOSS_MAGIC 0x6361746c6f737331ull          /* "catloss1" */
 
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
@@ -132,6 +145,12 @@ typedef struct cat_model {
   float (*loss_grad_outputs)(const float *params, void *const *inputs,
                              void *const *targets, void *const *outputs,
                              float *dparams, size_t n, void *workspace);
+
+  /* Added later still (used only when loss_magic is CAT_LOSS_MAGIC): the
+   * train block's loss as written and what kind of model it makes. */
+  uint64_t loss_magic;             /* CAT_LOSS_MAGIC */
+  int32_t loss_kind;               /* CAT_LOSS_* */
+  const char *loss_text;           /* e.g. "cross_entropy" */
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */
