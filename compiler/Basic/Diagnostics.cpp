@@ -12,7 +12,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 using namespace cat;
 
@@ -99,9 +99,11 @@ DiagnosticBuilder &DiagnosticBuilder::operator<<(uint64_t arg) {
   return *this;
 }
 DiagnosticBuilder &DiagnosticBuilder::operator<<(double arg) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", arg);
-  args.push_back(buffer);
+  args.push_back(fmt::format("{}", arg));
+  return *this;
+}
+DiagnosticBuilder &DiagnosticBuilder::operator<<(float arg) {
+  args.push_back(fmt::format("{}", arg));
   return *this;
 }
 DiagnosticBuilder &DiagnosticBuilder::operator<<(llvm::SMRange range) {

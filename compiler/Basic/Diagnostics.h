@@ -58,7 +58,10 @@ public:
   DiagnosticBuilder &operator<<(uint64_t arg);
   DiagnosticBuilder &operator<<(int arg) { return *this << static_cast<int64_t>(arg); }
   DiagnosticBuilder &operator<<(unsigned arg) { return *this << static_cast<uint64_t>(arg); }
+  /// A number in the shortest form that reads back as the same value
+  /// (`0.1`, `1e-07`); a float as a float, so 0.1f is `0.1` too.
   DiagnosticBuilder &operator<<(double arg);
+  DiagnosticBuilder &operator<<(float arg);
   /// Underlines \p range with `~` under the caret line.
   DiagnosticBuilder &operator<<(llvm::SMRange range);
 
