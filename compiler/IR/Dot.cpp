@@ -21,7 +21,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 namespace cat::ir {
 
@@ -70,12 +70,13 @@ private:
   std::string newId(llvm::StringRef kind) { return prefix + kind.str() + std::to_string(next++); }
   void line(const std::string &text) { scopes.back().push_back(text); }
   void connect(const Wire &w, const std::string &to) {
-    edges.push_back(w.from + " -> " + to + " [label=" + quote(w.obj.str()) + "]");
+    edges.push_back(fmt::format("{} -> {} [label={}]", w.from, to, quote(w.obj.str())));
   }
   /// A copy or discard dot fed by \p w.
   std::string dot(const Wire &w, llvm::StringRef what) {
     std::string id = newId("d");
-    line(id + " [shape=point, width=0.08, tooltip=" + quote(what.str() + " : " + w.obj.str()) + "]");
+    line(fmt::format("{} [shape=point, width=0.08, tooltip={}]", id,
+                     quote(what.str() + " : " + w.obj.str())));
     connect(w, id);
     return id;
   }
@@ -213,7 +214,7 @@ Wires DotWriter::wireBox(const Node &n, const Wires &in) {
   auto ports = [](char side, size_t count) {
     std::string s = "{";
     for (size_t i = 0; i < count; ++i)
-      s += std::string(i ? "|" : "") + "<" + side + std::to_string(i) + ">";
+      s += fmt::format("{}<{}{}>", i ? "|" : "", side, i);
     return s + "}";
   };
   std::string label;
@@ -229,16 +230,16 @@ Wires DotWriter::wireBox(const Node &n, const Wires &in) {
     label = boxName(n);
   }
   std::string type = boxName(n) + " : " + n.dom.str() + " -> " + n.cod.str();
-  line(id + " [" + (record ? "shape=Mrecord, " : "") + "label=" + quote(label) +
-       ", tooltip=" + quote(type) + "]");
+  line(fmt::format("{} [{}label={}, tooltip={}]", id, record ? "shape=Mrecord, " : "",
+                   quote(label), quote(type)));
   for (size_t i = 0; i < in.size(); ++i)
-    connect(in[i], in.size() > 1 ? id + ":i" + std::to_string(i) : id);
+    connect(in[i], in.size() > 1 ? fmt::format("{}:i{}", id, i) : id);
   for (int p : n.params)
-    edges.push_back(note(p) + " -> " + id + " [style=dashed, arrowhead=none]");
+    edges.push_back(fmt::format("{} -> {} [style=dashed, arrowhead=none]", note(p), id));
   Wires out;
   std::vector<Obj> cod = n.cod.flatten();
   for (size_t i = 0; i < cod.size(); ++i)
-    out.push_back({outputs > 1 ? id + ":o" + std::to_string(i) : id, cod[i]});
+    out.push_back({outputs > 1 ? fmt::format("{}:o{}", id, i) : id, cod[i]});
   return out;
 }
 
@@ -247,11 +248,11 @@ std::string DotWriter::note(int param) {
   if (!paramNote[param].empty())
     return paramNote[param];
   const ParamTensor &p = layout.tensors[param];
-  std::string id = prefix + "p" + std::to_string(param);
-  notes.push_back(id + " [shape=note, fontsize=9, label=" +
-                  quote(p.name + "\\n" + p.shape.str()) + ", tooltip=" +
-                  quote(p.name + " : " + p.shape.str() + ", offset " + std::to_string(p.offset)) +
-                  "]");
+  std::string id = fmt::format("{}p{}", prefix, param);
+  notes.push_back(fmt::format("{} [shape=note, fontsize=9, label={}, tooltip={}]", id,
+                              quote(p.name + "\\n" + p.shape.str()),
+                              quote(fmt::format("{} : {}, offset {}", p.name, p.shape.str(),
+                                                p.offset))));
   paramNote[param] = id;
   return id;
 }
@@ -261,14 +262,16 @@ void DotWriter::write(const Function &fn, llvm::raw_ostream &os, unsigned depth)
   std::vector<std::string> inputs, outputs;
   std::vector<Obj> dom = fn.dom.flatten();
   for (size_t i = 0; i < dom.size(); ++i) {
-    std::string id = prefix + "in" + std::to_string(i);
-    inputs.push_back(id + " [shape=plaintext, label=" + quote("in " + std::to_string(i)) + "]");
+    std::string id = fmt::format("{}in{}", prefix, i);
+    inputs.push_back(
+        fmt::format("{} [shape=plaintext, label={}]", id, quote(fmt::format("in {}", i))));
     in.push_back({id, dom[i]});
   }
   Wires out = wire(*fn.body, std::move(in));
   for (size_t i = 0; i < out.size(); ++i) {
-    std::string id = prefix + "out" + std::to_string(i);
-    outputs.push_back(id + " [shape=plaintext, label=" + quote("out " + std::to_string(i)) + "]");
+    std::string id = fmt::format("{}out{}", prefix, i);
+    outputs.push_back(
+        fmt::format("{} [shape=plaintext, label={}]", id, quote(fmt::format("out {}", i))));
     connect(out[i], id);
   }
   auto emit = [&](const std::string &s) { os.indent(depth * 2) << s << (s.back() == '{' || s == "}" || s.back() == ';' ? "\n" : ";\n"); };

@@ -9,19 +9,17 @@
 //===----------------------------------------------------------------------===//
 #include "IR/IR.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 namespace cat::ir {
 
 std::string boxName(const Node &n) {
-  std::string name = primName(n.op);
+  const char *name = primName(n.op);
   if (n.op == PrimOp::Pi)
-    name += "[" + std::to_string(n.attrs.index) + "]";
-  if (n.op == PrimOp::Scale || n.op == PrimOp::Const) {
-    char c[32];
-    std::snprintf(c, sizeof c, "%g", n.attrs.constant);
-    name += "(" + std::string(c) + ")";
-  }
+    return fmt::format("{}[{}]", name, n.attrs.index);
+  // The constant as written: the shortest form that reads back as it.
+  if (n.op == PrimOp::Scale || n.op == PrimOp::Const)
+    return fmt::format("{}({})", name, n.attrs.constant);
   return name;
 }
 
