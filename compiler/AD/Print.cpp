@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "AD/Graph.h"
 
+#include <fmt/format.h>
+
 #include <map>
 
 namespace cat::ad {
@@ -96,7 +98,9 @@ static void printArg(const KArg &a, llvm::raw_ostream &os) {
     else
       os << a.offset;
     break;
-  case KArg::Kind::Float: os << a.real; break;
+  // The f32 the kernel receives (CodeGen rounds `real` to float), in
+  // the shortest form that reads back as it: `0.1`, `0.33333334`.
+  case KArg::Kind::Float: os << fmt::format("{}", static_cast<float>(a.real)); break;
   case KArg::Kind::InvN: os << "1/n"; break;
   case KArg::Kind::Null: os << "null"; break;
   case KArg::Kind::Int32: os << a.offset; break;
@@ -149,7 +153,7 @@ void printBackwardDot(const std::vector<std::pair<const ir::Function *, const ir
     const ir::Function &fn = *fns[f].first;
     const ir::ParamLayout &layout = *fns[f].second;
     Graph g = buildGraph(FunctionKind::Backward, fn, nullptr, layout);
-    std::string p = "m" + std::to_string(f) + "_";
+    std::string p = fmt::format("m{}_", f);
     os << "  subgraph cluster_" << f << " {\n    label=\"R[" << fn.name << "] : " << fn.dom.str()
        << " * " << fn.cod.tangent().str() << " -> " << fn.dom.tangent().str() << "\";\n";
     // A value is produced by the first call that mentions its storage;
@@ -158,7 +162,7 @@ void printBackwardDot(const std::vector<std::pair<const ir::Function *, const ir
     for (size_t v = 0; v < g.values.size(); ++v) {
       const Binding &b = g.values[v].binding;
       if (b.kind == Binding::Kind::Input || b.kind == Binding::Kind::DOutput) {
-        std::string id = p + "v" + std::to_string(v);
+        std::string id = fmt::format("{}v{}", p, v);
         os << "    " << id << " [shape=ellipse, label=\""
            << (b.kind == Binding::Kind::Input ? "x" : "dy") << b.index << " : "
            << g.values[v].type.str() << "\"];\n";
@@ -167,7 +171,7 @@ void printBackwardDot(const std::vector<std::pair<const ir::Function *, const ir
     }
     for (size_t c = 0; c < g.calls.size(); ++c) {
       const KernelCall &call = g.calls[c];
-      std::string id = p + "k" + std::to_string(c);
+      std::string id = fmt::format("{}k{}", p, c);
       llvm::StringRef name = llvm::StringRef(call.kernel).drop_front(6); // "cat_k_"
       bool isBackward = name.ends_with("_bwd") || name == "sum_batch_acc" || name == "split";
       os << "    " << id << " [shape=box, style=filled, fillcolor=\""
@@ -188,7 +192,8 @@ void printBackwardDot(const std::vector<std::pair<const ir::Function *, const ir
           }
         } else if (a.kind == KArg::Kind::Param || a.kind == KArg::Kind::Grad) {
           const ir::ParamTensor *t = tensorAt(layout, a.offset);
-          std::string pid = p + (a.kind == KArg::Kind::Param ? "p" : "g") + std::to_string(a.offset);
+          std::string pid =
+              fmt::format("{}{}{}", p, a.kind == KArg::Kind::Param ? "p" : "g", a.offset);
           os << "    " << pid << " [shape=note, label=\"" << (a.kind == KArg::Kind::Grad ? "d " : "")
              << (t ? t->name : "params") << "\"];\n";
           if (a.kind == KArg::Kind::Param)
