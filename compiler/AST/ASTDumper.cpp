@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "AST/ASTDumper.h"
 
-#include "llvm/Support/Format.h"
+#include <fmt/format.h>
 
 using namespace cat;
 using namespace cat::ast;
@@ -114,7 +114,7 @@ void ASTDumper::dumpDecl(const Decl &decl) {
   } else if (auto *law = llvm::dyn_cast<LawDecl>(&decl)) {
     node("", "LawDecl", decl.loc()) << " " << law->name.name;
     if (law->tolerance)
-      os << " within " << llvm::format("%g", *law->tolerance);
+      os << " within " << fmt::format("{}", *law->tolerance);
     os << "\n";
     Nest nest(*this);
     dumpExpr(law->lhs.get(), "lhs");

@@ -28,8 +28,10 @@
 #include "Laws/Canonical.h"
 #include "Laws/Evaluate.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cmath>
-#include <cstdio>
 #include <random>
 
 namespace cat::laws {
@@ -81,22 +83,22 @@ std::string sourceText(llvm::SMRange range) {
   return flat;
 }
 
-std::string formatNumber(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", v);
-  return buffer;
-}
+/// A measured value (an input drawn at random, a difference) to 4
+/// significant digits: its trailing digits are noise to the reader. A
+/// number the user wrote, such as the tolerance, is printed in full instead
+/// (`fmt::format("{}", v)`: the shortest form that reads back as it).
+std::string formatNumber(double v) { return fmt::format("{:.4g}", v); }
 
 /// `a vs b` with as few digits as tell them apart (at least 4).
 std::string formatPair(double a, double b) {
-  char x[40], y[40];
+  std::string x, y;
   for (int digits = 4; digits <= 17; ++digits) {
-    std::snprintf(x, sizeof x, "%.*g", digits, a);
-    std::snprintf(y, sizeof y, "%.*g", digits, b);
-    if (std::string(x) != y)
+    x = fmt::format("{:.{}g}", a, digits);
+    y = fmt::format("{:.{}g}", b, digits);
+    if (x != y)
       break;
   }
-  return std::string(x) + " vs " + y;
+  return x + " vs " + y;
 }
 
 /// `[0.5, -1.2, …]`, at most 8 elements.
@@ -114,10 +116,7 @@ std::string formatIndex(size_t e, const std::vector<int64_t> &shape) {
     index[d] = e % static_cast<size_t>(shape[d]);
     e /= static_cast<size_t>(shape[d]);
   }
-  std::string s = "[";
-  for (size_t d = 0; d < index.size(); ++d)
-    s += (d ? ", " : "") + std::to_string(index[d]);
-  return s + "]";
+  return fmt::format("[{}]", fmt::join(index, ", "));
 }
 
 /// The worst disagreement seen between the sides.
@@ -220,12 +219,12 @@ Verdict checkLaw(const LawSpec &law, DiagnosticEngine &diags) {
     return Verdict::Numeric;
 
   std::vector<Obj> outputs = law.lhs->cod.flatten();
-  std::string output = outputs.size() > 1 ? "output " + std::to_string(worst.wire) : "the output";
-  std::string where = (outputs[worst.wire].shape.empty()
-                           ? output
-                           : "element " + formatIndex(worst.element, outputs[worst.wire].shape) +
-                                 (outputs.size() > 1 ? " of " + output : "")) +
-                      " (" + formatPair(worst.lhs, worst.rhs) + ")";
+  std::string output = outputs.size() > 1 ? fmt::format("output {}", worst.wire) : "the output";
+  const std::vector<int64_t> &shape = outputs[worst.wire].shape;
+  std::string at = shape.empty() ? output
+                                 : fmt::format("element {}{}", formatIndex(worst.element, shape),
+                                               outputs.size() > 1 ? " of " + output : "");
+  std::string where = fmt::format("{} ({})", at, formatPair(worst.lhs, worst.rhs));
   llvm::SMRange range(law.lhs->body->range.Start, law.rhs->body->range.End);
   diags.report(law.loc, diag::err_law_failed)
       << law.name << sourceText(law.lhs->body->range) << sourceText(law.rhs->body->range)
@@ -234,7 +233,7 @@ Verdict checkLaw(const LawSpec &law, DiagnosticEngine &diags) {
   for (size_t w = 0; w < worst.input.size(); ++w)
     input += (w ? ", " : "") + formatTensor(worst.input[w]);
   diags.report(law.loc, diag::note_law_input)
-      << (input.empty() ? std::string("()") : input) << formatNumber(tolerance);
+      << (input.empty() ? std::string("()") : input) << tolerance;
   diags.report(law.loc, diag::note_law_normal_forms)
       << compactForm(*lhsForm, layout) << compactForm(*rhsForm, layout);
   return Verdict::Failed;
