@@ -11,6 +11,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 
 namespace cat {
@@ -28,8 +30,8 @@ static std::string factorParams(const Obj &o, const char *name, bool isConst, bo
   for (const Obj &f : o.flatten()) {
     if (realOnly && f.isFin())
       continue;
-    out += std::string(isConst ? "const " : "") + (f.isFin() ? "int32_t *" : "float *") + name +
-           std::to_string(i++) + ", ";
+    out += fmt::format("{}{} *{}{}, ", isConst ? "const " : "", f.isFin() ? "int32_t" : "float",
+                       name, i++);
   }
   return out;
 }
@@ -50,13 +52,13 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
     const MorphismInstance &m = *f.instance;
     const std::string &sym = f.symbol;
     std::string up = upper(sym);
-    os << "/* " << m.name << " : " << m.dom.str() << " -> " << m.cod.str() << " */\n"
-       << "#define " << up << "_PARAM_COUNT " << f.layout.totalFloats << "\n"
-       << "#define " << up << "_PARAM_TENSORS " << f.layout.tensors.size() << "\n"
-       << "#define " << up << "_WORKSPACE_BYTES(n) ((size_t)" << f.wsConst << " + (size_t)(n) * "
-       << f.wsPerN << ")\n";
+    os << fmt::format("/* {} : {} -> {} */\n", m.name, m.dom.str(), m.cod.str())
+       << fmt::format("#define {}_PARAM_COUNT {}\n", up, f.layout.totalFloats)
+       << fmt::format("#define {}_PARAM_TENSORS {}\n", up, f.layout.tensors.size())
+       << fmt::format("#define {}_WORKSPACE_BYTES(n) ((size_t){} + (size_t)(n) * {})\n", up,
+                      f.wsConst, f.wsPerN);
     if (f.trainStep)
-      os << "#define " << up << "_OPT_STATE_COUNT " << f.optStateFloats << "\n";
+      os << fmt::format("#define {}_OPT_STATE_COUNT {}\n", up, f.optStateFloats);
     os << "extern const catc_param_info " << sym << "_param_table[];\n"
        << "size_t " << sym << "_workspace_size(size_t n);\n"
        << "void " << sym << "_init(float *params, uint64_t seed);\n"
