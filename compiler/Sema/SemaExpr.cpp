@@ -168,8 +168,7 @@ std::unique_ptr<Term> Sema::elaborateRef(const RefExpr &e, ElabContext &ctx) {
     return elaborateMap(e, ctx);
   if (auto op = lookupPrimitive(name))
     return elaboratePrimitive(*op, e, ctx);
-  diags.report(e.loc(), diag::err_unknown_morphism) << name << suggest(*ctx.module, name, false)
-                                                    << e.name.range;
+  reportUnknownName(diag::err_unknown_morphism, e.loc(), e.name.range, name, *ctx.module, false);
   return nullptr;
 }
 

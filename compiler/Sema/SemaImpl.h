@@ -45,6 +45,14 @@ struct LoadedModule {
   bool loading = false;
 };
 
+/// A standard-library module as `import` would find it: its dotted name and
+/// its declared names (true for objects), for the hint of an unknown name.
+struct StdlibModule {
+  std::string name;
+  std::string path; ///< absolute, as loadModule keys modules
+  llvm::StringMap<bool> decls;
+};
+
 /// State while elaborating one morphism body.
 /// Each declaration body (and each generic instantiation) has its own local
 /// names; generic instantiations share the type context of their use.
@@ -74,6 +82,16 @@ public:
   void declareNames(LoadedModule &m);
   const Symbol *lookup(LoadedModule &m, llvm::StringRef name);
   std::string suggest(LoadedModule &m, llvm::StringRef name, bool objects);
+  /// Reports the unknown name \p name (an object when \p objects) with the
+  /// error \p kind (`unknown … '%0'%1`): with a note naming the standard
+  /// library module that declares it, else with a near-miss suggestion.
+  void reportUnknownName(diag::Kind kind, llvm::SMLoc loc, llvm::SMRange range,
+                         llvm::StringRef name, LoadedModule &m, bool objects);
+  /// The standard-library modules, not imported by \p m, that declare
+  /// \p name as an object (or a morphism). Parses them on first use, with
+  /// their own diagnostics discarded.
+  std::vector<std::string> stdlibModulesDeclaring(LoadedModule &m, llvm::StringRef name,
+                                                  bool objects);
 
   // --- Objects (SemaObjects.cpp) ---
   std::optional<Obj> objectOfDecl(const ast::ObjectDecl &decl, LoadedModule &m);
@@ -120,6 +138,8 @@ public:
   std::map<const ast::MorphismDecl *, MorphismInstance *> instances;
   std::set<const ast::MorphismDecl *> failed;
   std::map<const ast::MorphismDecl *, bool> genericChecked;
+  /// Built on the first unknown name (stdlibModulesDeclaring).
+  std::optional<std::vector<StdlibModule>> stdlibIndex;
   Program *program = nullptr;
 };
 

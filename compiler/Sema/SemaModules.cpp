@@ -35,11 +35,16 @@ static std::string symbolPrefix(const std::string &moduleName) {
   return out;
 }
 
-LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc) {
+/// The absolute path without `.` and `..`: how loaded modules are keyed.
+static std::string canonicalPath(llvm::StringRef path) {
   llvm::SmallString<256> canonical(path);
   llvm::sys::fs::make_absolute(canonical);
   llvm::sys::path::remove_dots(canonical, /*remove_dot_dot=*/true);
-  std::string key = canonical.str().str();
+  return canonical.str().str();
+}
+
+LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc) {
+  std::string key = canonicalPath(path);
   if (auto it = modules.find(key); it != modules.end()) {
     if (it->second->loading) {
       std::string chain;
@@ -173,6 +178,92 @@ std::string Sema::suggest(LoadedModule &m, llvm::StringRef name, bool objects) {
     consider("Fin");
   }
   return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+void Sema::reportUnknownName(diag::Kind kind, llvm::SMLoc loc, llvm::SMRange range,
+                             llvm::StringRef name, LoadedModule &m, bool objects) {
+  // A name declared here as the other kind would clash with the import.
+  std::vector<std::string> homes;
+  if (!lookup(m, name))
+    homes = stdlibModulesDeclaring(m, name, objects);
+  diags.report(loc, kind) << name << (homes.empty() ? suggest(m, name, objects) : "") << range;
+  for (const std::string &home : homes)
+    diags.report(loc, diag::note_defined_in_module) << name << home << range;
+}
+
+/// The module name `import` gives the file \p rel of a search directory
+/// (`std/nn.cat` -> `std.nn`), or "" when no import can name it.
+static std::string importNameOf(llvm::StringRef rel) {
+  if (!rel.consume_back(".cat"))
+    return "";
+  std::string dotted;
+  for (llvm::StringRef part : llvm::make_range(llvm::sys::path::begin(rel),
+                                               llvm::sys::path::end(rel))) {
+    bool identifier = !part.empty() && !std::isdigit(static_cast<unsigned char>(part[0])) &&
+                      llvm::all_of(part, [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                      });
+    if (!identifier)
+      return "";
+    if (!dotted.empty())
+      dotted += '.';
+    dotted += part;
+  }
+  return dotted;
+}
+
+/// The standard library's modules that `import` reaches (not shadowed by a
+/// -I directory), with their declared names, in path order.
+static std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(search.stdlibDir, ec), end;
+       it != end && !ec; it.increment(ec))
+    if (llvm::sys::path::extension(it->path()) == ".cat")
+      files.push_back(it->path());
+  llvm::sort(files);
+  std::vector<StdlibModule> index;
+  for (const std::string &file : files) {
+    llvm::StringRef rel = llvm::StringRef(file).drop_front(search.stdlibDir.size());
+    rel = rel.ltrim(llvm::sys::path::get_separator());
+    std::string name = importNameOf(rel);
+    bool shadowed = llvm::any_of(search.includeDirs, [&](const std::string &dir) {
+      llvm::SmallString<256> p(dir);
+      llvm::sys::path::append(p, rel);
+      return llvm::sys::fs::exists(p);
+    });
+    auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
+    if (name.empty() || shadowed || !buffer)
+      continue;
+    // A scratch engine: this is a hint, and the module's own errors are
+    // reported where it is imported, not here.
+    llvm::SourceMgr sourceMgr;
+    DiagnosticEngine quiet(sourceMgr, llvm::nulls());
+    quiet.setVerifyMode(true);
+    auto parsed = parseSourceFile(sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc()),
+                                  quiet);
+    if (!parsed)
+      continue;
+    StdlibModule module{name, canonicalPath(file), {}};
+    for (const auto &d : parsed->decls)
+      if (const Ident *declared = declName(*d))
+        module.decls.try_emplace(declared->name, llvm::isa<ObjectDecl>(*d));
+    index.push_back(std::move(module));
+  }
+  return index;
+}
+
+std::vector<std::string> Sema::stdlibModulesDeclaring(LoadedModule &m, llvm::StringRef name,
+                                                      bool objects) {
+  if (!stdlibIndex)
+    stdlibIndex = indexStdlib(search);
+  std::vector<std::string> homes;
+  for (const StdlibModule &s : *stdlibIndex) {
+    auto it = s.decls.find(name);
+    if (it != s.decls.end() && it->second == objects && s.path != m.path)
+      homes.push_back(s.name);
+  }
+  return homes;
 }
 
 std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainPath) {

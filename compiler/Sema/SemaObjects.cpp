@@ -123,8 +123,7 @@ TypeId Sema::buildObject(const ObjExpr &e, ElabContext &ctx) {
       return g->second;
     const Symbol *sym = lookup(*ctx.module, name);
     if (!sym) {
-      diags.report(e.loc(), diag::err_unknown_object) << name << suggest(*ctx.module, name, true)
-                                                      << e.range;
+      reportUnknownName(diag::err_unknown_object, e.loc(), e.range, name, *ctx.module, true);
       return -1;
     }
     if (!sym->isObject()) {
