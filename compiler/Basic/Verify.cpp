@@ -6,6 +6,8 @@
 //   expected-error {{text}}        a diagnostic on this line
 //   expected-error@+N {{text}}     ... N lines below (`@-N` above, `@N` line N,
 //                                  `@*` any line or no location at all)
+//   expected-note@nn.cat:12 {{text}}  ... line 12 of another file, named by
+//                                  the end of its path (`@nn.cat:*`: any line)
 //   expected-error N {{text}}      ... exactly N of them
 //   expected-warning, expected-note, expected-no-diagnostics
 //
@@ -31,6 +33,7 @@ struct Directive {
   diag::Severity severity;
   unsigned bufferId;
   std::optional<unsigned> line; ///< nullopt for `@*`
+  std::string file;             ///< `@FILE:N`: the end of another buffer's path
   std::string text;
   unsigned count = 1;
 };
@@ -78,10 +81,20 @@ bool parseLineSpec(llvm::StringRef &rest, unsigned here, std::optional<unsigned>
 /// Parses one directive whose kind word has already been consumed.
 void parseDirective(llvm::StringRef rest, diag::Severity severity, unsigned bufferId,
                     unsigned lineNo, llvm::StringRef where, ScanResult &result) {
-  Directive directive{severity, bufferId, lineNo, "", 1};
-  if (rest.consume_front("@") && !parseLineSpec(rest, lineNo, directive.line)) {
-    result.problems.push_back(where.str() + ": bad line number after '@'");
-    return;
+  Directive directive{severity, bufferId, lineNo, "", "", 1};
+  if (rest.consume_front("@")) {
+    // `@FILE:N`: a file name is whatever comes before the ':'.
+    size_t colon = rest.find(':'), end = rest.find_first_of(" \t{");
+    if (colon != llvm::StringRef::npos && colon < end && colon > 0 &&
+        !llvm::StringRef("+-*0123456789").contains(rest.front())) {
+      directive.file = rest.take_front(colon).str();
+      rest = rest.drop_front(colon + 1);
+    }
+    bool relative = rest.starts_with("+") || rest.starts_with("-");
+    if ((relative && !directive.file.empty()) || !parseLineSpec(rest, lineNo, directive.line)) {
+      result.problems.push_back(where.str() + ": bad line number after '@'");
+      return;
+    }
   }
   rest = rest.ltrim();
   size_t digits = rest.find_first_not_of("0123456789");
@@ -143,18 +156,29 @@ ScanResult scanBuffers(const llvm::SourceMgr &sourceMgr) {
 struct Seen {
   const DiagnosticEngine::Recorded *diag;
   unsigned bufferId = 0; ///< 0 when it has no location
+  llvm::StringRef bufferName;
   unsigned line = 0;
   bool matched = false;
 };
 
+/// Whether the path \p name is the file \p file or ends with `/file`.
+bool namesFile(llvm::StringRef name, llvm::StringRef file) {
+  return name == file || (name.ends_with(file) && name.drop_back(file.size()).ends_with("/"));
+}
+
 bool matches(const Directive &directive, const Seen &seen) {
   if (seen.matched || diag::severityOf(seen.diag->kind) != directive.severity)
     return false;
-  if (directive.line &&
-      (seen.bufferId != directive.bufferId || seen.line != *directive.line))
+  if (!directive.file.empty()) {
+    if (!seen.bufferId || !namesFile(seen.bufferName, directive.file) ||
+        (directive.line && seen.line != *directive.line))
+      return false;
+  } else if (directive.line) {
+    if (seen.bufferId != directive.bufferId || seen.line != *directive.line)
+      return false;
+  } else if (seen.bufferId != 0 && seen.bufferId != directive.bufferId) {
     return false;
-  if (!directive.line && seen.bufferId != 0 && seen.bufferId != directive.bufferId)
-    return false;
+  }
   return llvm::StringRef(seen.diag->message).contains(directive.text);
 }
 
@@ -164,10 +188,11 @@ bool DiagnosticEngine::finishVerify() {
   ScanResult scan = scanBuffers(sourceMgr);
   std::vector<Seen> seen;
   for (const Recorded &diag : recordedDiags) {
-    Seen entry{&diag};
+    Seen entry{&diag, 0, {}, 0, false};
     if (diag.loc.isValid())
       if (unsigned id = sourceMgr.FindBufferContainingLoc(diag.loc)) {
         entry.bufferId = id;
+        entry.bufferName = sourceMgr.getMemoryBuffer(id)->getBufferIdentifier();
         entry.line = sourceMgr.getLineAndColumn(diag.loc, id).first;
       }
     seen.push_back(entry);
@@ -185,7 +210,9 @@ bool DiagnosticEngine::finishVerify() {
       std::string where = directive.line ? "Line " + std::to_string(*directive.line)
                                          : std::string("Line *");
       llvm::StringRef name =
-          sourceMgr.getMemoryBuffer(directive.bufferId)->getBufferIdentifier();
+          directive.file.empty()
+              ? sourceMgr.getMemoryBuffer(directive.bufferId)->getBufferIdentifier()
+              : llvm::StringRef(directive.file);
       missing.push_back({directive.severity,
                          "File " + name.str() + " " + where + ": " + directive.text});
     }

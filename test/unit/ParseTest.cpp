@@ -365,6 +365,32 @@ TEST_F(ParseTest, VerifyIsPerBufferAndCountsMatches) {
   EXPECT_TRUE(diags.finishVerify()) << printed();
 }
 
+TEST_F(ParseTest, VerifyMatchesInOtherFilesByName) {
+  diags.setVerifyMode(true);
+  parseSourceFile(addBuffer("object A = R\n"
+                            "// expected-error@lib/b.cat:2 {{expected a name}}\n"
+                            "// expected-error@b.cat:* {{expected an object}}\n",
+                            "a.cat"),
+                  diags);
+  parseSourceFile(addBuffer("object B = R\nobject = \n", "/x/lib/b.cat"), diags);
+  EXPECT_TRUE(diags.finishVerify()) << printed();
+}
+
+TEST_F(ParseTest, VerifyFileNamesNeedWholeComponents) {
+  diags.setVerifyMode(true);
+  parseSourceFile(addBuffer("// expected-error@b.cat:1 {{expected a name}}\n"
+                            "// expected-error@b.cat:+1 {{relative}}\n",
+                            "a.cat"),
+                  diags);
+  parseSourceFile(addBuffer("object = R\n", "/x/lib-b.cat"), diags);
+  EXPECT_FALSE(diags.finishVerify());
+  std::string out = printed();
+  EXPECT_NE(out.find("bad line number after '@'"), std::string::npos) << out;
+  EXPECT_NE(out.find("expected but not seen:\n  File b.cat Line 1: expected a name"),
+            std::string::npos)
+      << out;
+}
+
 TEST_F(ParseTest, VerifyNeedsDirectives) {
   diags.setVerifyMode(true);
   parse("object A = R\n");
