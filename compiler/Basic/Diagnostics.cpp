@@ -139,6 +139,40 @@ void DiagnosticEngine::emit(llvm::SMLoc loc, diag::Kind kind,
     }
   }
   std::string message = formatDiagnostic(diag::templateOf(kind), args);
+  int site = severity == diag::Severity::Note ? -1 : relocationSite(loc);
+  if (site < 0) {
+    deliver(loc, kind, message, ranges);
+    return;
+  }
+  // At the use in the file being checked, then down the definitions to the
+  // place the problem was found.
+  deliver(useSites[site].use.Start, kind, message, useSites[site].use);
+  for (size_t i = site; i < useSites.size(); ++i) {
+    const UseSite &s = useSites[i];
+    std::string note = formatDiagnostic(diag::templateOf(s.note), s.args);
+    if (i + 1 < useSites.size())
+      deliver(useSites[i + 1].use.Start, s.note, note, useSites[i + 1].use);
+    else
+      deliver(loc, s.note, note, ranges);
+  }
+}
+
+int DiagnosticEngine::relocationSite(llvm::SMLoc loc) const {
+  if (useSites.empty() || !loc.isValid())
+    return -1;
+  unsigned home = sourceMgr.FindBufferContainingLoc(useSites.front().use.Start);
+  unsigned here = sourceMgr.FindBufferContainingLoc(loc);
+  if (home == 0 || here == 0 || here == home)
+    return -1;
+  int site = 0;
+  for (size_t i = 1; i < useSites.size(); ++i)
+    if (sourceMgr.FindBufferContainingLoc(useSites[i].use.Start) == home)
+      site = static_cast<int>(i);
+  return site;
+}
+
+void DiagnosticEngine::deliver(llvm::SMLoc loc, diag::Kind kind, const std::string &message,
+                               llvm::ArrayRef<llvm::SMRange> ranges) {
   recordedDiags.push_back(Recorded{kind, loc, message});
   if (!verifyMode)
     printOne(loc, kind, message, ranges);
@@ -160,7 +194,12 @@ void DiagnosticEngine::printOne(llvm::SMLoc loc, diag::Kind kind,
     if (sourceMgr.FindBufferContainingLoc(range.Start) == buffer &&
         sourceMgr.FindBufferContainingLoc(range.End) == buffer)
       sameBuffer.push_back(range);
-  sourceMgr.PrintMessage(out, loc, llvmKind, message, sameBuffer, {}, showColors);
+  // A note belongs to the error before it, which has shown how its file is
+  // included: no "Included from" lines again.
+  if (llvmKind == llvm::SourceMgr::DK_Note)
+    sourceMgr.GetMessage(loc, llvmKind, message, sameBuffer).print(nullptr, out, showColors);
+  else
+    sourceMgr.PrintMessage(out, loc, llvmKind, message, sameBuffer, {}, showColors);
   printUnicodeCaret(loc, sameBuffer);
 }
 

@@ -103,6 +103,34 @@ public:
   /// Use colours when printing (a terminal).
   void setShowColors(bool on) { showColors = on; }
 
+  /// One use whose definition, in another file, is being checked for it
+  /// (the instantiation of a generic morphism). Sites nest: the first is in
+  /// the file being checked, each later one inside the previous definition.
+  struct UseSite {
+    llvm::SMRange use;
+    /// Printed at the place inside this use's definition: "in the
+    /// definition of …" (a note of the registry, with its arguments).
+    diag::Kind note;
+    std::vector<std::string> args;
+  };
+  /// While use sites are open, an error or warning located in another file
+  /// than the first site's is reported at the innermost site that is still
+  /// in that file, then one note per definition entered from there, the
+  /// last at the original place (with its ranges). So a user sees the
+  /// mistake at their own use of a library generic, not in the library.
+  void pushUseSite(UseSite site) { useSites.push_back(std::move(site)); }
+  void popUseSite() { useSites.pop_back(); }
+  /// The open sites, replaced by \p sites (to report later work, such as a
+  /// deferred constraint, in the sites where it arose; or none at all).
+  std::vector<UseSite> swapUseSites(std::vector<UseSite> sites) {
+    std::swap(sites, useSites);
+    return sites;
+  }
+  const std::vector<UseSite> &openUseSites() const { return useSites; }
+  /// The index of the site a diagnostic at \p loc is reported at, or -1
+  /// when it stays where it is (see pushUseSite).
+  int relocationSite(llvm::SMLoc loc) const;
+
   llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
 
   /// Every diagnostic kind that was emitted in this run (for tests).
@@ -117,6 +145,9 @@ private:
   friend class DiagnosticBuilder;
   void emit(llvm::SMLoc loc, diag::Kind kind, llvm::ArrayRef<std::string> args,
             llvm::ArrayRef<llvm::SMRange> ranges);
+  /// Records one diagnostic and, unless verifying, prints it.
+  void deliver(llvm::SMLoc loc, diag::Kind kind, const std::string &message,
+               llvm::ArrayRef<llvm::SMRange> ranges);
   /// Prints one formatted diagnostic (clang format; `catc: ` without a loc).
   void printOne(llvm::SMLoc loc, diag::Kind kind, llvm::StringRef message,
                 llvm::ArrayRef<llvm::SMRange> ranges);
@@ -130,6 +161,7 @@ private:
   bool verifyMode = false;
   bool showColors = false;
   bool suppressing = false; ///< after the limit, or notes of a dropped error
+  std::vector<UseSite> useSites;
   std::vector<Recorded> recordedDiags;
 };
 

@@ -194,6 +194,7 @@ bool Sema::checkGenericDecl(const MorphismDecl &decl, LoadedModule &m) {
   if (auto it = genericChecked.find(&decl); it != genericChecked.end())
     return it->second;
   genericChecked[&decl] = false; // a use inside its own body is a cycle
+  UseSitesScope own(diags);       // its errors are its own, not a user's
   inProgress.insert(&decl);
   TypeContext types;
   ElabContext ctx(types, m);
@@ -250,12 +251,20 @@ std::unique_ptr<Term> Sema::elaborateGeneric(const MorphismDecl &decl, LoadedMod
     }
     inner.generics[decl.genericParams[i].name] = arg;
   }
-  TypeId dom = buildObject(*decl.dom, inner), cod = buildObject(*decl.cod, inner);
-  if (dom < 0 || cod < 0)
-    return nullptr;
-  inProgress.insert(&decl);
-  auto body = elaborate(*decl.body, inner);
-  inProgress.erase(&decl);
+  Instantiation instantiation{&decl, &m};
+  TypeId dom = -1, cod = -1;
+  std::unique_ptr<Term> body;
+  {
+    // Errors in a body from another file are reported at this use.
+    OpenUseSite site(diags, useSite(instantiation, use.range));
+    dom = buildObject(*decl.dom, inner);
+    cod = buildObject(*decl.cod, inner);
+    if (dom < 0 || cod < 0)
+      return nullptr;
+    inProgress.insert(&decl);
+    body = elaborate(*decl.body, inner);
+    inProgress.erase(&decl);
+  }
   if (!body)
     return nullptr;
   std::string declared = arrow(ctx.types, dom, cod);
@@ -272,17 +281,25 @@ std::unique_ptr<Term> Sema::elaborateGeneric(const MorphismDecl &decl, LoadedMod
   scope->dom = dom;
   scope->cod = cod;
   scope->children.push_back(std::move(body));
+  instantiations[scope.get()] = instantiation;
   return scope;
+}
+
+DiagnosticEngine::UseSite Sema::useSite(const Instantiation &inst, llvm::SMRange use) {
+  return {use, diag::note_in_definition, {inst.decl->name.name, inst.module->name}};
 }
 
 bool Sema::solveProjections(ElabContext &ctx, bool final) {
   TypeContext &t = ctx.types;
   bool ok = true;
-  std::vector<Term *> still;
-  for (Term *p : ctx.pendingProjections) {
+  std::vector<PendingProjection> still;
+  for (PendingProjection &pending : ctx.pendingProjections) {
+    Term *p = pending.term;
+    // Reported in the use sites where the projection arose.
+    UseSitesScope sites(diags, pending.sites);
     switch (t.shapeOf(p->dom)) {
     case TypeContext::Shape::Unknown:
-      still.push_back(p);
+      still.push_back(pending);
       break;
     case TypeContext::Shape::Tensor:
       diags.report(p->range.Start, diag::err_pi_not_product)
@@ -297,22 +314,39 @@ bool Sema::solveProjections(ElabContext &ctx, bool final) {
             << static_cast<uint64_t>(fs.size()) << p->range;
         ok = false;
       } else if (!t.unify(p->cod, fs[p->attrs.index])) {
-        still.push_back(p); // the mismatch surfaces where the codomain is used
+        still.push_back(pending); // the mismatch surfaces where the codomain is used
       }
       break;
     }
     }
   }
-  ctx.pendingProjections = final ? std::vector<Term *>{} : still;
+  ctx.pendingProjections = final ? std::vector<PendingProjection>{} : std::move(still);
   return ok;
 }
 
 bool Sema::resolveTerm(Term &term, ElabContext &ctx) {
-  for (auto &child : term.children)
-    if (!resolveTerm(*child, ctx))
+  auto instantiation = term.kind == Term::Kind::Scope ? instantiations.find(&term)
+                                                      : instantiations.end();
+  if (instantiation != instantiations.end()) {
+    // Errors in a body from another file are reported at this use.
+    OpenUseSite site(diags, useSite(instantiation->second, term.range));
+    resolvingScopes.push_back(&term);
+    bool ok = resolveTerm(*term.children.front(), ctx);
+    resolvingScopes.pop_back();
+    if (!ok)
       return false;
+  } else {
+    for (auto &child : term.children)
+      if (!resolveTerm(*child, ctx))
+        return false;
+  }
   TypeContext &t = ctx.types;
   if (!t.isResolved(term.dom) || !t.isResolved(term.cod)) {
+    int site = diags.relocationSite(term.range.Start);
+    if (site >= 0 && resolvingScopes.size() == diags.openUseSites().size()) {
+      reportCannotInferInUse(term, site, ctx);
+      return false;
+    }
     std::string what = term.kind == Term::Kind::Prim ? primName(term.op)
                        : term.name.empty()            ? sourceText(term.range)
                                                       : sourceText(term.range);
@@ -332,6 +366,31 @@ bool Sema::resolveTerm(Term &term, ElabContext &ctx) {
     term.params = primitiveParams(term.op, term.attrs, term.domObj, term.codObj);
   }
   return true;
+}
+
+void Sema::reportCannotInferInUse(const Term &unresolved, size_t site, ElabContext &ctx) {
+  TypeContext &t = ctx.types;
+  const Term &use = *resolvingScopes[site];
+  const ast::MorphismDecl &generic = *instantiations.at(&use).decl;
+  const ast::MorphismDecl &around = *instantiations.at(resolvingScopes.back()).decl;
+  std::string params;
+  for (const Ident &p : generic.genericParams)
+    params += (params.empty() ? "" : ", ") + p.name;
+  std::string known = arrow(t, use.dom, use.cod);
+  std::string inner = arrow(t, unresolved.dom, unresolved.cod);
+  std::string what = unresolved.kind == Term::Kind::Prim ? primName(unresolved.op)
+                                                         : sourceText(unresolved.range);
+  diags.report(use.range.Start, diag::err_cannot_infer_generic)
+      << generic.name.name << known << params << use.range;
+  // Down the definitions to the unknown, as DiagnosticEngine relocates.
+  for (size_t i = site + 1; i < resolvingScopes.size(); ++i) {
+    const Instantiation &outer = instantiations.at(resolvingScopes[i - 1]);
+    const Term &next = *resolvingScopes[i];
+    diags.report(next.range.Start, diag::note_in_definition)
+        << outer.decl->name.name << outer.module->name << next.range;
+  }
+  diags.report(unresolved.range.Start, diag::note_cannot_infer_inside)
+      << around.name.name << what << inner << unresolved.range;
 }
 
 std::unique_ptr<MorphismInstance> Sema::checkBody(const std::string &name, llvm::SMLoc loc,
@@ -374,6 +433,7 @@ const MorphismInstance *Sema::instanceOf(const MorphismDecl &decl, LoadedModule 
     failed.insert(&decl);
     return nullptr;
   }
+  UseSitesScope own(diags); // its errors are its own, not a user's
   inProgress.insert(&decl);
   TypeContext types;
   ElabContext ctx(types, m);

@@ -45,6 +45,49 @@ struct LoadedModule {
   bool loading = false;
 };
 
+/// A `pi[i]` waiting for its domain to become a known product, with the use
+/// sites open where it arose (its errors are reported there).
+struct PendingProjection {
+  Term *term;
+  std::vector<DiagnosticEngine::UseSite> sites;
+};
+
+/// Replaces the diagnostics' open use sites for the lifetime of the object:
+/// with none while a declaration is checked on its own (its errors are its
+/// own, not its user's), or with the sites of work reported later.
+class UseSitesScope {
+public:
+  UseSitesScope(DiagnosticEngine &diags, std::vector<DiagnosticEngine::UseSite> sites = {})
+      : diags(diags), saved(diags.swapUseSites(std::move(sites))) {}
+  ~UseSitesScope() { diags.swapUseSites(std::move(saved)); }
+  UseSitesScope(const UseSitesScope &) = delete;
+  UseSitesScope &operator=(const UseSitesScope &) = delete;
+
+private:
+  DiagnosticEngine &diags;
+  std::vector<DiagnosticEngine::UseSite> saved;
+};
+
+/// Opens one use site for the lifetime of the object.
+class OpenUseSite {
+public:
+  OpenUseSite(DiagnosticEngine &diags, DiagnosticEngine::UseSite site) : diags(diags) {
+    diags.pushUseSite(std::move(site));
+  }
+  ~OpenUseSite() { diags.popUseSite(); }
+  OpenUseSite(const OpenUseSite &) = delete;
+  OpenUseSite &operator=(const OpenUseSite &) = delete;
+
+private:
+  DiagnosticEngine &diags;
+};
+
+/// A generic morphism instantiated at a use: what a Scope term stands for.
+struct Instantiation {
+  const ast::MorphismDecl *decl = nullptr;
+  LoadedModule *module = nullptr;
+};
+
 /// A standard-library module as `import` would find it: its dotted name and
 /// its declared names (true for objects), for the hint of an unknown name.
 struct StdlibModule {
@@ -66,7 +109,7 @@ struct ElabContext {
   /// Next number per local name ("linear" -> 2 gives "linear2").
   std::map<std::string, int> counters;
   /// Projections waiting for their domain to become a known product.
-  std::vector<Term *> pendingProjections;
+  std::vector<PendingProjection> pendingProjections;
 };
 
 class Sema {
@@ -108,6 +151,11 @@ public:
                                          const ast::RefExpr &use, ElabContext &ctx);
   std::unique_ptr<Term> elaborateMap(const ast::RefExpr &e, ElabContext &ctx);
   bool checkGenericDecl(const ast::MorphismDecl &decl, LoadedModule &m);
+  /// The use site of an instantiation, for diagnostics in its body.
+  DiagnosticEngine::UseSite useSite(const Instantiation &inst, llvm::SMRange use);
+  /// Reports \p unresolved, inside a generic from another file, in the
+  /// user's terms: at the use `resolvingScopes[site]` in the file checked.
+  void reportCannotInferInUse(const Term &unresolved, size_t site, ElabContext &ctx);
   bool readPrimitiveAttrs(PrimOp op, const ast::RefExpr &e, PrimAttrs &attrs);
   bool solveProjections(ElabContext &ctx, bool final);
   /// Resolves every node's objects; reports the innermost unresolved one.
@@ -138,6 +186,11 @@ public:
   std::map<const ast::MorphismDecl *, MorphismInstance *> instances;
   std::set<const ast::MorphismDecl *> failed;
   std::map<const ast::MorphismDecl *, bool> genericChecked;
+  /// What each Scope term instantiates (keyed by the term).
+  std::map<const Term *, Instantiation> instantiations;
+  /// The Scope terms resolveTerm is inside, outermost first (one use site
+  /// open for each).
+  std::vector<const Term *> resolvingScopes;
   /// Built on the first unknown name (stdlibModulesDeclaring).
   std::optional<std::vector<StdlibModule>> stdlibIndex;
   Program *program = nullptr;

@@ -54,6 +54,7 @@ std::optional<Obj> Sema::objectOfDecl(const ObjectDecl &decl, LoadedModule &m) {
         << decl.name.name << "through its own object expression";
     return std::nullopt;
   }
+  UseSitesScope own(diags); // its errors are its own, not a user's
   inProgress.insert(&decl);
   TypeContext types;
   ElabContext ctx(types, m);

@@ -137,7 +137,7 @@ std::unique_ptr<Term> Sema::elaboratePrimitive(PrimOp op, const RefExpr &e, Elab
   }
   term->name = localName(ctx, primName(op));
   if (op == PrimOp::Pi)
-    ctx.pendingProjections.push_back(term.get());
+    ctx.pendingProjections.push_back({term.get(), diags.openUseSites()});
   return term;
 }
 

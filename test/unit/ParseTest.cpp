@@ -323,6 +323,84 @@ TEST_F(ParseTest, DumpsAST) {
 }
 
 //===----------------------------------------------------------------------===//
+// Use sites: errors inside another file's definition, reported at the use
+//===----------------------------------------------------------------------===//
+
+/// A user's file and a library it includes (as an import does), with the
+/// use of `g` and `h` in the user's file and their bodies in the library.
+class UseSiteTest : public ParseTest {
+protected:
+  UseSiteTest() {
+    user = addBuffer("morphism m : A -> A = g ; x\n", "user.cat");
+    const char *userText = sourceMgr.getMemoryBuffer(user)->getBufferStart();
+    lib = sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy("morphism g : A -> A = h ; y\n"
+                                             "morphism h : A -> A = z\n",
+                                             "lib.cat"),
+        llvm::SMLoc::getFromPointer(userText));
+    libText = sourceMgr.getMemoryBuffer(lib)->getBufferStart();
+    useOfG = {at(userText, 22), at(userText, 23)};
+    useOfH = {at(libText, 22), at(libText, 23)};
+  }
+  static llvm::SMLoc at(const char *text, size_t offset) {
+    return llvm::SMLoc::getFromPointer(text + offset);
+  }
+  DiagnosticEngine::UseSite site(llvm::SMRange use, const char *name) {
+    return {use, diag::note_in_definition, {name, "lib"}};
+  }
+  unsigned bufferOf(llvm::SMLoc loc) { return sourceMgr.FindBufferContainingLoc(loc); }
+
+  unsigned user = 0, lib = 0;
+  const char *libText = nullptr;
+  llvm::SMRange useOfG, useOfH;
+};
+
+TEST_F(UseSiteTest, ErrorInTheDefinitionIsReportedAtTheUse) {
+  diags.pushUseSite(site(useOfG, "g"));
+  llvm::SMLoc y = at(libText, 26);
+  diags.report(y, diag::err_syntax) << "bad y" << llvm::SMRange(y, at(libText, 27));
+  diags.popUseSite();
+  EXPECT_EQ(printed(), "user.cat:1:23: error: bad y\n"
+                       "morphism m : A -> A = g ; x\n"
+                       "                      ^\n"
+                       "lib.cat:1:27: note: in the definition of 'g' (module 'lib')\n"
+                       "morphism g : A -> A = h ; y\n"
+                       "                          ^\n");
+  ASSERT_EQ(diags.recorded().size(), 2u);
+  EXPECT_EQ(bufferOf(diags.recorded()[0].loc), user);
+  EXPECT_EQ(diags.recorded()[1].kind, diag::note_in_definition);
+}
+
+TEST_F(UseSiteTest, NestedSitesGiveANoteForEachDefinition) {
+  diags.pushUseSite(site(useOfG, "g"));
+  diags.pushUseSite(site(useOfH, "h"));
+  diags.report(at(libText, 50), diag::err_syntax) << "bad z";
+  diags.popUseSite();
+  diags.popUseSite();
+  ASSERT_EQ(messages(), (std::vector<std::string>{"bad z", "in the definition of 'g' (module 'lib')",
+                                                  "in the definition of 'h' (module 'lib')"}));
+  EXPECT_EQ(bufferOf(diags.recorded()[0].loc), user);
+  EXPECT_EQ(diags.recorded()[1].loc.getPointer(), useOfH.Start.getPointer());
+  EXPECT_EQ(diags.recorded()[2].loc.getPointer(), libText + 50);
+}
+
+TEST_F(UseSiteTest, ErrorsInTheUsersFileAndNotesStayWhereTheyAre) {
+  diags.pushUseSite(site(useOfG, "g"));
+  const char *userText = sourceMgr.getMemoryBuffer(user)->getBufferStart();
+  diags.report(at(userText, 26), diag::err_syntax) << "bad x";
+  diags.report(at(libText, 26), diag::note_previous_decl) << "y";
+  EXPECT_EQ(diags.relocationSite(at(userText, 0)), -1);
+  EXPECT_EQ(diags.relocationSite(at(libText, 0)), 0);
+  diags.popUseSite();
+  EXPECT_EQ(diags.relocationSite(at(libText, 0)), -1);
+  ASSERT_EQ(diags.recorded().size(), 2u);
+  EXPECT_EQ(bufferOf(diags.recorded()[0].loc), user);
+  EXPECT_EQ(bufferOf(diags.recorded()[1].loc), lib);
+  // A note is printed without the "Included from" of its file.
+  EXPECT_EQ(printed().find("Included from"), std::string::npos) << printed();
+}
+
+//===----------------------------------------------------------------------===//
 // Verify mode
 //===----------------------------------------------------------------------===//
 
