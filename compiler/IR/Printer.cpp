@@ -17,7 +17,8 @@ std::string boxName(const Node &n) {
   const char *name = primName(n.op);
   if (n.op == PrimOp::Pi)
     return fmt::format("{}[{}]", name, n.attrs.index);
-  // The constant as written: the shortest form that reads back as it.
+  // The constant in the shortest form that reads back as the same double
+  // (`0.1`, `2` for 2.0, `1e-07`).
   if (n.op == PrimOp::Scale || n.op == PrimOp::Const)
     return fmt::format("{}({})", name, n.attrs.constant);
   return name;
