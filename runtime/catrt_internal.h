@@ -200,6 +200,9 @@ typedef struct cat_options {
   float lr;
   uint64_t seed;
   int quiet, json;
+  int confusion;          /* eval: print the confusion matrix */
+  int probabilities;      /* predict: the classes' probabilities too */
+  const char *output;     /* predict: a CSV file instead of stdout */
   /* generate */
   const char *prompt;     /* NULL: start from the padding token alone */
   int64_t tokens;         /* how many tokens to generate */
@@ -242,7 +245,38 @@ typedef struct cat_metrics {
   double accuracy;   /* when has_accuracy */
   int has_accuracy;
   int64_t examples;
+  int32_t kind;      /* CAT_LOSS_*: which of the fields below are set */
+  double macro_f1;                 /* classes */
+  double precision, recall, f1;    /* binary: of class 1 */
+  double mse, mae, r2;             /* regression */
+  const int64_t *confusion;        /* classes x classes (row: target), or
+                                      NULL; owned by the cat_scores */
+  int32_t classes;
 } cat_metrics;
+
+/*--- metrics.c: what the predictions score, by kind of model ------------*/
+
+/* Statistics of a model's predictions, accumulated batch by batch. */
+typedef struct cat_scores {
+  int32_t kind;          /* CAT_LOSS_* scored; CAT_LOSS_OTHER: the loss only */
+  int32_t classes;       /* classes: k; binary: 2 */
+  int64_t *confusion;    /* classes x classes: row = target, col = prediction */
+  int64_t width;         /* regression: output elements per example */
+  double *sum, *sum_sq, *sse;  /* regression, per element: Σy, Σy², Σ(y-ŷ)² */
+  double sae;            /* regression: Σ|y-ŷ| */
+  int64_t examples;
+} cat_scores;
+
+/* The kind of metrics the model's outputs and targets allow. */
+int32_t cat_scores_kind(const cat_model *model);
+void cat_scores_init(cat_scores *scores, const cat_model *model);
+void cat_scores_reset(cat_scores *scores);
+void cat_scores_free(cat_scores *scores);
+/* Adds n examples: the model's outputs and their targets, batch-major. */
+void cat_scores_add(cat_scores *scores, const cat_model *model,
+                    void *const *outputs, void *const *targets, size_t n);
+/* Sets the metrics of the scores' kind in m (loss and examples untouched). */
+void cat_scores_finish(const cat_scores *scores, cat_metrics *m);
 
 /* The model's CAT_LOSS_* (CAT_LOSS_OTHER for descriptors without it). */
 int32_t cat_model_loss_kind(const cat_model *model);
@@ -250,16 +284,15 @@ int32_t cat_model_loss_kind(const cat_model *model);
 int cat_model_has_accuracy(const cat_model *model);
 /* The argmax of example i of the first output in the runner's buffers. */
 int32_t cat_runner_argmax(const cat_runner *runner, size_t i);
-/* How many of the runner's first n examples have that argmax equal to
- * their target (for a model with accuracy). */
-int64_t cat_runner_correct(const cat_runner *runner, size_t n);
 /* Whether the descriptor has the `_outputs` step fields (they may still be
  * NULL). */
 int cat_model_has_output_steps(const cat_model *model);
-/* Loss and accuracy of the model on data[index[0..count)]. */
-cat_metrics cat_evaluate(cat_runner *runner, const float *params,
-                         const cat_dataset *data, const int64_t *index,
-                         int64_t count);
+/* Loss and metrics of the model on data[index[0..count)], with `scores`
+ * (initialised for the model) as the accumulator; the result's confusion
+ * matrix lives in it. */
+cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,
+                         const float *params, const cat_dataset *data,
+                         const int64_t *index, int64_t count);
 /* 0, 1, ..., count - 1. */
 int64_t *cat_identity_index(int64_t count);
 
@@ -291,6 +324,7 @@ typedef struct cat_progress {
   double loss_sum;    /* of this epoch's steps so far */
   int64_t steps;
   double last_acc;    /* the previous epoch's, shown on the bar */
+  int regression;     /* R² instead of accuracy in the log */
 } cat_progress;
 
 /* Prints the banner and opens log_path (if any; appending when resuming).
@@ -308,7 +342,10 @@ void cat_progress_end(cat_progress *progress, const char *checkpoint,
 void cat_progress_interrupted(cat_progress *progress, const char *checkpoint,
                               int64_t epoch, int64_t batch);
 void cat_progress_close(cat_progress *progress);
-/* "loss 0.0612  accuracy 0.9733  (150 examples)" or its JSON form. */
-void cat_print_metrics(FILE *out, const cat_metrics *metrics, int json);
+/* "loss 0.0612  accuracy 0.9733  macro-F1 0.9733  (150 examples)" or its
+ * JSON form; with confusion_classes (the class names), the confusion
+ * matrix too. */
+void cat_print_metrics(FILE *out, const cat_metrics *metrics, int json,
+                       const cat_classes *confusion_classes);
 
 #endif /* CATRT_INTERNAL_H */

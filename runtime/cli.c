@@ -48,7 +48,8 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --resume W       continue the run saved in W up to --epochs (writes\n"
       "                   back to W unless --out is given)\n"
       "  --log F          train: one CSV row per epoch "
-      "(epoch,loss,accuracy,val_loss,val_acc)\n"
+      "(epoch,loss,accuracy,val_loss,val_acc;\n"
+      "                   r2 and val_r2 for regression)\n"
       "  --weights W      the weights eval, predict, gradcheck, info and generate\n"
       "                   use (generate: default %s.safetensors)\n"
       "  --prompt TEXT    generate: the text to continue (default: none)\n"
@@ -56,6 +57,9 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --temperature T  generate: sampling temperature, 0 = greedy "
       "(default 1)\n"
       "  --json           eval, train: print the result as one JSON object\n"
+      "  --confusion      eval: print the confusion matrix of a classifier\n"
+      "  --probabilities  predict: each class's probability after the class\n"
+      "  --output F       predict: write a CSV file (with a header) to F\n"
       "  --quiet          train: print only the final summary\n"
       "  --help           this message\n",
       prog, model->morphism, model->module, model->module, model->module);
@@ -118,6 +122,7 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
   else if (!strcmp(flag, "--init")) o->init = value;
   else if (!strcmp(flag, "--resume")) o->resume = value;
   else if (!strcmp(flag, "--log")) o->log = value;
+  else if (!strcmp(flag, "--output")) o->output = value;
   else if (!strcmp(flag, "--epochs"))
     return (o->has_epochs = 1, parse_int(value, 0, &o->epochs));
   else if (!strcmp(flag, "--batch")) {
@@ -141,13 +146,13 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
 static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
                                     "--resume", "--log", "--epochs", "--batch",
                                     "--lr", "--seed", "--prompt", "--tokens",
-                                    "--temperature"};
+                                    "--temperature", "--output"};
 static const char *value_hints[] = {
     "a file name", "a file name", "a file name", "a file name", "a file name",
     "a file name",
     "a non-negative integer", "a positive integer or 'all'",
     "a positive number", "a non-negative integer", "a text",
-    "a non-negative integer", "a non-negative number"};
+    "a non-negative integer", "a non-negative number", "a file name"};
 
 static int find_value_flag(const char *flag, size_t len) {
   for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
@@ -159,6 +164,8 @@ static int find_value_flag(const char *flag, size_t len) {
 static int parse_switch(cat_options *o, const char *arg) {
   if (!strcmp(arg, "--quiet")) o->quiet = 1;
   else if (!strcmp(arg, "--json")) o->json = 1;
+  else if (!strcmp(arg, "--confusion")) o->confusion = 1;
+  else if (!strcmp(arg, "--probabilities")) o->probabilities = 1;
   else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) o->command = CAT_CMD_HELP;
   else return -1;
   return 0;

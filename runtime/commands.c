@@ -9,6 +9,9 @@
  *===----------------------------------------------------------------------===*/
 #include "catrt_internal.h"
 
+#include <errno.h>
+#include <math.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,10 +46,14 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
   if (status == 0) {
     cat_runner runner;
     cat_runner_init(&runner, model, chunk_for(data.count));
+    cat_scores scores;
+    cat_scores_init(&scores, model);
     int64_t *index = cat_identity_index(data.count);
-    cat_metrics metrics = cat_evaluate(&runner, params, &data, index,
+    cat_metrics metrics = cat_evaluate(&runner, &scores, params, &data, index,
                                        data.count);
-    cat_print_metrics(stdout, &metrics, opts->json);
+    cat_print_metrics(stdout, &metrics, opts->json,
+                      opts->confusion ? &classes : NULL);
+    cat_scores_free(&scores);
     free(index);
     cat_runner_free(&runner);
   }
@@ -57,40 +64,124 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
   return status == 0 ? CAT_EXIT_OK : CAT_EXIT_ERROR;
 }
 
-static void print_factor_values(const cat_factor *factor, const void *data,
-                                size_t i, int first) {
-  for (int64_t e = 0; e < factor->size; ++e) {
-    size_t at = i * (size_t)factor->size + (size_t)e;
-    if (!first || e > 0)
-      fputc(' ', stdout);
-    if (factor->kind == CAT_FIN)
-      printf("%d", (int)((const int32_t *)data)[at]);
-    else
-      printf("%g", (double)((const float *)data)[at]);
-  }
+/*--- predict -------------------------------------------------------------*/
+
+/* Where predictions go: stdout (values separated by spaces, a header only
+ * for product outputs) or a CSV file (--output: commas and a header). */
+typedef struct prediction_sink {
+  FILE *out;
+  char separator;
+  int header;
+  int probabilities;
+  int32_t kind;             /* cat_scores_kind */
+  const cat_classes *classes;
+} prediction_sink;
+
+static void print_field(const prediction_sink *sink, int first,
+                        const char *text) {
+  if (!first)
+    fputc(sink->separator, sink->out);
+  fputs(text, sink->out);
 }
 
-static void print_prediction(const cat_runner *runner,
-                             const cat_classes *classes, size_t i) {
-  const cat_model *model = runner->model;
-  if (cat_model_has_accuracy(model)) {
-    int32_t label = cat_runner_argmax(runner, i);
-    if (label < classes->count)
-      printf("%s\n", classes->names[label]);
-    else
-      printf("%d\n", (int)label);
+static const char *class_name(const cat_classes *classes, int32_t c,
+                              char *buffer, size_t size) {
+  if (c < classes->count)
+    return classes->names[c];
+  snprintf(buffer, size, "%d", (int)c);
+  return buffer;
+}
+
+/* Column names: "class" (and "p_<name>"), "probability" and "decision",
+ * or "output" (one value) / "output<f>_<e>" (factor f, element e). */
+static void print_header(const prediction_sink *sink, const cat_model *model) {
+  char name[64];
+  if (sink->kind == CAT_LOSS_CLASSES) {
+    print_field(sink, 1, "class");
+    for (int32_t c = 0; sink->probabilities && c < model->outputs[0].size; ++c) {
+      char buffer[16];
+      snprintf(name, sizeof name, "p_%s",
+               class_name(sink->classes, c, buffer, sizeof buffer));
+      print_field(sink, 0, name);
+    }
+    fputc('\n', sink->out);
     return;
   }
+  int single = model->num_outputs == 1 && model->outputs[0].size == 1;
+  int first = 1;
   for (int32_t f = 0; f < model->num_outputs; ++f)
-    print_factor_values(&model->outputs[f], runner->outputs[f], i, f == 0);
-  fputc('\n', stdout);
+    for (int64_t e = 0; e < model->outputs[f].size; ++e, first = 0) {
+      const char *base = sink->kind == CAT_LOSS_BINARY ? "probability" : "output";
+      if (single)
+        snprintf(name, sizeof name, "%s", base);
+      else
+        snprintf(name, sizeof name, "%s%d_%lld", base, (int)f + 1, (long long)e);
+      print_field(sink, first, name);
+      if (sink->kind == CAT_LOSS_BINARY) {
+        if (single)
+          snprintf(name, sizeof name, "decision");
+        else
+          snprintf(name, sizeof name, "decision%d_%lld", (int)f + 1, (long long)e);
+        print_field(sink, 0, name);
+      }
+    }
+  fputc('\n', sink->out);
+}
+
+static void print_prediction(const prediction_sink *sink,
+                             const cat_runner *runner, size_t i) {
+  const cat_model *model = runner->model;
+  char text[64];
+  if (sink->kind == CAT_LOSS_CLASSES) {
+    int32_t label = cat_runner_argmax(runner, i);
+    print_field(sink, 1, class_name(sink->classes, label, text, sizeof text));
+    if (sink->probabilities) {
+      /* The softmax of the scores, in double. */
+      int64_t k = model->outputs[0].size;
+      const float *scores = (const float *)runner->outputs[0] + i * (size_t)k;
+      double max = scores[label], total = 0;
+      for (int64_t c = 0; c < k; ++c)
+        total += exp((double)scores[c] - max);
+      for (int64_t c = 0; c < k; ++c) {
+        snprintf(text, sizeof text, "%.6g", exp((double)scores[c] - max) / total);
+        print_field(sink, 0, text);
+      }
+    }
+    fputc('\n', sink->out);
+    return;
+  }
+  int first = 1;
+  for (int32_t f = 0; f < model->num_outputs; ++f) {
+    const cat_factor *factor = &model->outputs[f];
+    for (int64_t e = 0; e < factor->size; ++e, first = 0) {
+      size_t at = i * (size_t)factor->size + (size_t)e;
+      if (factor->kind == CAT_FIN) {
+        snprintf(text, sizeof text, "%d", (int)((const int32_t *)runner->outputs[f])[at]);
+        print_field(sink, first, text);
+        continue;
+      }
+      double value = ((const float *)runner->outputs[f])[at];
+      if (sink->kind == CAT_LOSS_BINARY) {
+        /* bce models give logits: the probability is their sigmoid. */
+        snprintf(text, sizeof text, "%.6g", 1 / (1 + exp(-value)));
+        print_field(sink, first, text);
+        print_field(sink, 0, value >= 0 ? "1" : "0");
+        continue;
+      }
+      snprintf(text, sizeof text, "%g", value);
+      print_field(sink, first, text);
+    }
+  }
+  fputc('\n', sink->out);
 }
 
 static void predict_all(const cat_model *model, const float *params,
-                        const cat_dataset *data, const cat_classes *classes) {
+                        const cat_dataset *data, const prediction_sink *sink) {
   cat_runner runner;
   cat_runner_init(&runner, model, chunk_for(data->count));
   int64_t *index = cat_identity_index(data->count);
+  if (sink->header)
+    print_header(sink, model);
   for (int64_t start = 0; start < data->count;
        start += (int64_t)runner.capacity) {
     size_t n = (size_t)(data->count - start) < runner.capacity
@@ -98,7 +189,7 @@ static void predict_all(const cat_model *model, const float *params,
     cat_runner_gather(&runner, data, index + start, n);
     model->forward(params, runner.inputs, runner.outputs, n, runner.workspace);
     for (size_t i = 0; i < n; ++i)
-      print_prediction(&runner, classes, i);
+      print_prediction(sink, &runner, i);
   }
   free(index);
   cat_runner_free(&runner);
@@ -115,8 +206,27 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
   int status = params ? cat_load_csv(model, &config, opts->predict_file,
                                      CAT_TARGETS_OPTIONAL, &classes, &data)
                       : -1;
-  if (status == 0)
-    predict_all(model, params, &data, &classes);
+  prediction_sink sink = {stdout, ' ', model->num_outputs > 1,
+                          opts->probabilities, cat_scores_kind(model),
+                          &classes};
+  if (status == 0 && opts->output) {
+    sink.out = fopen(opts->output, "w");
+    sink.separator = ',';
+    sink.header = 1;
+    if (!sink.out) {
+      cat_error("%s: cannot write the predictions: %s", opts->output,
+                strerror(errno));
+      status = -1;
+    }
+  }
+  if (status == 0) {
+    predict_all(model, params, &data, &sink);
+    if (sink.out != stdout && fclose(sink.out) != 0) {
+      cat_error("%s: cannot write the predictions: %s", opts->output,
+                strerror(errno));
+      status = -1;
+    }
+  }
   cat_dataset_free(&data);
   cat_classes_free(&classes);
   free(params);

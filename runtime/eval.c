@@ -93,21 +93,13 @@ int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
   return best;
 }
 
-int64_t cat_runner_correct(const cat_runner *runner, size_t n) {
-  const int32_t *labels = runner->targets[0];
-  int64_t correct = 0;
-  for (size_t i = 0; i < n; ++i)
-    correct += cat_runner_argmax(runner, i) == labels[i];
-  return correct;
-}
-
-cat_metrics cat_evaluate(cat_runner *runner, const float *params,
-                         const cat_dataset *data, const int64_t *index,
-                         int64_t count) {
+cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,
+                         const float *params, const cat_dataset *data,
+                         const int64_t *index, int64_t count) {
   const cat_model *model = runner->model;
-  cat_metrics metrics = {0, 0, cat_model_has_accuracy(model), count};
+  cat_metrics metrics = {0};
   double loss_sum = 0;
-  int64_t correct = 0;
+  cat_scores_reset(scores);
   for (int64_t start = 0; start < count; start += (int64_t)runner->capacity) {
     size_t n = (size_t)(count - start) < runner->capacity
                    ? (size_t)(count - start) : runner->capacity;
@@ -116,11 +108,11 @@ cat_metrics cat_evaluate(cat_runner *runner, const float *params,
                     runner->losses, n, runner->workspace);
     for (size_t i = 0; i < n; ++i)
       loss_sum += runner->losses[i];
-    if (metrics.has_accuracy)
-      correct += cat_runner_correct(runner, n);
+    cat_scores_add(scores, model, runner->outputs, runner->targets, n);
   }
   metrics.loss = count > 0 ? loss_sum / (double)count : NAN;
-  metrics.accuracy = count > 0 ? (double)correct / (double)count : NAN;
+  metrics.examples = count;
+  cat_scores_finish(scores, &metrics);
   return metrics;
 }
 

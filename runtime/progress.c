@@ -39,8 +39,11 @@ static int open_log(cat_progress *progress, const char *path, int resuming) {
     cat_error("%s: cannot write the log: %s", path, strerror(errno));
     return -1;
   }
-  if (!has_rows)
-    fprintf(progress->log, "epoch,loss,accuracy,val_loss,val_acc\n");
+  if (!has_rows) {
+    const char *name = progress->regression ? "r2" : "accuracy";
+    fprintf(progress->log, "epoch,loss,%s,val_loss,val_%s\n", name,
+            progress->regression ? "r2" : "acc");
+  }
   return 0;
 }
 
@@ -51,6 +54,7 @@ int cat_progress_begin(cat_progress *progress, const cat_model *model,
   progress->train_count = train_count;
   progress->started = progress->epoch_started = now();
   progress->last_acc = NAN;
+  progress->regression = cat_scores_kind(model) == CAT_LOSS_REGRESSION;
   if (log_path && open_log(progress, log_path, resuming) != 0)
     return -1;
   if (progress->quiet)
@@ -100,10 +104,24 @@ void cat_progress_step(cat_progress *progress, int64_t done, float loss) {
     draw_bar(progress, done, t);
 }
 
+/* The one metric an epoch's line shows besides the loss: accuracy for
+ * the classifiers, R² for regression. */
+static int headline(const cat_metrics *metrics, const char **name,
+                    double *value) {
+  if (metrics->kind == CAT_LOSS_REGRESSION && metrics->examples > 0) {
+    *name = "r2", *value = metrics->r2;
+    return 1;
+  }
+  *name = "acc", *value = metrics->accuracy;
+  return metrics->has_accuracy;
+}
+
 static void print_pair(const char *prefix, const cat_metrics *metrics) {
+  const char *name;
+  double value;
   printf("  %sloss %.4f", prefix, metrics->loss);
-  if (metrics->has_accuracy)
-    printf("  %sacc %.4f", prefix, metrics->accuracy);
+  if (headline(metrics, &name, &value))
+    printf("  %s%s %.4f", prefix, name, value);
 }
 
 static void log_number(FILE *log, int present, double value) {
@@ -116,11 +134,15 @@ static void log_number(FILE *log, int present, double value) {
 static void log_row(FILE *log, int64_t epoch, const cat_metrics *train,
                     const cat_metrics *val) {
   int has_val = val && val->examples > 0;
+  const char *name;
+  double value = 0;
   fprintf(log, "%lld", (long long)epoch);
   log_number(log, 1, train->loss);
-  log_number(log, train->has_accuracy, train->accuracy);
+  int present = headline(train, &name, &value);
+  log_number(log, present, value);
   log_number(log, has_val, has_val ? val->loss : 0);
-  log_number(log, has_val && val->has_accuracy, has_val ? val->accuracy : 0);
+  present = has_val && headline(val, &name, &value);
+  log_number(log, present, value);
   fputc('\n', log);
   fflush(log);  /* plots of a running job see every finished epoch */
 }
@@ -155,6 +177,37 @@ static void print_json_number(FILE *out, double value) {
     fprintf(out, "null");
 }
 
+/* The metrics of the model's kind as JSON members ", \"name\": value",
+ * names prefixed (the validation split's accuracy is "val_acc"). */
+typedef struct named_value {
+  const char *name;
+  double value;
+} named_value;
+
+static void print_json_metrics(FILE *out, const cat_metrics *m,
+                               const char *prefix) {
+  named_value fields[4];
+  int count = 0;
+  if (m->has_accuracy)
+    fields[count++] = (named_value){*prefix ? "acc" : "accuracy", m->accuracy};
+  if (m->kind == CAT_LOSS_CLASSES && m->examples > 0)
+    fields[count++] = (named_value){"macro_f1", m->macro_f1};
+  if (m->kind == CAT_LOSS_BINARY && m->examples > 0) {
+    fields[count++] = (named_value){"precision", m->precision};
+    fields[count++] = (named_value){"recall", m->recall};
+    fields[count++] = (named_value){"f1", m->f1};
+  }
+  if (m->kind == CAT_LOSS_REGRESSION && m->examples > 0) {
+    fields[count++] = (named_value){"mse", m->mse};
+    fields[count++] = (named_value){"mae", m->mae};
+    fields[count++] = (named_value){"r2", m->r2};
+  }
+  for (int i = 0; i < count; ++i) {
+    fprintf(out, ", \"%s%s\": ", prefix, fields[i].name);
+    print_json_number(out, fields[i].value);
+  }
+}
+
 static void print_json_summary(const cat_progress *progress,
                                const char *checkpoint, int64_t epochs,
                                const cat_metrics *train,
@@ -163,13 +216,11 @@ static void print_json_summary(const cat_progress *progress,
   cat_sb_json_string(&path, checkpoint);
   printf("{\"epochs\": %lld, \"loss\": ", (long long)epochs);
   print_json_number(stdout, train->loss);
-  if (train->has_accuracy)
-    printf(", \"accuracy\": "), print_json_number(stdout, train->accuracy);
+  print_json_metrics(stdout, train, "");
   if (val && val->examples > 0) {
     printf(", \"val_loss\": ");
     print_json_number(stdout, val->loss);
-    if (val->has_accuracy)
-      printf(", \"val_acc\": "), print_json_number(stdout, val->accuracy);
+    print_json_metrics(stdout, val, "val_");
   }
   printf(", \"examples\": %lld, \"seconds\": %.3f, \"checkpoint\": %s}\n",
          (long long)train->examples, now() - progress->started, path.data);
@@ -208,19 +259,82 @@ void cat_progress_close(cat_progress *progress) {
   progress->log = NULL;
 }
 
-void cat_print_metrics(FILE *out, const cat_metrics *metrics, int json) {
+/* The confusion matrix, rows the targets and columns the predictions,
+ * each headed by its class name. */
+static void print_confusion(FILE *out, const cat_metrics *m,
+                            const cat_classes *classes, int json) {
+  int32_t k = m->classes;
+  char number[32];
   if (json) {
-    fprintf(out, "{\"loss\": ");
-    print_json_number(out, metrics->loss);
-    if (metrics->has_accuracy) {
-      fprintf(out, ", \"accuracy\": ");
-      print_json_number(out, metrics->accuracy);
+    fprintf(out, ", \"classes\": [");
+    for (int32_t c = 0; c < k; ++c) {
+      cat_strbuf name = {0};
+      snprintf(number, sizeof number, "%d", (int)c);
+      cat_sb_json_string(&name, c < classes->count ? classes->names[c] : number);
+      fprintf(out, "%s%s", c ? ", " : "", name.data);
+      cat_sb_free(&name);
     }
-    fprintf(out, ", \"examples\": %lld}\n", (long long)metrics->examples);
+    fprintf(out, "], \"confusion\": [");
+    for (int32_t r = 0; r < k; ++r) {
+      fprintf(out, "%s[", r ? ", " : "");
+      for (int32_t c = 0; c < k; ++c)
+        fprintf(out, "%s%lld", c ? ", " : "",
+                (long long)m->confusion[(size_t)r * (size_t)k + (size_t)c]);
+      fprintf(out, "]");
+    }
+    fprintf(out, "]");
     return;
   }
-  fprintf(out, "loss %.4f", metrics->loss);
-  if (metrics->has_accuracy)
-    fprintf(out, "  accuracy %.4f", metrics->accuracy);
-  fprintf(out, "  (%lld examples)\n", (long long)metrics->examples);
+  int width = 6;  /* at least "target" */
+  for (int32_t c = 0; c < k; ++c) {
+    int w = c < classes->count ? (int)strlen(classes->names[c])
+                               : snprintf(number, sizeof number, "%d", (int)c);
+    width = w > width ? w : width;
+  }
+  for (int32_t c = 0; c < k * k; ++c) {
+    int w = snprintf(number, sizeof number, "%lld", (long long)m->confusion[c]);
+    width = w > width ? w : width;
+  }
+  fprintf(out, "confusion matrix (rows: target, columns: prediction)\n");
+  fprintf(out, "%-*s", width, "target");
+  for (int32_t c = 0; c < k; ++c) {
+    snprintf(number, sizeof number, "%d", (int)c);
+    fprintf(out, "  %*s", width, c < classes->count ? classes->names[c] : number);
+  }
+  fputc('\n', out);
+  for (int32_t r = 0; r < k; ++r) {
+    snprintf(number, sizeof number, "%d", (int)r);
+    fprintf(out, "%-*s", width, r < classes->count ? classes->names[r] : number);
+    for (int32_t c = 0; c < k; ++c)
+      fprintf(out, "  %*lld", width,
+              (long long)m->confusion[(size_t)r * (size_t)k + (size_t)c]);
+    fputc('\n', out);
+  }
+}
+
+void cat_print_metrics(FILE *out, const cat_metrics *m, int json,
+                       const cat_classes *confusion_classes) {
+  int confusion = confusion_classes && m->confusion && m->examples > 0;
+  if (json) {
+    fprintf(out, "{\"loss\": ");
+    print_json_number(out, m->loss);
+    print_json_metrics(out, m, "");
+    if (confusion)
+      print_confusion(out, m, confusion_classes, 1);
+    fprintf(out, ", \"examples\": %lld}\n", (long long)m->examples);
+    return;
+  }
+  fprintf(out, "loss %.4f", m->loss);
+  if (m->has_accuracy)
+    fprintf(out, "  accuracy %.4f", m->accuracy);
+  if (m->kind == CAT_LOSS_CLASSES && m->examples > 0)
+    fprintf(out, "  macro-F1 %.4f", m->macro_f1);
+  if (m->kind == CAT_LOSS_BINARY && m->examples > 0)
+    fprintf(out, "  precision %.4f  recall %.4f  F1 %.4f", m->precision,
+            m->recall, m->f1);
+  if (m->kind == CAT_LOSS_REGRESSION && m->examples > 0)
+    fprintf(out, "  MSE %.6g  MAE %.6g  R2 %.4f", m->mse, m->mae, m->r2);
+  fprintf(out, "  (%lld examples)\n", (long long)m->examples);
+  if (confusion)
+    print_confusion(out, m, confusion_classes, 0);
 }

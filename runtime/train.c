@@ -3,8 +3,8 @@
  * Loads the data, holds out the validation fraction after one seeded
  * shuffle, then runs `epochs` passes of mini-batch steps over a freshly
  * shuffled training set, and finally writes the checkpoint. An epoch's
- * training loss and accuracy come from its steps, as in a PyTorch loop: the
- * mean of the step losses weighted by batch size, and the accuracy of each
+ * training loss and metrics come from its steps, as in a PyTorch loop: the
+ * mean of the step losses weighted by batch size, and the metrics of each
  * step's own predictions (before its update), so the training split is
  * never evaluated again; the validation split is evaluated after every
  * epoch. Every random choice comes from one generator seeded with the
@@ -18,7 +18,7 @@
  * uninterrupted one.
  *
  * The step is the generated train_step (train_step_outputs when the
- * accuracy needs the predictions), unless the learning rate was overridden
+ * metrics need the predictions), unless the learning rate was overridden
  * on the command line: then the runtime's optimizer.c performs the same
  * update around the model's loss_grad (loss_grad_outputs) with the new
  * rate. A descriptor without the `_outputs` functions gets the predictions
@@ -46,10 +46,13 @@ typedef struct trainer {
   float *params, *opt_state, *grad;
   int64_t opt_count;
   int runtime_optimizer;   /* step with optimizer.c instead of train_step */
-  int accuracy;            /* argmax accuracy: the steps keep their outputs */
+  int scored;              /* metrics beyond the loss: the steps keep their
+                              outputs */
   /* The current epoch's steps so far (of a resumed epoch: those it ran). */
   double loss_sum;         /* step loss times batch size */
-  int64_t examples, correct;
+  int64_t examples;
+  cat_scores scores;       /* of the steps' predictions */
+  cat_scores val_scores;   /* of the validation split, after each epoch */
   cat_runner runner;
   cat_rng rng;
   cat_train_state resume;  /* from --resume, else zero */
@@ -162,7 +165,9 @@ static int choose_step(trainer *t) {
                      ? (int64_t)cat_optimizer_state_count(model, &t->config)
                      : model->opt_state_count;
   t->opt_state = cat_xaligned((size_t)t->opt_count * sizeof(float));
-  t->accuracy = cat_model_has_accuracy(model);
+  cat_scores_init(&t->scores, model);
+  cat_scores_init(&t->val_scores, model);
+  t->scored = t->scores.kind != CAT_LOSS_OTHER;
   t->grad = cat_xaligned((size_t)model->param_count * sizeof(float));
   return restore_optimizer(t);
 }
@@ -184,21 +189,21 @@ static float step(trainer *t, int64_t start) {
   float loss;
   if (t->runtime_optimizer) {
     loss = cat_optimizer_step(model, &t->config, t->params, t->opt_state,
-                              t->grad, r, n, t->accuracy);
-  } else if (t->accuracy && cat_model_has_output_steps(model) &&
+                              t->grad, r, n, t->scored);
+  } else if (t->scored && cat_model_has_output_steps(model) &&
              model->train_step_outputs) {
     loss = model->train_step_outputs(t->params, t->opt_state, r->inputs,
                                      r->targets, r->outputs, n, r->workspace);
   } else {
-    if (t->accuracy)  /* a descriptor without train_step_outputs */
+    if (t->scored)  /* a descriptor without train_step_outputs */
       model->forward(t->params, r->inputs, r->outputs, n, r->workspace);
     loss = model->train_step(t->params, t->opt_state, r->inputs, r->targets,
                              n, r->workspace);
   }
   t->loss_sum += (double)loss * (double)n;
   t->examples += (int64_t)n;
-  if (t->accuracy)
-    t->correct += cat_runner_correct(r, n);
+  if (t->scored)
+    cat_scores_add(&t->scores, model, r->outputs, r->targets, n);
   cat_progress_step(&t->progress, start + (int64_t)n, loss);
   return loss;
 }
@@ -220,7 +225,8 @@ static int stop_interrupted(trainer *t, int64_t epoch, int64_t done,
 static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
   cat_rng before = t->rng;
   t->loss_sum = 0;
-  t->examples = t->correct = 0;
+  t->examples = 0;
+  cat_scores_reset(&t->scores);
   memcpy(t->order, t->split, (size_t)t->train_count * sizeof *t->order);
   cat_rng_shuffle(&t->rng, t->order, t->train_count);
   int64_t done = skip;
@@ -243,14 +249,15 @@ static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
 
 /* The epoch's training metrics, from its steps. */
 static cat_metrics epoch_metrics(const trainer *t) {
-  double count = (double)t->examples;
-  cat_metrics m = {t->loss_sum / count, (double)t->correct / count,
-                   t->accuracy, t->examples};
+  cat_metrics m = {0};
+  m.loss = t->loss_sum / (double)t->examples;
+  m.examples = t->examples;
+  cat_scores_finish(&t->scores, &m);
   return m;
 }
 
 static cat_metrics validate(trainer *t) {
-  return cat_evaluate(&t->runner, t->params, &t->data,
+  return cat_evaluate(&t->runner, &t->val_scores, t->params, &t->data,
                       t->order + t->train_count, t->val_count);
 }
 
@@ -273,7 +280,7 @@ static int run_training(trainer *t) {
    * 0, or resuming a finished run) there are no step metrics: the weights
    * are evaluated on the training split instead. */
   if (first > t->config.epochs) {
-    train = cat_evaluate(&t->runner, t->params, &t->data, t->order,
+    train = cat_evaluate(&t->runner, &t->scores, t->params, &t->data, t->order,
                          t->train_count);
     val = validate(t);
   }
@@ -289,6 +296,8 @@ static void free_trainer(trainer *t) {
     cat_runner_free(&t->runner);
   cat_progress_close(&t->progress);
   cat_dataset_free(&t->data);
+  cat_scores_free(&t->scores);
+  cat_scores_free(&t->val_scores);
   cat_classes_free(&t->classes);
   free(t->order);
   free(t->split);
