@@ -200,6 +200,11 @@ typedef struct cat_options {
   float lr;
   uint64_t seed;
   int quiet, json;
+  int has_weight_decay, has_clip, has_validation, has_schedule;
+  double weight_decay, clip, validation;
+  int32_t schedule;       /* CAT_SCHEDULE_* */
+  int64_t schedule_every;
+  double schedule_gamma;
   int confusion;          /* eval: print the confusion matrix */
   int probabilities;      /* predict: the classes' probabilities too */
   const char *output;     /* predict: a CSV file instead of stdout */
@@ -296,19 +301,12 @@ cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,
 /* 0, 1, ..., count - 1. */
 int64_t *cat_identity_index(int64_t count);
 
-/*--- optimizer.c: the runtime's own optimizer, for --lr overrides --------*/
+/*--- train.c ------------------------------------------------------------*/
 
-/* Floats of state the runtime's optimizer needs for this configuration. */
-size_t cat_optimizer_state_count(const cat_model *model,
-                                 const cat_train_config *config);
-/* One step with the model's loss_grad and the configured optimizer (same
- * semantics as the generated train_step: PyTorch's SGD/Adam). grad is
- * scratch of param_count floats. With `outputs`, the runner's outputs
- * receive the model's outputs before the step. Returns the mean loss
- * before the step. */
-float cat_optimizer_step(const cat_model *model, const cat_train_config *config,
-                         float *params, float *state, float *grad,
-                         cat_runner *runner, size_t n, int outputs);
+/* The learning rate of optimizer step `step` (counted from 0) of a run of
+ * `total` steps under the config's schedule. */
+double cat_scheduled_lr(const cat_train_config *config, int64_t step,
+                        int64_t total);
 
 /*--- progress.c: what a training run prints -------------------------------*/
 

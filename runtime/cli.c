@@ -41,6 +41,11 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --epochs N       number of passes over the training data\n"
       "  --batch N|all    examples per step (all: full-batch)\n"
       "  --lr X           learning rate\n"
+      "  --schedule S     learning rate per step: constant,\n"
+      "                   'step(every = K, gamma = G)' or 'cosine(warmup = K)'\n"
+      "  --weight-decay X SGD: L2 on the gradient; Adam: decoupled (AdamW)\n"
+      "  --clip X         scale the gradient to norm X when it is larger\n"
+      "  --validation F   hold out the fraction F of the data (0 <= F < 1)\n"
       "  --seed N         seed of initialisation, shuffling and the split\n"
       "  --out W          where train writes the checkpoint "
       "(default: %s.safetensors)\n"
@@ -105,6 +110,66 @@ static int parse_lr(const char *text, float *out) {
   return 0;
 }
 
+static int parse_number_at_least(const char *text, double min, int open,
+                                  double *out) {
+  char *end;
+  double value = strtod(text, &end);
+  if (*text == '\0' || *end != '\0' || !isfinite(value) || value < min ||
+      (open && value == min))
+    return -1;
+  *out = value;
+  return 0;
+}
+
+/* A learning-rate schedule as the train block writes it: constant,
+ * step(every = K, gamma = G) or cosine(warmup = K), spaces optional. */
+static int parse_schedule(const char *text, cat_options *o) {
+  char name[16] = "", key[16], rest[160];
+  int used = 0;
+  if (sscanf(text, " %15[a-z] %n", name, &used) != 1)
+    return -1;
+  const char *p = text + used;
+  o->schedule_every = 0;
+  o->schedule_gamma = 0.1;
+  if (!strcmp(name, "constant") && *p == '\0')
+    return (o->schedule = CAT_SCHEDULE_CONSTANT, 0);
+  if (strcmp(name, "step") != 0 && strcmp(name, "cosine") != 0)
+    return -1;
+  int step = !strcmp(name, "step"), has_every = 0;
+  o->schedule = step ? CAT_SCHEDULE_STEP : CAT_SCHEDULE_COSINE;
+  if (*p != '(')
+    return step ? -1 : 0;
+  ++p;
+  for (;;) {
+    double value;
+    if (sscanf(p, " %15[a-z] = %159[^,)] %n", key, rest, &used) != 2)
+      return -1;
+    p += used;
+    char *end = rest + strlen(rest);
+    while (end > rest && end[-1] == ' ')
+      *--end = '\0';
+    if (parse_number_at_least(rest, 0, 0, &value) != 0)
+      return -1;
+    if ((step && !strcmp(key, "every")) || (!step && !strcmp(key, "warmup"))) {
+      if (value != floor(value) || value > 1e15 || (step && value < 1))
+        return -1;
+      o->schedule_every = (int64_t)value, has_every = 1;
+    } else if (step && !strcmp(key, "gamma") && value > 0 && value <= 1)
+      o->schedule_gamma = value;
+    else
+      return -1;
+    if (*p == ',') {
+      ++p;
+      continue;
+    }
+    if (*p++ != ')')
+      return -1;
+    while (*p == ' ')
+      ++p;
+    return *p == '\0' && (has_every || !step) ? 0 : -1;
+  }
+}
+
 static int parse_temperature(const char *text, double *out) {
   char *end;
   double value = strtod(text, &end);
@@ -123,6 +188,19 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
   else if (!strcmp(flag, "--resume")) o->resume = value;
   else if (!strcmp(flag, "--log")) o->log = value;
   else if (!strcmp(flag, "--output")) o->output = value;
+  else if (!strcmp(flag, "--weight-decay"))
+    return (o->has_weight_decay = 1,
+            parse_number_at_least(value, 0, 0, &o->weight_decay));
+  else if (!strcmp(flag, "--clip"))
+    return (o->has_clip = 1, parse_number_at_least(value, 0, 1, &o->clip));
+  else if (!strcmp(flag, "--validation")) {
+    o->has_validation = 1;
+    if (parse_number_at_least(value, 0, 0, &o->validation) != 0 ||
+        o->validation >= 1)
+      return -1;
+    return 0;
+  } else if (!strcmp(flag, "--schedule"))
+    return (o->has_schedule = 1, parse_schedule(value, o));
   else if (!strcmp(flag, "--epochs"))
     return (o->has_epochs = 1, parse_int(value, 0, &o->epochs));
   else if (!strcmp(flag, "--batch")) {
@@ -146,13 +224,17 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
 static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
                                     "--resume", "--log", "--epochs", "--batch",
                                     "--lr", "--seed", "--prompt", "--tokens",
-                                    "--temperature", "--output"};
+                                    "--temperature", "--output",
+                                    "--weight-decay", "--clip", "--validation",
+                                    "--schedule"};
 static const char *value_hints[] = {
     "a file name", "a file name", "a file name", "a file name", "a file name",
     "a file name",
     "a non-negative integer", "a positive integer or 'all'",
     "a positive number", "a non-negative integer", "a text",
-    "a non-negative integer", "a non-negative number", "a file name"};
+    "a non-negative integer", "a non-negative number", "a file name",
+    "a non-negative number", "a positive number", "a fraction in [0, 1)",
+    "constant, step(every = K, gamma = G) or cosine(warmup = K)"};
 
 static int find_value_flag(const char *flag, size_t len) {
   for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
@@ -261,6 +343,14 @@ void cat_effective_config(const cat_model *model, const cat_options *opts,
   if (opts->has_epochs) config->epochs = opts->epochs;
   if (opts->has_batch) config->batch = opts->batch;
   if (opts->has_lr) config->lr = opts->lr;
+  if (opts->has_weight_decay) config->weight_decay = (float)opts->weight_decay;
+  if (opts->has_clip) config->clip = (float)opts->clip;
+  if (opts->has_validation) config->validation = opts->validation;
+  if (opts->has_schedule) {
+    config->schedule = opts->schedule;
+    config->schedule_every = opts->schedule_every;
+    config->schedule_gamma = (float)opts->schedule_gamma;
+  }
   if (opts->has_seed) config->seed = opts->seed;
 }
 

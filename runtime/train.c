@@ -18,11 +18,12 @@
  * uninterrupted one.
  *
  * The step is the generated train_step (train_step_outputs when the
- * metrics need the predictions), unless the learning rate was overridden
- * on the command line: then the runtime's optimizer.c performs the same
- * update around the model's loss_grad (loss_grad_outputs) with the new
- * rate. A descriptor without the `_outputs` functions gets the predictions
- * from one more forward pass on the batch before the step.
+ * metrics need the predictions); before each, the runtime writes the
+ * step's hyperparameters into the optimizer state's header (the schedule's
+ * learning rate, --lr, --weight-decay, --clip), so one optimizer, the
+ * compiled one, does every update. A descriptor without the `_outputs`
+ * functions gets the predictions from one more forward pass on the batch
+ * before the step.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -43,9 +44,9 @@ typedef struct trainer {
   int64_t *split;          /* the training indices as the split left them */
   int64_t train_count, val_count;
   size_t batch;
-  float *params, *opt_state, *grad;
+  float *params, *opt_state;
   int64_t opt_count;
-  int runtime_optimizer;   /* step with optimizer.c instead of train_step */
+  int64_t steps_per_epoch;
   int scored;              /* metrics beyond the loss: the steps keep their
                               outputs */
   /* The current epoch's steps so far (of a resumed epoch: those it ran). */
@@ -153,22 +154,16 @@ static int restore_optimizer(trainer *t) {
 
 static int choose_step(trainer *t) {
   const cat_model *model = t->model;
-  const cat_train_config *block = model->train;
-  t->runtime_optimizer = !model->train_step ||
-                         (t->opts->has_lr && (!block || block->lr != t->opts->lr));
-  if (t->runtime_optimizer && !model->loss_grad) {
-    cat_error("'%s' has no training step or gradient to train with",
-              model->morphism);
+  if (!model->train_step || model->opt_state_count < CAT_OPT_HEADER) {
+    cat_error("'%s' has no training step to train with", model->morphism);
     return -1;
   }
-  t->opt_count = t->runtime_optimizer
-                     ? (int64_t)cat_optimizer_state_count(model, &t->config)
-                     : model->opt_state_count;
+  t->opt_count = model->opt_state_count;
+  t->steps_per_epoch = (t->train_count + (int64_t)t->batch - 1) / (int64_t)t->batch;
   t->opt_state = cat_xaligned((size_t)t->opt_count * sizeof(float));
   cat_scores_init(&t->scores, model);
   cat_scores_init(&t->val_scores, model);
   t->scored = t->scores.kind != CAT_LOSS_OTHER;
-  t->grad = cat_xaligned((size_t)model->param_count * sizeof(float));
   return restore_optimizer(t);
 }
 
@@ -180,17 +175,51 @@ static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
   return cat_checkpoint_save(t->model, t->params, &t->classes, &state, t->out);
 }
 
+/* The learning rate of optimizer step `step` (from 0) of `total`, as
+ * PyTorch's schedulers give it when stepped after every optimizer step:
+ * StepLR, and for cosine a linear warm-up then CosineAnnealingLR to 0. */
+double cat_scheduled_lr(const cat_train_config *config, int64_t step,
+                        int64_t total) {
+  double lr = config->lr;
+  if (config->schedule == CAT_SCHEDULE_STEP && config->schedule_every > 0) {
+    for (int64_t k = step / config->schedule_every; k > 0; --k)
+      lr *= (double)config->schedule_gamma;
+    return lr;
+  }
+  if (config->schedule == CAT_SCHEDULE_COSINE) {
+    int64_t warmup = config->schedule_every;
+    if (step < warmup)
+      return lr * (double)(step + 1) / (double)warmup;
+    int64_t span = total - warmup;
+    if (span <= 0)
+      return lr;
+    double done = (double)(step - warmup) / (double)span;
+    return lr * 0.5 * (1.0 + cos(3.14159265358979323846 * (done < 1 ? done : 1)));
+  }
+  return lr;
+}
+
+/* The compiled step reads this step's hyperparameters from the optimizer
+ * state's header: the schedule's learning rate and the flags' values. */
+static void choose_hyperparameters(trainer *t) {
+  float *header = t->opt_state;
+  int64_t step = (int64_t)header[CAT_OPT_STEP];
+  int64_t total = t->steps_per_epoch * t->config.epochs;
+  header[CAT_OPT_CHOSEN] = 1;
+  header[CAT_OPT_LR] = (float)cat_scheduled_lr(&t->config, step, total);
+  header[CAT_OPT_WEIGHT_DECAY] = t->config.weight_decay;
+  header[CAT_OPT_CLIP] = t->config.clip;
+}
+
 static float step(trainer *t, int64_t start) {
   const cat_model *model = t->model;
   cat_runner *r = &t->runner;
   size_t n = (size_t)(t->train_count - start) < t->batch
                  ? (size_t)(t->train_count - start) : t->batch;
   cat_runner_gather(r, &t->data, t->order + start, n);
+  choose_hyperparameters(t);
   float loss;
-  if (t->runtime_optimizer) {
-    loss = cat_optimizer_step(model, &t->config, t->params, t->opt_state,
-                              t->grad, r, n, t->scored);
-  } else if (t->scored && cat_model_has_output_steps(model) &&
+  if (t->scored && cat_model_has_output_steps(model) &&
              model->train_step_outputs) {
     loss = model->train_step_outputs(t->params, t->opt_state, r->inputs,
                                      r->targets, r->outputs, n, r->workspace);
@@ -303,7 +332,6 @@ static void free_trainer(trainer *t) {
   free(t->split);
   free(t->params);
   free(t->opt_state);
-  free(t->grad);
   free(t->resume.opt_state);
   free(t->out);
 }

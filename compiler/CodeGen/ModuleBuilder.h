@@ -33,6 +33,13 @@ struct GraphEnv {
   llvm::Value *losses = nullptr;
 };
 
+/// The optimizer state's header (mirrors catrt.h's CAT_OPT_*): the step
+/// counter, then the hyperparameters a caller may choose per step (they
+/// apply when the `chosen` slot is non-zero; a zeroed state takes the train
+/// block's), then the moments.
+constexpr int64_t kOptSlotStep = 0, kOptSlotChosen = 1, kOptSlotLr = 2,
+                  kOptSlotWeightDecay = 3, kOptSlotClip = 4, kOptHeaderFloats = 8;
+
 /// Everything generated for one exported morphism.
 struct MorphismFunctions {
   const MorphismInstance *instance = nullptr;

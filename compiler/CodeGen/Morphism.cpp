@@ -150,7 +150,7 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   // step), so both steps share this code.
   int64_t P = out.layout.totalFloats;
   bool adam = train.optimizer.kind == OptimizerSpec::Kind::Adam;
-  out.optStateFloats = 1 + (adam ? 2 : 1) * P;
+  out.optStateFloats = kOptHeaderFloats + (adam ? 2 : 1) * P;
   std::vector<Type *> types(2 + nIn + nT + nOut, ptrTy);
   types.push_back(sizeTy);
   types.push_back(ptrTy);
@@ -174,16 +174,24 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   // step = state[0] + 1, stored back: the optimizer's clock is part of S.
   Value *step = b.CreateAdd(b.CreateFPToSI(b.CreateLoad(f32, state), i64), ConstantInt::get(i64, 1));
   b.CreateStore(b.CreateSIToFP(step, f32), state);
-  Value *first = b.CreateConstGEP1_64(f32, state, 1);
+  // The step's hyperparameters: the train block's, unless the caller set
+  // state[1] and chose them in the header (schedules, flags).
   const OptimizerSpec &o = train.optimizer;
   auto fl = [&](double v) { return ConstantFP::get(f32, v); };
+  auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
+  Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), fl(0));
+  Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
+  Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
+  Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));
+  b.CreateCall(kernel("cat_k_clip_grad_norm"), {ws, ConstantInt::get(i64, P), clip});
+  Value *first = b.CreateConstGEP1_64(f32, state, kOptHeaderFloats);
   if (adam)
-    b.CreateCall(kernel("cat_k_adam"), {params, ws, first, b.CreateConstGEP1_64(f32, state, 1 + P),
-                                        ConstantInt::get(i64, P), fl(o.lr), fl(o.beta1), fl(o.beta2),
-                                        fl(o.eps), step});
+    b.CreateCall(kernel("cat_k_adam"),
+                 {params, ws, first, b.CreateConstGEP1_64(f32, state, kOptHeaderFloats + P),
+                  ConstantInt::get(i64, P), lr, fl(o.beta1), fl(o.beta2), fl(o.eps), decay, step});
   else
-    b.CreateCall(kernel("cat_k_sgd"), {params, ws, first, ConstantInt::get(i64, P), fl(o.lr),
-                                       fl(o.momentum), step});
+    b.CreateCall(kernel("cat_k_sgd"),
+                 {params, ws, first, ConstantInt::get(i64, P), lr, fl(o.momentum), decay, step});
   b.CreateRet(loss);
   return f;
 }

@@ -109,7 +109,9 @@ Constant *Glue::trainConfig() {
       i32c(static_cast<int32_t>(d.vocab.size())), stringArray(d.vocab),
       i32c(t.optimizer.kind == OptimizerSpec::Kind::Adam), f32c(t.optimizer.lr), f32c(t.optimizer.momentum),
       f32c(t.optimizer.beta1), f32c(t.optimizer.beta2), f32c(t.optimizer.eps), i64c(t.epochs),
-      i64c(t.batch), i64c(static_cast<int64_t>(t.seed)), ConstantFP::get(mb.f64, t.validation)};
+      i64c(t.batch), i64c(static_cast<int64_t>(t.seed)), ConstantFP::get(mb.f64, t.validation),
+      f32c(t.optimizer.weightDecay), f32c(t.optimizer.clip), i32c(static_cast<int32_t>(t.schedule.kind)),
+      i64c(t.schedule.every), f32c(t.schedule.gamma)};
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

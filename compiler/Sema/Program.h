@@ -70,6 +70,18 @@ struct MorphismInstance {
 struct OptimizerSpec {
   enum class Kind { Sgd, Adam } kind = Kind::Sgd;
   double lr = 0.01, momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  /// SGD: L2 added to the gradient; Adam: decoupled, as AdamW.
+  double weightDecay = 0;
+  /// The gradient's largest norm (0: no clipping).
+  double clip = 0;
+};
+
+/// The learning rate of each optimizer step (values mirror catrt.h's
+/// CAT_SCHEDULE_*).
+struct ScheduleSpec {
+  enum class Kind { Constant = 0, Step = 1, Cosine = 2 } kind = Kind::Constant;
+  int64_t every = 0; ///< step: steps between decays; cosine: warm-up steps
+  double gamma = 0.1;
 };
 
 /// The data source of a train block (LANGUAGE.md §8).
@@ -107,6 +119,7 @@ struct TrainSpec {
   std::string lossText;
   DataSpec data;
   OptimizerSpec optimizer;
+  ScheduleSpec schedule;
   int64_t epochs = 10;
   int64_t batch = 32; ///< 0 = all
   uint64_t seed = 0;

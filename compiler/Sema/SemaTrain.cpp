@@ -65,6 +65,10 @@ public:
 
   bool data(const TrainEntry &e, DataSpec &spec);
   bool optimizer(const TrainEntry &e, OptimizerSpec &spec);
+  bool schedule(const TrainEntry &e, ScheduleSpec &spec);
+
+  /// Whether the optimizer's options gave a weight decay.
+  bool weightDecayGiven = false;
 
 private:
   Sema &sema;
@@ -185,17 +189,61 @@ bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
   return true;
 }
 
+bool TrainReader::schedule(const TrainEntry &e, ScheduleSpec &spec) {
+  const RefExpr *c = call(*e.value);
+  const char *expected = "constant, step(every = k, gamma = g) or cosine(warmup = k)";
+  if (!c || c->hasGenericArgs)
+    return bad(e, expected), false;
+  const std::string &kind = c->name.name;
+  if (kind == "constant" && !c->hasArgs)
+    spec.kind = ScheduleSpec::Kind::Constant;
+  else if (kind == "step")
+    spec.kind = ScheduleSpec::Kind::Step;
+  else if (kind == "cosine")
+    spec.kind = ScheduleSpec::Kind::Cosine;
+  else
+    return bad(e, expected), false;
+  bool isStep = spec.kind == ScheduleSpec::Kind::Step, hasEvery = false;
+  for (const Arg &a : c->args) {
+    std::string key = a.name ? a.name->name : "";
+    auto n = number(*a.value);
+    if ((isStep && key == "every") || (!isStep && key == "warmup")) {
+      std::optional<int64_t> k = n ? wholeNumber(*n, isStep ? 1 : 0) : std::nullopt;
+      if (!k)
+        return bad(e, "'" + key + "' to be " + (isStep ? "a positive" : "a non-negative") +
+                          " integer (optimizer steps)"),
+               false;
+      spec.every = *k;
+      hasEvery = true;
+    } else if (isStep && key == "gamma") {
+      if (!n || !(*n > 0 && *n <= 1))
+        return bad(e, "'gamma' to be a factor in (0, 1]"), false;
+      spec.gamma = *n;
+    } else {
+      diags.report(a.value->loc(), diag::err_unknown_option)
+          << kind << (key.empty() ? std::string("(positional)") : key) << a.value->range;
+      return false;
+    }
+  }
+  if (isStep && !hasEvery)
+    return bad(e, "step(every = k, gamma = g): how many optimizer steps between decays"), false;
+  return true;
+}
+
 bool TrainReader::optimizer(const TrainEntry &e, OptimizerSpec &spec) {
   const RefExpr *c = call(*e.value);
   if (!c) {
     bad(e, "an optimizer such as sgd(lr = 0.1) or adam(lr = 0.001)");
     return false;
   }
+  bool adamw = c->name.name == "adamw";
   if (c->name.name == "sgd")
     spec.kind = OptimizerSpec::Kind::Sgd;
-  else if (c->name.name == "adam") {
+  else if (c->name.name == "adam" || adamw) {
+    // AdamW is Adam with decoupled weight decay, torch's default 0.01.
     spec.kind = OptimizerSpec::Kind::Adam;
     spec.lr = 0.001;
+    spec.weightDecay = adamw ? 0.01 : 0;
   } else {
     diags.report(c->loc(), diag::err_unknown_optimizer) << c->name.name << c->name.range;
     return false;
@@ -211,6 +259,7 @@ bool TrainReader::optimizer(const TrainEntry &e, OptimizerSpec &spec) {
                    : !isSgd && key == "beta1"    ? &spec.beta1
                    : !isSgd && key == "beta2"    ? &spec.beta2
                    : !isSgd && key == "eps"      ? &spec.eps
+                   : adamw && key == "weight_decay" ? &spec.weightDecay
                                                  : nullptr;
     if (!slot) {
       diags.report(a.value->loc(), diag::err_unknown_option)
@@ -223,6 +272,7 @@ bool TrainReader::optimizer(const TrainEntry &e, OptimizerSpec &spec) {
     }
     *slot = *n;
     hasLr |= key == "lr";
+    weightDecayGiven |= key == "weight_decay";
   }
   // SGD has no learning rate that suits most models (torch requires one too).
   if (isSgd && !hasLr) {
@@ -301,6 +351,7 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
   TrainReader read(*this, diags);
   std::set<std::string> seen;
   const TrainEntry *lossEntry = nullptr, *dataEntry = nullptr;
+  std::optional<std::pair<double, const TrainEntry *>> weightDecay, clip;
   bool ok = true;
   for (const TrainEntry &e : decl.entries) {
     const std::string &key = e.key.name;
@@ -340,9 +391,19 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
         ok = false;
       } else
         spec.validation = *v;
+    } else if (key == "weight_decay" || key == "clip") {
+      auto v = read.number(*e.value);
+      if (!v || *v < 0 || (key == "clip" && *v == 0)) {
+        read.bad(e, key == "clip" ? "the gradient's largest norm, a positive number"
+                                  : "a non-negative number");
+        ok = false;
+      } else
+        (key == "clip" ? clip : weightDecay) = std::make_pair(*v, &e);
+    } else if (key == "schedule") {
+      ok &= read.schedule(e, spec.schedule);
     } else {
-      static const char *keys[] = {"data", "loss", "optimizer", "epochs", "batch", "seed",
-                                   "validation"};
+      static const char *keys[] = {"data",  "loss",     "optimizer", "epochs",       "batch",
+                                   "seed",  "validation", "schedule", "weight_decay", "clip"};
       std::string hint;
       for (const char *k : keys)
         if (llvm::StringRef(key).edit_distance(k) <= 2)
@@ -351,6 +412,16 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
       ok = false;
     }
   }
+  if (weightDecay) {
+    if (read.weightDecayGiven) {
+      diags.report(weightDecay->second->key.range.Start, diag::err_train_weight_decay_twice)
+          << weightDecay->second->key.range;
+      ok = false;
+    }
+    spec.optimizer.weightDecay = weightDecay->first;
+  }
+  if (clip)
+    spec.optimizer.clip = clip->first;
   if (!lossEntry) {
     diags.report(decl.loc(), diag::err_train_missing_key) << md.name.name << "loss"
                                                           << decl.morphism.range;

@@ -42,6 +42,17 @@ typedef struct cat_param_info {
 
 enum { CAT_DATA_NONE = 0, CAT_DATA_CSV = 1, CAT_DATA_TEXT = 2, CAT_DATA_TOKENS = 3 };
 enum { CAT_OPT_SGD = 0, CAT_OPT_ADAM = 1 };
+/* The optimizer state's header, before the moments: the step counter,
+ * then the hyperparameters of the next step, which apply when the CHOSEN
+ * slot is non-zero (a zeroed state takes the train block's). */
+enum {
+  CAT_OPT_STEP = 0,          /* steps taken */
+  CAT_OPT_CHOSEN = 1,        /* non-zero: the slots below apply */
+  CAT_OPT_LR = 2,            /* learning rate */
+  CAT_OPT_WEIGHT_DECAY = 3,  /* SGD: L2 on the gradient; Adam: AdamW's */
+  CAT_OPT_CLIP = 4,          /* gradient-norm clipping (0: none) */
+  CAT_OPT_HEADER = 8         /* floats before the moments */
+};
 /* cat_train_config.target_index of `target = features`: the feature
  * columns are the target too (an autoencoder). */
 enum { CAT_TARGET_FEATURES = -2 };
@@ -68,13 +79,26 @@ typedef struct cat_train_config {
   int64_t context;                 /* text/tokens: window length T */
   int32_t vocab_size;              /* tokens: the vocabulary */
   const char *const *vocab;
-  int32_t optimizer;               /* CAT_OPT_* */
+  int32_t optimizer;               /* CAT_OPT_SGD or CAT_OPT_ADAM */
   float lr, momentum, beta1, beta2, eps;
   int64_t epochs;
   int64_t batch;                   /* 0 = all (full batch) */
   uint64_t seed;
   double validation;               /* held-out fraction in [0, 1) */
+  float weight_decay;              /* CAT_OPT_WEIGHT_DECAY's value */
+  float clip;                      /* CAT_OPT_CLIP's value */
+  int32_t schedule;                /* CAT_SCHEDULE_* */
+  int64_t schedule_every;          /* step: steps between decays; cosine:
+                                      warm-up steps */
+  float schedule_gamma;            /* step: the decay factor */
 } cat_train_config;
+
+/* Learning-rate schedules, per optimizer step (cat_train_config.schedule). */
+enum {
+  CAT_SCHEDULE_CONSTANT = 0,
+  CAT_SCHEDULE_STEP = 1,    /* lr * gamma^floor(t / every) */
+  CAT_SCHEDULE_COSINE = 2   /* linear warm-up, then half a cosine to 0 */
+};
 
 /* A named declaration of the module, as `info` shows it: an object and its
  * definition ("Features", "R[4]") or a morphism and its signature

@@ -583,13 +583,13 @@ TEST(KernelOptimizer, SgdMomentumTrajectory) {
   float p = 1, v = 123; // v's initial content is ignored at step 1
   const float grads[] = {1, 2, -1}, expected[] = {0.9f, 0.61f, 0.449f};
   for (int s = 0; s < 3; ++s) {
-    cat_k_sgd(&p, &grads[s], &v, 1, 0.1f, 0.9f, s + 1);
+    cat_k_sgd(&p, &grads[s], &v, 1, 0.1f, 0.9f, 0.0f, s + 1);
     EXPECT_NEAR(p, expected[s], 1e-6f) << "step " << s + 1;
   }
   // momentum 0 is plain gradient descent.
   float q = 1, w = 0;
   for (int s = 0; s < 3; ++s)
-    cat_k_sgd(&q, &grads[s], &w, 1, 0.1f, 0.0f, s + 1);
+    cat_k_sgd(&q, &grads[s], &w, 1, 0.1f, 0.0f, 0.0f, s + 1);
   EXPECT_NEAR(q, 0.8f, 1e-6f);
 }
 
@@ -603,7 +603,7 @@ TEST(KernelOptimizer, AdamTrajectory) {
   const float grads[] = {1, 2, -1};
   const double expected[] = {0.9000000010, 0.8034817990, 0.7614728690};
   for (int s = 0; s < 3; ++s) {
-    cat_k_adam(&p, &grads[s], &m, &v, 1, 0.1f, 0.9f, 0.999f, 1e-8f, s + 1);
+    cat_k_adam(&p, &grads[s], &m, &v, 1, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, s + 1);
     EXPECT_NEAR(p, expected[s], 2e-6) << "step " << s + 1;
     if (s == 0) {
       // 1 - beta2 is PyTorch's float(1 - 0.999), not 1 - 0.999f (1.3e-5 off).

@@ -5,9 +5,10 @@ Usage: /usr/bin/python3 kernel_torch_check.py path/to/libcatk.so
 (build the library with: clang-19 -std=c99 -O2 -fno-math-errno
 -ffp-contract=off -shared -fPIC catk.c gemm.c -o libcatk.so -lm).
 
-Runs 10 steps of torch.optim.SGD (with and without momentum) and
-torch.optim.Adam on the same parameters and gradient sequence as cat_k_sgd /
-cat_k_adam, and checks forward and reverse of gelu, layernorm,
+Runs 10 steps of torch.optim.SGD (with and without momentum and weight
+decay), torch.optim.Adam and torch.optim.AdamW, some after
+torch.nn.utils.clip_grad_norm_, on the same parameters and gradient
+sequence as cat_k_sgd / cat_k_adam / cat_k_clip_grad_norm, and checks forward and reverse of gelu, layernorm,
 cross_entropy, bce, log_softmax and linear (with bias, every GEMM tile
 family) against torch.autograd. Prints
 the largest difference of each relative to the tensor's scale and exits 1
@@ -46,32 +47,46 @@ def elementwise_rel_diff(ours, theirs):
     return float(np.max(np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-3)))
 
 
-def run_sgd(lib, rng, lr, momentum, steps=10, size=257):
+def clip_both(lib, g, tp, clip):
+    """Clips our gradient g in place and torch's tp.grad, when clip > 0."""
+    if clip > 0:
+        lib.cat_k_clip_grad_norm(ptr(g), g.size, F32(clip))
+        torch.nn.utils.clip_grad_norm_([tp], clip)
+
+
+def run_sgd(lib, rng, lr, momentum, weight_decay=0.0, clip=0.0, steps=10, size=257):
     p0 = rng.standard_normal(size).astype(np.float32)
     grads = [rng.standard_normal(size).astype(np.float32) for _ in range(steps)]
     p, v = p0.copy(), np.zeros(size, np.float32)
-    for step, g in enumerate(grads, 1):
-        lib.cat_k_sgd(ptr(p), ptr(g), ptr(v), size, F32(lr), F32(momentum), step)
     tp = torch.tensor(p0, requires_grad=True)
-    opt = torch.optim.SGD([tp], lr=lr, momentum=momentum)
-    for g in grads:
+    opt = torch.optim.SGD([tp], lr=lr, momentum=momentum, weight_decay=weight_decay)
+    for step, g in enumerate(grads, 1):
         tp.grad = torch.tensor(g)
+        g = g.copy()
+        clip_both(lib, g, tp, clip)
+        lib.cat_k_sgd(ptr(p), ptr(g), ptr(v), size, F32(lr), F32(momentum),
+                      F32(weight_decay), step)
         opt.step()
     return rel_diff(p, tp.detach().numpy()), elementwise_rel_diff(p, tp.detach().numpy())
 
 
-def run_adam(lib, rng, lr, betas, eps, steps=10, size=257):
+def run_adam(lib, rng, lr, betas, eps, weight_decay=0.0, clip=0.0, steps=10, size=257):
+    """torch.optim.Adam, or torch.optim.AdamW when weight_decay > 0."""
     p0 = rng.standard_normal(size).astype(np.float32)
     grads = [rng.standard_normal(size).astype(np.float32) for _ in range(steps)]
     p = p0.copy()
     m, v = np.zeros(size, np.float32), np.zeros(size, np.float32)
-    for step, g in enumerate(grads, 1):
-        lib.cat_k_adam(ptr(p), ptr(g), ptr(m), ptr(v), size, F32(lr), F32(betas[0]),
-                       F32(betas[1]), F32(eps), step)
     tp = torch.tensor(p0, requires_grad=True)
-    opt = torch.optim.Adam([tp], lr=lr, betas=betas, eps=eps)
-    for g in grads:
+    if weight_decay > 0:
+        opt = torch.optim.AdamW([tp], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.Adam([tp], lr=lr, betas=betas, eps=eps)
+    for step, g in enumerate(grads, 1):
         tp.grad = torch.tensor(g)
+        g = g.copy()
+        clip_both(lib, g, tp, clip)
+        lib.cat_k_adam(ptr(p), ptr(g), ptr(m), ptr(v), size, F32(lr), F32(betas[0]),
+                       F32(betas[1]), F32(eps), F32(weight_decay), step)
         opt.step()
     return rel_diff(p, tp.detach().numpy()), elementwise_rel_diff(p, tp.detach().numpy())
 
@@ -160,8 +175,9 @@ def main():
     lib = ctypes.CDLL(sys.argv[1])
     # Every size is int64_t: without argtypes ctypes would pass 32-bit ints.
     signatures = {
-        "cat_k_sgd": [F32P, F32P, F32P, I64, F32, F32, I64],
-        "cat_k_adam": [F32P, F32P, F32P, F32P, I64, F32, F32, F32, F32, I64],
+        "cat_k_sgd": [F32P, F32P, F32P, I64, F32, F32, F32, I64],
+        "cat_k_adam": [F32P, F32P, F32P, F32P, I64, F32, F32, F32, F32, F32, I64],
+        "cat_k_clip_grad_norm": [F32P, I64, F32],
         "cat_k_gelu_fwd": [F32P, F32P, I64],
         "cat_k_gelu_bwd": [F32P, F32P, F32P, F32P, I64],
         "cat_k_log_softmax_fwd": [F32P, F32P, I64, I64],
@@ -190,6 +206,13 @@ def main():
         "adam lr=0.1 betas=(0.9,0.999)": lambda: run_adam(lib, rng, 0.1, (0.9, 0.999), 1e-8),
         "adam lr=0.125 betas=(0.875,0.9921875)": lambda: run_adam(lib, rng, 0.125,
                                                                   (0.875, 0.9921875), 1e-6),
+        "sgd momentum=0.9 weight_decay=0.1": lambda: run_sgd(lib, rng, 0.1, 0.9, 0.1),
+        "sgd weight_decay=0.01 clip=1": lambda: run_sgd(lib, rng, 0.05, 0.0, 0.01, 1.0),
+        "adamw lr=1e-3 weight_decay=0.01": lambda: run_adam(lib, rng, 1e-3, (0.9, 0.999), 1e-8,
+                                                            0.01),
+        "adamw lr=0.1 weight_decay=0.1 clip=2": lambda: run_adam(lib, rng, 0.1, (0.9, 0.999),
+                                                                 1e-8, 0.1, 2.0),
+        "adam clip=0.5": lambda: run_adam(lib, rng, 0.01, (0.9, 0.999), 1e-8, 0.0, 0.5),
     }
     for name, run in optimizer_runs.items():
         diff, element_diff = run()

@@ -936,15 +936,16 @@ void cat_k_init_normal(float *restrict w, int64_t count, float stddev, uint64_t 
 /* ---- optimizers ------------------------------------------------------------ */
 
 void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, int64_t count,
-               float lr, float momentum, int64_t step) {
-  /* torch.optim.SGD clones the gradient into the buffer on the first step
-   * and then does buf.mul_(momentum).add_(g); p.add_(buf, alpha=-lr). */
+               float lr, float momentum, float weight_decay, int64_t step) {
+  /* torch.optim.SGD adds weight_decay * p to the gradient (L2), clones it
+   * into the buffer on the first step and then does
+   * buf.mul_(momentum).add_(d); p.add_(buf, alpha=-lr). */
   if (step <= 1)
     for (int64_t i = 0; i < count; ++i)
-      v[i] = g[i];
+      v[i] = weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i];
   else
     for (int64_t i = 0; i < count; ++i)
-      v[i] = v[i] * momentum + g[i];
+      v[i] = v[i] * momentum + (weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i]);
   float neg_lr = -lr;
   for (int64_t i = 0; i < count; ++i)
     p[i] = p[i] + neg_lr * v[i];
@@ -995,8 +996,16 @@ static inline double catk_short_decimal(float x) {
  * multiply-adds; these do not, as the kernels build with fp-contract=off).
  * m and v scale by the float betas, as PyTorch's mul_ does. */
 void cat_k_adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
-                int64_t count, float lr, float beta1, float beta2, float eps, int64_t step) {
+                int64_t count, float lr, float beta1, float beta2, float eps, float weight_decay,
+                int64_t step) {
   int64_t t = step < 1 ? 1 : step;
+  /* AdamW's decoupled decay: param.mul_(1 - lr * weight_decay), the factor
+   * formed in double from the numbers the user wrote. */
+  if (weight_decay != 0.0f) {
+    float decay = (float)(1.0 - catk_short_decimal(lr) * catk_short_decimal(weight_decay));
+    for (int64_t i = 0; i < count; ++i)
+      p[i] = p[i] * decay;
+  }
   double beta1_decimal = catk_short_decimal(beta1);
   double beta2_decimal = catk_short_decimal(beta2);
   double bias_correction1 = 1.0 - catk_pow_int(beta1_decimal, t);
@@ -1011,4 +1020,26 @@ void cat_k_adam(float *restrict p, const float *restrict g, float *restrict m, f
     float denom = sqrtf(v[i]) / bias_correction2_sqrt + eps;
     p[i] = p[i] + neg_step_size * m[i] / denom;
   }
+}
+
+void cat_k_clip_grad_norm(float *restrict g, int64_t count, float max_norm) {
+  if (!(max_norm > 0.0f))
+    return;
+  /* In float, as PyTorch computes it (one tensor or many: the norm of the
+   * per-tensor norms is the same number), and without double arithmetic,
+   * which small cores emulate. Four partial sums keep the rounding error
+   * down and let the loop vectorise. */
+  float partial[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  int64_t i = 0;
+  for (; i + 4 <= count; i += 4)
+    for (int32_t lane = 0; lane < 4; ++lane)
+      partial[lane] += g[i + lane] * g[i + lane];
+  for (; i < count; ++i)
+    partial[0] += g[i] * g[i];
+  float norm = sqrtf((partial[0] + partial[1]) + (partial[2] + partial[3]));
+  float coefficient = max_norm / (norm + 1e-6f);
+  if (coefficient >= 1.0f)
+    return;
+  for (i = 0; i < count; ++i)
+    g[i] = g[i] * coefficient;
 }

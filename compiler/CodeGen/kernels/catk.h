@@ -169,10 +169,17 @@ void cat_k_init_normal(float *w, int64_t count, float stddev, uint64_t seed, uin
 void cat_k_init_uniform(float *w, int64_t count, float lo, float hi, uint64_t seed, uint64_t stream);
 
 /* ---- optimizers (PyTorch semantics, AD.md); `step` counts from 1 -------- */
-/* v = momentum * v + g (v = g at step 1); p -= lr * v. */
-void cat_k_sgd(float *p, const float *g, float *v, int64_t count, float lr, float momentum, int64_t step);
+/* With d = g + weight_decay * p: v = momentum * v + d (v = d at step 1);
+ * p -= lr * v (torch.optim.SGD). */
+void cat_k_sgd(float *p, const float *g, float *v, int64_t count, float lr, float momentum,
+               float weight_decay, int64_t step);
+/* torch.optim.Adam, or torch.optim.AdamW with weight_decay > 0 (p scaled by
+ * 1 - lr * weight_decay first). */
 void cat_k_adam(float *p, const float *g, float *m, float *v, int64_t count, float lr,
-                float beta1, float beta2, float eps, int64_t step);
+                float beta1, float beta2, float eps, float weight_decay, int64_t step);
+/* torch.nn.utils.clip_grad_norm_: g scaled by max_norm / (|g| + 1e-6) when
+ * that is below 1; max_norm <= 0 clips nothing. */
+void cat_k_clip_grad_norm(float *g, int64_t count, float max_norm);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -89,7 +89,7 @@ def run(args, tag, opt_src, make_opt, x, t):
     ws_size = lib[sym + "_workspace_size"]
     ws_size.restype, ws_size.argtypes = ctypes.c_size_t, [ctypes.c_size_t]
     ws = np.zeros(ws_size(BATCH) // 4 + 16, np.float32)
-    state = np.zeros(1 + (2 if tag == "adam" else 1) * count, np.float32)
+    state = np.zeros(8 + (2 if tag == "adam" else 1) * count, np.float32)  # catrt.h CAT_OPT_HEADER
     step = lib[sym + "_train_step"]
     step.restype = ctypes.c_float
     step.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_size_t, ctypes.c_void_p]

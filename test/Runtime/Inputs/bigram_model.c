@@ -6,7 +6,7 @@
  * E : R[V, V] (row = the current token: a bigram model); the loss is the
  * mean cross entropy against the next token of every position (target
  * Fin[V]^T) or, with BIGRAM_LAST, of the last position only (target
- * Fin[V]). Plain SGD with the sgd state layout [step, velocity(P)].
+ * Fin[V]). Plain SGD with the sgd state layout [header, velocity(P)].
  * Macros: BIGRAM_TOKENS (use a 5-word vocabulary instead of bytes),
  * BIGRAM_CONTEXT, BIGRAM_LAST, BIGRAM_EPOCHS, BIGRAM_LR.
  */
@@ -111,10 +111,11 @@ static float train_step(float *p, float *state, void *const *in,
                         void *const *tgt, size_t n, void *ws) {
   memset(grad_buffer, 0, sizeof grad_buffer);
   float loss = loss_grad(p, in, tgt, grad_buffer, n, ws);
-  state[0] += 1;
+  float lr = state[CAT_OPT_CHOSEN] != 0 ? state[CAT_OPT_LR] : BIGRAM_LR;
+  state[CAT_OPT_STEP] += 1;
   for (int i = 0; i < P; ++i) {
-    state[1 + i] = grad_buffer[i];
-    p[i] -= BIGRAM_LR * grad_buffer[i];
+    state[CAT_OPT_HEADER + i] = grad_buffer[i];
+    p[i] -= lr * grad_buffer[i];
   }
   return loss;
 }
@@ -131,7 +132,7 @@ static const cat_train_config train_config = {
 
 const cat_model bigram_model = {
     .module = "bigram", .morphism = "model", .param_count = P,
-    .num_params = 1, .params = params_table, .opt_state_count = 1 + P,
+    .num_params = 1, .params = params_table, .opt_state_count = CAT_OPT_HEADER + P,
     .num_inputs = 1, .inputs = &input_factor,
     .num_outputs = 1, .outputs = &output_factor,
     .num_targets = 1, .targets = &target_factor,

@@ -3,7 +3,7 @@
  * Softmax regression R[F] -> R[C] with a Fin[C] target and cross-entropy
  * loss, written the way the code generator will emit a model: a const
  * cat_model descriptor, forward/evaluate/loss_grad/train_step over batch-major
- * factor arrays, SGD with momentum per AD.md (opt_state[0] = step count,
+ * factor arrays, SGD with momentum per AD.md (the opt_state header of catrt.h,
  * then the velocity), and a main that calls cat_main. Compile-time macros
  * make variants: LOGREG_FEATURES, LOGREG_CLASSES, LOGREG_DATA (CSV name in
  * EXAMPLES_DIR), LOGREG_EPOCHS, LOGREG_BATCH, LOGREG_VALIDATION;
@@ -143,15 +143,16 @@ static float loss_grad(const float *p, void *const *in, void *const *tgt,
 
 static float train_step(float *p, float *state, void *const *in,
                         void *const *tgt, size_t n, void *ws) {
-  float grad[PARAMS] = {0}, *velocity = state + 1;
+  float grad[PARAMS] = {0}, *velocity = state + CAT_OPT_HEADER;
+  float lr = state[CAT_OPT_CHOSEN] != 0 ? state[CAT_OPT_LR] : LR;
   if (strcmp(via, "loss_grad") == 0)
     via = "train_step";
   float loss = loss_grad(p, in, tgt, grad, n, ws);
-  int first = state[0] == 0;
-  state[0] += 1;
+  int first = state[CAT_OPT_STEP] == 0;
+  state[CAT_OPT_STEP] += 1;
   for (int i = 0; i < PARAMS; ++i) {
     velocity[i] = first ? grad[i] : MOMENTUM * velocity[i] + grad[i];
-    p[i] -= LR * velocity[i];
+    p[i] -= lr * velocity[i];
   }
   return loss;
 }
@@ -193,7 +194,7 @@ static const cat_declaration morphisms[1] = {
 
 const cat_model logreg_model = {
     .module = "logreg", .morphism = "model", .param_count = PARAMS,
-    .num_params = 2, .params = params_table, .opt_state_count = 1 + PARAMS,
+    .num_params = 2, .params = params_table, .opt_state_count = CAT_OPT_HEADER + PARAMS,
     .num_inputs = 1, .inputs = &input_factor,
     .num_outputs = 1, .outputs = &output_factor,
     .num_targets = 1, .targets = &target_factor,
