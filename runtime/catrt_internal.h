@@ -168,6 +168,15 @@ typedef struct cat_train_state {
   int32_t optimizer;   /* CAT_OPT_* */
   int64_t opt_count;   /* floats of opt_state; 0: none stored */
   float *opt_state;    /* on load: allocated, free() it */
+  /* Early stopping (patience): the best epoch so far and what it left,
+   * so that an interrupted run resumes to the same end. */
+  int has_best;
+  int64_t best_epoch;
+  double best_val_loss;
+  int64_t stale_epochs;  /* epochs since the best */
+  cat_rng best_rng;
+  int64_t best_count;    /* floats of best: parameters, then opt state */
+  float *best;           /* on load: allocated, free() it */
 } cat_train_state;
 
 /* Writes params (and state, if not NULL) atomically: temp file, fsync,
@@ -200,7 +209,8 @@ typedef struct cat_options {
   float lr;
   uint64_t seed;
   int quiet, json;
-  int has_weight_decay, has_clip, has_validation, has_schedule;
+  int has_weight_decay, has_clip, has_validation, has_schedule, has_patience;
+  int64_t patience;
   double weight_decay, clip, validation;
   int32_t schedule;       /* CAT_SCHEDULE_* */
   int64_t schedule_every;
@@ -339,6 +349,11 @@ void cat_progress_end(cat_progress *progress, const char *checkpoint,
                       const cat_metrics *val);
 void cat_progress_interrupted(cat_progress *progress, const char *checkpoint,
                               int64_t epoch, int64_t batch);
+/* After training with patience: where it stopped (0: it ran every epoch)
+ * and which epoch the checkpoint keeps. */
+void cat_progress_early_stop(cat_progress *progress, int64_t stopped,
+                             int64_t patience, int64_t best_epoch,
+                             double best_val_loss);
 void cat_progress_close(cat_progress *progress);
 /* "loss 0.0612  accuracy 0.9733  macro-F1 0.9733  (150 examples)" or its
  * JSON form; with confusion_classes (the class names), the confusion

@@ -54,6 +54,8 @@ char *cat_default_checkpoint_path(const cat_model *model) {
 
 /* The name of the extra tensor holding the optimizer state. */
 static const char OPT_TENSOR[] = "__optimizer__.state";
+/* Early stopping's best snapshot: its parameters, then its optimizer state. */
+static const char BEST_TENSOR[] = "__best__.state";
 
 static void append_meta(cat_strbuf *sb, const char *key, const char *value) {
   cat_sb_append(sb, ", ");
@@ -94,6 +96,20 @@ static void append_state(cat_strbuf *sb, const cat_train_state *state) {
   append_meta(sb, "rng", text);
   append_meta(sb, "optimizer",
               state->optimizer == CAT_OPT_ADAM ? "adam" : "sgd");
+  if (!state->has_best)
+    return;
+  snprintf(text, sizeof text, "%lld", (long long)state->best_epoch);
+  append_meta(sb, "best_epoch", text);
+  snprintf(text, sizeof text, "%a", state->best_val_loss);  /* exact */
+  append_meta(sb, "best_val_loss", text);
+  snprintf(text, sizeof text, "%lld", (long long)state->stale_epochs);
+  append_meta(sb, "stale_epochs", text);
+  snprintf(text, sizeof text, "%016llx %016llx %016llx %016llx",
+           (unsigned long long)state->best_rng.s[0],
+           (unsigned long long)state->best_rng.s[1],
+           (unsigned long long)state->best_rng.s[2],
+           (unsigned long long)state->best_rng.s[3]);
+  append_meta(sb, "best_rng", text);
 }
 
 static void append_metadata(cat_strbuf *sb, const cat_model *model,
@@ -136,6 +152,10 @@ static void build_header(cat_strbuf *sb, const cat_model *model,
   if (state->opt_count > 0)
     append_tensor(sb, OPT_TENSOR, 1, &state->opt_count, offset,
                   state->opt_count);
+  offset += state->opt_count * 4;
+  if (state->has_best && state->best_count > 0)
+    append_tensor(sb, BEST_TENSOR, 1, &state->best_count, offset,
+                  state->best_count);
   cat_sb_append(sb, "}");
   while ((sb->len + 8) % 8 != 0)
     cat_sb_append(sb, " ");
@@ -164,7 +184,9 @@ static int write_all(FILE *out, const cat_model *model, const float *params,
     if (write_floats(out, params + param->offset, param->size) != 0)
       return -1;
   }
-  if (write_floats(out, state->opt_state, state->opt_count) != 0)
+  if (write_floats(out, state->opt_state, state->opt_count) != 0 ||
+      (state->has_best &&
+       write_floats(out, state->best, state->best_count) != 0))
     return -1;
   if (fflush(out) != 0 || fsync(fileno(out)) != 0)
     return -1;
@@ -375,32 +397,34 @@ static void copy_floats(const checkpoint_file *file, int64_t begin,
     out[j] = get_le32(data + 4 * j);
 }
 
-/* The optimizer state: a vector whose length the file declares; its
- * offsets are checked like any tensor's before it is trusted. */
-static int load_opt_tensor(const checkpoint_file *file, const cat_json *entry,
-                           cat_train_state *state, span *where) {
+/* The optimizer state or the best snapshot: a vector whose length the file
+ * declares; its offsets are checked like any tensor's before it is
+ * trusted. */
+static int load_vector_tensor(const checkpoint_file *file, const char *name,
+                              const cat_json *entry, int64_t *count_out,
+                              float **data_out, span *where) {
   const cat_json *shape = cat_json_get(entry, "shape");
   double count = -1;
   if (shape && shape->kind == CAT_JSON_ARRAY && shape->count == 1 &&
       shape->items[0]->kind == CAT_JSON_NUMBER)
     count = shape->items[0]->number;
   if (!(count >= 0 && count == floor(count) && count * 4 <= (double)file->size)) {
-    cat_error("%s: tensor '%s' must be a vector of floats", file->path,
-              OPT_TENSOR);
+    cat_error("%s: tensor '%s' must be a vector of floats", file->path, name);
     return -1;
   }
   int64_t size = (int64_t)count;
-  cat_param_info info = {OPT_TENSOR, 0, size, 1, &size};
-  if (check_dtype(file, OPT_TENSOR, entry) != 0)
+  cat_param_info info = {name, 0, size, 1, &size};
+  if (check_dtype(file, name, entry) != 0)
     return -1;
-  int64_t begin = check_offsets(file, OPT_TENSOR, entry, &info, &where->end);
+  int64_t begin = check_offsets(file, name, entry, &info, &where->end);
   if (begin < 0)
     return -1;
   where->begin = (uint64_t)begin;
-  if (state) {
-    state->opt_count = size;
-    state->opt_state = cat_xcalloc((size_t)size, sizeof(float));
-    copy_floats(file, begin, state->opt_state, size);
+  if (data_out) {
+    *count_out = size;
+    free(*data_out);
+    *data_out = cat_xcalloc((size_t)size ? (size_t)size : 1, sizeof(float));
+    copy_floats(file, begin, *data_out, size);
   }
   return 0;
 }
@@ -411,7 +435,11 @@ static int load_tensor(const checkpoint_file *file, const cat_model *model,
   const char *name = file->header->keys[at];
   const cat_json *entry = file->header->items[at];
   if (strcmp(name, OPT_TENSOR) == 0)
-    return load_opt_tensor(file, entry, state, where);
+    return load_vector_tensor(file, name, entry, state ? &state->opt_count : NULL,
+                              state ? &state->opt_state : NULL, where);
+  if (strcmp(name, BEST_TENSOR) == 0)
+    return load_vector_tensor(file, name, entry, state ? &state->best_count : NULL,
+                              state ? &state->best : NULL, where);
   const cat_param_info *param = find_param(model, name);
   if (!param) {
     cat_error("%s: tensor '%s' is not a parameter of '%s'", file->path, name,
@@ -566,8 +594,9 @@ static int meta_u64(const checkpoint_file *file, const char *key, int hex,
   return -1;
 }
 
-static int load_rng(const checkpoint_file *file, cat_rng *rng) {
-  const char *text = metadata_string(file, "rng");
+static int load_rng(const checkpoint_file *file, const char *key,
+                    cat_rng *rng) {
+  const char *text = metadata_string(file, key);
   if (!text)
     return 0;
   int used = 0;
@@ -578,8 +607,34 @@ static int load_rng(const checkpoint_file *file, cat_rng *rng) {
       rng->s[i] = s[i];
     return 0;
   }
-  cat_error("%s: metadata 'rng' is not four hex words: '%s'", file->path, text);
+  cat_error("%s: metadata '%s' is not four hex words: '%s'", file->path, key,
+            text);
   return -1;
+}
+
+/* Early stopping's record: present with the __best__ tensor or not at all. */
+static int load_best(const checkpoint_file *file, cat_train_state *state) {
+  const char *loss = metadata_string(file, "best_val_loss");
+  if (!loss && !state->best)
+    return 0;
+  uint64_t epoch, stale;
+  char *end = NULL;
+  if (loss)
+    state->best_val_loss = strtod(loss, &end);
+  if (!loss || !state->best || *loss == '\0' || *end != '\0') {
+    cat_error("%s: the early-stopping record is incomplete or malformed "
+              "(metadata 'best_val_loss' and tensor '%s' go together)",
+              file->path, BEST_TENSOR);
+    return -1;
+  }
+  if (meta_u64(file, "best_epoch", 0, &epoch) != 0 ||
+      meta_u64(file, "stale_epochs", 0, &stale) != 0 ||
+      load_rng(file, "best_rng", &state->best_rng) != 0)
+    return -1;
+  state->has_best = 1;
+  state->best_epoch = (int64_t)epoch;
+  state->stale_epochs = (int64_t)stale;
+  return 0;
 }
 
 static int load_state(const checkpoint_file *file, cat_train_state *state) {
@@ -587,7 +642,7 @@ static int load_state(const checkpoint_file *file, cat_train_state *state) {
   if (meta_u64(file, "epoch", 0, &epoch) != 0 ||
       meta_u64(file, "batch", 0, &batch) != 0 ||
       meta_u64(file, "seed", 0, &state->seed) != 0 ||
-      load_rng(file, &state->rng) != 0)
+      load_rng(file, "rng", &state->rng) != 0 || load_best(file, state) != 0)
     return -1;
   state->epoch = (int64_t)epoch;
   state->batch = (int64_t)batch;
@@ -618,6 +673,7 @@ int cat_checkpoint_load(const cat_model *model, const char *path,
     status = load_state(&file, state);
   if (status != 0 && state) {
     free(state->opt_state);
+    free(state->best);
     memset(state, 0, sizeof *state);
   }
   cat_json_free(file.header);

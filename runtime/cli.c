@@ -46,6 +46,8 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --weight-decay X SGD: L2 on the gradient; Adam: decoupled (AdamW)\n"
       "  --clip X         scale the gradient to norm X when it is larger\n"
       "  --validation F   hold out the fraction F of the data (0 <= F < 1)\n"
+      "  --patience K     stop after K epochs without a better validation loss\n"
+      "                   and keep the best epoch's weights\n"
       "  --seed N         seed of initialisation, shuffling and the split\n"
       "  --out W          where train writes the checkpoint "
       "(default: %s.safetensors)\n"
@@ -193,6 +195,8 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
             parse_number_at_least(value, 0, 0, &o->weight_decay));
   else if (!strcmp(flag, "--clip"))
     return (o->has_clip = 1, parse_number_at_least(value, 0, 1, &o->clip));
+  else if (!strcmp(flag, "--patience"))
+    return (o->has_patience = 1, parse_int(value, 1, &o->patience));
   else if (!strcmp(flag, "--validation")) {
     o->has_validation = 1;
     if (parse_number_at_least(value, 0, 0, &o->validation) != 0 ||
@@ -226,7 +230,7 @@ static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
                                     "--lr", "--seed", "--prompt", "--tokens",
                                     "--temperature", "--output",
                                     "--weight-decay", "--clip", "--validation",
-                                    "--schedule"};
+                                    "--schedule", "--patience"};
 static const char *value_hints[] = {
     "a file name", "a file name", "a file name", "a file name", "a file name",
     "a file name",
@@ -234,7 +238,8 @@ static const char *value_hints[] = {
     "a positive number", "a non-negative integer", "a text",
     "a non-negative integer", "a non-negative number", "a file name",
     "a non-negative number", "a positive number", "a fraction in [0, 1)",
-    "constant, step(every = K, gamma = G) or cosine(warmup = K)"};
+    "constant, step(every = K, gamma = G) or cosine(warmup = K)",
+    "a positive integer"};
 
 static int find_value_flag(const char *flag, size_t len) {
   for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
@@ -346,6 +351,7 @@ void cat_effective_config(const cat_model *model, const cat_options *opts,
   if (opts->has_weight_decay) config->weight_decay = (float)opts->weight_decay;
   if (opts->has_clip) config->clip = (float)opts->clip;
   if (opts->has_validation) config->validation = opts->validation;
+  if (opts->has_patience) config->patience = opts->patience;
   if (opts->has_schedule) {
     config->schedule = opts->schedule;
     config->schedule_every = opts->schedule_every;

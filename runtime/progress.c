@@ -338,3 +338,16 @@ void cat_print_metrics(FILE *out, const cat_metrics *m, int json,
   if (confusion)
     print_confusion(out, m, confusion_classes, 0);
 }
+
+void cat_progress_early_stop(cat_progress *progress, int64_t stopped,
+                             int64_t patience, int64_t best_epoch,
+                             double best_val_loss) {
+  if (progress->quiet || progress->json)
+    return;
+  if (stopped > 0)
+    printf("stopped early after epoch %lld: no better validation loss for "
+           "%lld epochs\n", (long long)stopped, (long long)patience);
+  printf("kept epoch %lld, the best validation loss (%.4f)\n",
+         (long long)best_epoch, best_val_loss);
+  fflush(stdout);
+}

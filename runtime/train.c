@@ -57,6 +57,13 @@ typedef struct trainer {
   cat_runner runner;
   cat_rng rng;
   cat_train_state resume;  /* from --resume, else zero */
+  /* Early stopping (config.patience > 0): the best epoch's record and
+   * snapshot (has_best, best_epoch, best_val_loss, stale_epochs, best_rng,
+   * best: parameters, then optimizer state), and its metrics when this run
+   * saw it. */
+  cat_train_state best;
+  cat_metrics best_train, best_val;
+  int best_seen;
   char *out;               /* where the checkpoint goes */
   cat_progress progress;
 } trainer;
@@ -137,6 +144,8 @@ static int split_data(trainer *t) {
   return 0;
 }
 
+static int64_t snapshot_floats(const trainer *t);
+
 static int restore_optimizer(trainer *t) {
   if (!t->opts->resume)
     return 0;
@@ -149,6 +158,17 @@ static int restore_optimizer(trainer *t) {
   memcpy(t->opt_state, t->resume.opt_state,
          (size_t)t->opt_count * sizeof(float));
   t->rng = t->resume.rng;
+  if (t->resume.has_best) {
+    if (t->resume.best_count != snapshot_floats(t)) {
+      cat_error("%s: the early-stopping snapshot has %lld floats, this model "
+                "needs %lld", t->opts->resume, (long long)t->resume.best_count,
+                (long long)snapshot_floats(t));
+      return -1;
+    }
+    t->best = t->resume;  /* the record; the snapshot changes hands */
+    t->resume.best = NULL;
+    t->best.opt_state = NULL;
+  }
   return 0;
 }
 
@@ -160,6 +180,13 @@ static int choose_step(trainer *t) {
   }
   t->opt_count = model->opt_state_count;
   t->steps_per_epoch = (t->train_count + (int64_t)t->batch - 1) / (int64_t)t->batch;
+  if (t->config.patience > 0 && t->val_count == 0) {
+    cat_error("early stopping (patience %lld) watches the validation loss, "
+              "but there is no validation split; set validation = 0.2 in the "
+              "train block or pass --validation 0.2",
+              (long long)t->config.patience);
+    return -1;
+  }
   t->opt_state = cat_xaligned((size_t)t->opt_count * sizeof(float));
   cat_scores_init(&t->scores, model);
   cat_scores_init(&t->val_scores, model);
@@ -170,9 +197,55 @@ static int choose_step(trainer *t) {
 /*--- the loop ------------------------------------------------------------*/
 
 static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
-  cat_train_state state = {epoch, batch, t->config.seed, *rng,
-                           t->config.optimizer, t->opt_count, t->opt_state};
+  cat_train_state state = t->best;  /* the early-stopping record, if any */
+  state.epoch = epoch;
+  state.batch = batch;
+  state.seed = t->config.seed;
+  state.rng = *rng;
+  state.optimizer = t->config.optimizer;
+  state.opt_count = t->opt_count;
+  state.opt_state = t->opt_state;
   return cat_checkpoint_save(t->model, t->params, &t->classes, &state, t->out);
+}
+
+/*--- early stopping -------------------------------------------------------*/
+
+static int64_t snapshot_floats(const trainer *t) {
+  return t->model->param_count + t->opt_count;
+}
+
+/* After each epoch: a better validation loss becomes the best snapshot;
+ * returns 1 when `patience` epochs in a row brought none. */
+static int early_stop(trainer *t, int64_t epoch, const cat_metrics *train,
+                      const cat_metrics *val) {
+  cat_train_state *best = &t->best;
+  if (best->has_best && !(val->loss < best->best_val_loss))
+    return ++best->stale_epochs >= t->config.patience;
+  int64_t params = t->model->param_count;
+  if (!best->best) {
+    best->best_count = snapshot_floats(t);
+    best->best = cat_xcalloc((size_t)best->best_count, sizeof(float));
+  }
+  memcpy(best->best, t->params, (size_t)params * sizeof(float));
+  memcpy(best->best + params, t->opt_state, (size_t)t->opt_count * sizeof(float));
+  best->has_best = 1;
+  best->best_epoch = epoch;
+  best->best_val_loss = val->loss;
+  best->stale_epochs = 0;
+  best->best_rng = t->rng;  /* the generator before epoch + 1's shuffle */
+  t->best_train = *train;
+  t->best_val = *val;
+  t->best_seen = 1;
+  return 0;
+}
+
+/* Puts the best snapshot back: the run ends where its best epoch ended. */
+static void restore_best(trainer *t) {
+  int64_t params = t->model->param_count;
+  memcpy(t->params, t->best.best, (size_t)params * sizeof(float));
+  memcpy(t->opt_state, t->best.best + params, (size_t)t->opt_count * sizeof(float));
+  t->rng = t->best.best_rng;
+  t->best.stale_epochs = 0;
 }
 
 /* The learning rate of optimizer step `step` (from 0) of `total`, as
@@ -297,6 +370,7 @@ static int run_training(trainer *t) {
   if (cat_progress_begin(&t->progress, t->model, t->train_count, t->val_count,
                          t->opts->log, t->opts->resume != NULL) != 0)
     return -1;
+  int64_t stopped = 0;
   for (int64_t epoch = first; epoch <= t->config.epochs; ++epoch, skip = 0) {
     int status = run_epoch(t, epoch, skip);
     if (status != 0)
@@ -304,6 +378,10 @@ static int run_training(trainer *t) {
     train = epoch_metrics(t);
     val = validate(t);
     cat_progress_epoch(&t->progress, epoch, &train, &val);
+    if (t->config.patience > 0 && early_stop(t, epoch, &train, &val)) {
+      stopped = epoch;
+      break;
+    }
   }
   /* The summary repeats the last epoch's line. Without any step (--epochs
    * 0, or resuming a finished run) there are no step metrics: the weights
@@ -314,6 +392,22 @@ static int run_training(trainer *t) {
     val = validate(t);
   }
   int64_t epochs = first > t->config.epochs ? first - 1 : t->config.epochs;
+  if (t->config.patience > 0 && t->best.has_best) {
+    /* The checkpoint keeps the best epoch: its weights, optimizer state and
+     * generator, so that resuming it repeats the same run. */
+    restore_best(t);
+    epochs = t->best.best_epoch;
+    if (t->best_seen) {
+      train = t->best_train;
+      val = t->best_val;
+    } else {  /* the best came with --resume: measure its weights */
+      train = cat_evaluate(&t->runner, &t->scores, t->params, &t->data,
+                           t->order, t->train_count);
+      val = validate(t);
+    }
+    cat_progress_early_stop(&t->progress, stopped, t->config.patience,
+                            epochs, val.loss);
+  }
   if (save(t, epochs, 0, &t->rng) != 0)
     return -1;
   cat_progress_end(&t->progress, t->out, epochs, &train, &val);
@@ -333,6 +427,8 @@ static void free_trainer(trainer *t) {
   free(t->params);
   free(t->opt_state);
   free(t->resume.opt_state);
+  free(t->resume.best);
+  free(t->best.best);
   free(t->out);
 }
 

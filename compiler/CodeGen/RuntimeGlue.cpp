@@ -111,7 +111,7 @@ Constant *Glue::trainConfig() {
       f32c(t.optimizer.beta1), f32c(t.optimizer.beta2), f32c(t.optimizer.eps), i64c(t.epochs),
       i64c(t.batch), i64c(static_cast<int64_t>(t.seed)), ConstantFP::get(mb.f64, t.validation),
       f32c(t.optimizer.weightDecay), f32c(t.optimizer.clip), i32c(static_cast<int32_t>(t.schedule.kind)),
-      i64c(t.schedule.every), f32c(t.schedule.gamma)};
+      i64c(t.schedule.every), f32c(t.schedule.gamma), i64c(t.patience)};
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

@@ -124,6 +124,8 @@ struct TrainSpec {
   int64_t batch = 32; ///< 0 = all
   uint64_t seed = 0;
   double validation = 0;
+  /// Early stopping: epochs without a better validation loss (0: off).
+  int64_t patience = 0;
 };
 
 /// A checked `law NAME : lhs == rhs [within tol]` of the main module

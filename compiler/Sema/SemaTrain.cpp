@@ -399,11 +399,16 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
         ok = false;
       } else
         (key == "clip" ? clip : weightDecay) = std::make_pair(*v, &e);
+    } else if (key == "patience") {
+      auto v = read.integer(e, 1);
+      ok &= v.has_value();
+      spec.patience = v.value_or(0);
     } else if (key == "schedule") {
       ok &= read.schedule(e, spec.schedule);
     } else {
       static const char *keys[] = {"data",  "loss",     "optimizer", "epochs",       "batch",
-                                   "seed",  "validation", "schedule", "weight_decay", "clip"};
+                                   "seed",  "validation", "schedule", "weight_decay", "clip",
+                                   "patience"};
       std::string hint;
       for (const char *k : keys)
         if (llvm::StringRef(key).edit_distance(k) <= 2)

@@ -91,6 +91,8 @@ typedef struct cat_train_config {
   int64_t schedule_every;          /* step: steps between decays; cosine:
                                       warm-up steps */
   float schedule_gamma;            /* step: the decay factor */
+  int64_t patience;                /* early stopping: epochs without a
+                                      better validation loss (0: off) */
 } cat_train_config;
 
 /* Learning-rate schedules, per optimizer step (cat_train_config.schedule). */
