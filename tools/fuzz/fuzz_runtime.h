@@ -11,17 +11,27 @@
 #include "catrt_internal.h"
 
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The input as the contents of this process's temporary file; its path. */
+/* The input as the contents of this process's temporary file; its path.
+ * The file lives in memory (memfd_create, opened through /proc/self/fd):
+ * a file system under load stalled ftruncate past libFuzzer's 1 s timeout,
+ * a false finding. Falls back to a file in /tmp. */
 static const char *fuzz_file(const uint8_t *data, size_t size) {
   static char path[64];
   static FILE *file;
   if (!file) {
-    snprintf(path, sizeof path, "/tmp/catc-fuzz-%ld", (long)getpid());
-    file = fopen(path, "w+b");
+    int fd = memfd_create("catc-fuzz-input", 0);
+    if (fd >= 0) {
+      snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+      file = fdopen(fd, "w+b");
+    } else {
+      snprintf(path, sizeof path, "/tmp/catc-fuzz-%ld", (long)getpid());
+      file = fopen(path, "w+b");
+    }
     if (!file) {
       perror(path);
       abort();
