@@ -1,4 +1,4 @@
-// Cat.g4 - The grammar of .cat files (LANGUAGE.md §3-§9).
+// Cat.g4 - The grammar of .cat files (docs/language.md §1-§8).
 //
 // One grammar holds the lexer and the parser. The generated C++ lands in the
 // build folder only; compiler/Parse/Parser.cpp turns the parse tree into the

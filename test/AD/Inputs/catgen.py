@@ -13,7 +13,7 @@ Morphisms: Prim(name, dom, cod, opts), Seq(f, g) (`f ; g`), Par(fs)
           (`f * g * ...`), Pair(fs) (`<f, g, ...>`), Map(f, n) (`map(f)`),
           Named(name, f) (a top-level declaration; two uses share parameters).
 Parameters are listed in order of first appearance, depth first, left to
-right, through named morphisms, each instance once (LANGUAGE.md §10).
+right, through named morphisms, each instance once (docs/language.md §4).
 
 This module imports torch lazily (only `ev` needs it), so the finite
 difference test runs without torch.
@@ -415,7 +415,7 @@ def module_source(module, morphisms):
     return "\n".join(lines) + "\n"
 
 
-# --- One test case per primitive (LANGUAGE.md §7) -----------------------------------
+# --- One test case per primitive (docs/language.md §5) ------------------------------
 def P(name, dom, cod, **kw):
     return Prim(name, dom, cod, **kw)
 

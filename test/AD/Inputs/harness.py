@@ -1,7 +1,7 @@
 """harness.py - compile .cat morphisms with catc and call them through ctypes.
 
 Needs only numpy: the torch oracle (oracle.py) and the finite-difference check
-(fdcheck.py) both drive the generated C interface (LANGUAGE.md §10) through
+(fdcheck.py) both drive the generated C interface (docs/embedding.md) through
 this module. `build()` runs `catc m.cat -c -o m.o --emit-header m.h` and
 `cc -shared m.o -o libm.so -lm` and loads the library.
 """

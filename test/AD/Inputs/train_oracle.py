@@ -39,7 +39,7 @@ train model {{
   seed      = 3
 }}
 """
-# Parameter tensors in order (LANGUAGE.md §10): W1 [4,4], b1, gain, beta, W2 [3,4], b2.
+# Parameter tensors in order (docs/language.md §4): W1 [4,4], b1, gain, beta, W2 [3,4], b2.
 
 
 def torch_model(ps, x):

@@ -2,7 +2,7 @@
 
 Compiles `transformer_block[R[T, d], R[T, k], R[T, f]]` (Inputs/transformer_block.cat)
 with `catc -c --emit-header`, links it into a shared library and calls the C
-interface of LANGUAGE.md section 10 through ctypes. An independent PyTorch
+interface of docs/embedding.md through ctypes. An independent PyTorch
 re-implementation of the block (float64) runs on the same weights, read
 tensor by tensor through the exported parameter table, and the script
 compares the forward output, the input gradient and the gradient of every
