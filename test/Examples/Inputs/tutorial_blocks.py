@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Runs the code blocks of docs/tutorial.md, in order, in one directory.
+"""Runs the code blocks of a page (docs/tutorial.md, docs/training.md), in
+order, in one directory.
 
 Usage: tutorial_blocks.py CATC PAGE.md WORKDIR
 
-The tutorial is a session a reader can replay in an empty directory, so its
+The page is a session a reader can replay in an empty directory, so its
 blocks are checked the same way:
 
 - A block whose first line names a file (`// name.cat — …`, `// name.c …`)
@@ -17,6 +18,9 @@ blocks are checked the same way:
 - ```text output, right after a `cat-error` or `sh run` block, is the output
   the reader will see: its lines must occur in the real output, in order and
   verbatim (a line `...` stands for lines left out).
+- ```text shape, in the same place, is output whose numbers may differ from
+  run to run or machine to machine: its lines must occur in order with
+  every number read as "any number" and runs of spaces as one.
 
 Prints a line per block and then the output of every command that ran (for
 FileCheck to assert figures in it), and exits 1 if any block misbehaves.
@@ -54,14 +58,23 @@ def file_name(index, kind, source):
     return f"block-{index}.{EXTENSIONS.get(kind, 'txt')}"
 
 
-def missing_lines(expected, actual):
+# A number standing alone, not the digits of a name such as r2 or p_0.
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+
+
+def shape(line):
+    """A line with every number replaced by '#' and spaces collapsed."""
+    return " ".join(NUMBER.sub("#", line).split())
+
+
+def missing_lines(expected, actual, normalise=str.rstrip):
     """The expected lines (minus `...`) not found, in order, in actual."""
-    remaining = iter(line.rstrip() for line in actual.splitlines())
+    remaining = iter(normalise(line) for line in actual.splitlines())
     missing = []
     for line in expected.splitlines():
         if line.strip() == "..." or not line.strip():
             continue
-        if not any(candidate == line.rstrip() for candidate in remaining):
+        if not any(candidate == normalise(line) for candidate in remaining):
             missing.append(line)
             break  # the rest cannot be matched after a miss
     return missing
@@ -85,12 +98,13 @@ def main():
     last_output = None  # output a following ```text output block describes
     for index, (kind, flag, line, source) in enumerate(blocks(text)):
         where = f"{os.path.basename(page)}:{line}"
-        if kind == "text" and flag == "output":
+        if kind == "text" and flag in ("output", "shape"):
             checked += 1
             if last_output is None:
                 ok, why = False, "follows no cat-error or sh run block"
             else:
-                missing = missing_lines(source, last_output)
+                missing = missing_lines(source, last_output,
+                                        shape if flag == "shape" else str.rstrip)
                 ok, why = not missing, f"line not in the output: {missing[:1]}"
             print(f"{'ok' if ok else 'FAIL'}: {where}: output block matches")
             if not ok:
