@@ -282,6 +282,8 @@ static void choose_hyperparameters(trainer *t) {
   header[CAT_OPT_LR] = (float)cat_scheduled_lr(&t->config, step, total);
   header[CAT_OPT_WEIGHT_DECAY] = t->config.weight_decay;
   header[CAT_OPT_CLIP] = t->config.clip;
+  uint32_t seed = (uint32_t)t->config.seed;
+  memcpy(&header[CAT_OPT_SEED], &seed, sizeof seed);
 }
 
 static float step(trainer *t, int64_t start) {

@@ -151,6 +151,17 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
     if (ValueId d = grad(0); d != kZero)
       g.call("cat_k_scale_fwd", {KArg::val(dy()), KArg::val(d), count(cod), KArg::f32(n.attrs.constant)});
     return dIn;
+  case PrimOp::Dropout:
+    // Linear in x with the step's mask D: the reverse derivative is D again,
+    // the same kernel on the same stream.
+    if (!training || n.attrs.constant == 0) {
+      dIn[0] = needsGrad(in[0]) ? dy() : kZero;
+      return dIn;
+    }
+    if (ValueId d = grad(0); d != kZero)
+      g.call("cat_k_dropout", {KArg::val(dy()), KArg::val(d), count(cod), KArg::f32(n.attrs.constant),
+                               KArg::dropoutStream(dropoutStreams.at(&n))});
+    return dIn;
   case PrimOp::Exp: case PrimOp::Log: case PrimOp::Sqrt: case PrimOp::Square:
   case PrimOp::Relu: case PrimOp::Sigmoid: case PrimOp::Tanh: case PrimOp::Gelu:
     // Kernels that need only f(x) get no x (relu reads y > 0, sigmoid and

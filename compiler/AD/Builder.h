@@ -19,7 +19,8 @@ using Wires = std::vector<ValueId>;
 
 class Builder {
 public:
-  Builder(Graph &g, const ir::ParamLayout &layout) : g(g), layout(layout) {}
+  Builder(Graph &g, const ir::ParamLayout &layout, bool training = false)
+      : g(g), layout(layout), training(training) {}
 
   /// Emits the forward map of \p n on wires \p in at `N * mult` rows.
   Wires forward(const ir::Node &n, const Wires &in, int64_t mult);
@@ -43,6 +44,10 @@ private:
   bool needsGrad(ValueId v) const { return v != kZero && g.values[v].needsGrad; }
 
   const ir::ParamLayout &layout;
+  /// A training step's graph: dropout masks its wires (elsewhere it is the
+  /// identity). Each dropout box gets its own random stream.
+  bool training;
+  std::map<const ir::Node *, int64_t> dropoutStreams;
   struct Seen {
     Wires in, out;
   };

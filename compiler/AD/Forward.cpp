@@ -113,6 +113,15 @@ Wires Builder::forwardPrim(const ir::Node &n, const Wires &in, int64_t mult) {
     g.call("cat_k_scale_fwd", {KArg::val(in[0]), KArg::val(y), count(cod), KArg::f32(n.attrs.constant)});
     return {y};
   }
+  case PrimOp::Dropout: {
+    if (!training || n.attrs.constant == 0)
+      return in;
+    int64_t stream = dropoutStreams.emplace(&n, dropoutStreams.size()).first->second;
+    ValueId y = out1();
+    g.call("cat_k_dropout", {KArg::val(in[0]), KArg::val(y), count(cod), KArg::f32(n.attrs.constant),
+                             KArg::dropoutStream(stream)});
+    return {y};
+  }
   case PrimOp::Zero: case PrimOp::Const: {
     ValueId y = out1();
     g.call("cat_k_fill", {KArg::val(y), count(cod), KArg::f32(n.op == PrimOp::Zero ? 0 : n.attrs.constant)});

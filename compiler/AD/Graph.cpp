@@ -45,7 +45,8 @@ ValueId Graph::storageOf(ValueId v) const {
 namespace {
 class FunctionBuilder {
 public:
-  FunctionBuilder(Graph &g, const ir::ParamLayout &layout) : g(g), builder(g, layout) {}
+  FunctionBuilder(Graph &g, const ir::ParamLayout &layout, bool training)
+      : g(g), builder(g, layout, training) {}
 
   /// One argument value per flattened factor of \p type.
   Wires bind(const Obj &type, Binding::Kind kind, bool needsGrad) {
@@ -87,11 +88,22 @@ public:
 };
 } // namespace
 
+static bool hasDropout(const ir::Node &n) {
+  if (n.kind == ir::Node::Kind::Prim)
+    return n.op == PrimOp::Dropout && n.attrs.constant > 0;
+  for (const auto &c : n.children)
+    if (hasDropout(*c))
+      return true;
+  return false;
+}
+
+bool hasTrainingBehaviour(const ir::Function &fn) { return hasDropout(*fn.body); }
+
 Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
-                 const ir::ParamLayout &layout) {
+                 const ir::ParamLayout &layout, bool training) {
   Graph g;
   g.usesParams = true;
-  FunctionBuilder fb(g, layout);
+  FunctionBuilder fb(g, layout, training);
   Builder &b = fb.builder;
   bool differentiateInputs = kind == FunctionKind::Backward;
   Wires in = fb.bind(model.dom, Binding::Kind::Input, differentiateInputs);

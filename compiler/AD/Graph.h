@@ -62,6 +62,8 @@ struct KArg {
     Int32,  ///< a C `int` constant `offset` (an enumerator such as CATK_ACT_RELU)
     Tile,   ///< the target's GEMM micro-tile family (CATK_TILE_*), chosen by CodeGen
     Scratch,///< the function's scratch area, sized by CodeGen for the kernels that pack
+    DropoutKey, ///< two uint64 arguments: the training step's dropout seed, and
+                ///< `offset`, the stream of one dropout box
   } kind;
   ValueId value = -1;
   int64_t offset = 0;
@@ -79,6 +81,7 @@ struct KArg {
   static KArg i32(int64_t c) { return {Kind::Int32, -1, c}; }
   static KArg tile() { return {Kind::Tile}; }
   static KArg scratch() { return {Kind::Scratch}; }
+  static KArg dropoutStream(int64_t stream) { return {Kind::DropoutKey, -1, stream}; }
 };
 
 /// One kernel call. `returnsLoss` marks the `cat_k_mean` whose result the
@@ -111,10 +114,16 @@ struct Graph {
 /// step's own predictions, with no second forward pass).
 enum class FunctionKind { Forward, Backward, Evaluate, LossGrad, LossGradOutputs };
 
+/// Whether \p fn has a box that behaves differently in a training step
+/// (dropout): then training steps get graphs of their own.
+bool hasTrainingBehaviour(const ir::Function &fn);
+
 /// Builds the kernel graph of \p kind for \p model (and \p loss, for the
 /// two training kinds; its domain is Cod(model) * target).
+/// With \p training, the graph is a training step's: dropout is active and
+/// reads its seed from an extra function argument.
 Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
-                 const ir::ParamLayout &layout);
+                 const ir::ParamLayout &layout, bool training = false);
 
 /// Folds `bias` and `relu` calls into the epilogue of the `linear` call
 /// that produces their input, where nothing else reads the intermediate

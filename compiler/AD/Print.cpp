@@ -106,6 +106,7 @@ static void printArg(const KArg &a, llvm::raw_ostream &os) {
   case KArg::Kind::Int32: os << a.offset; break;
   case KArg::Kind::Tile: os << "tile"; break;
   case KArg::Kind::Scratch: os << "scratch"; break;
+  case KArg::Kind::DropoutKey: os << "seed, " << a.offset; break;
   }
 }
 

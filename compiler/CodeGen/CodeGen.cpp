@@ -192,6 +192,8 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     envValues.insert(envValues.end(), list->begin(), list->end());
   if (env.losses)
     envValues.push_back(env.losses);
+  if (env.dropoutSeed)
+    envValues.push_back(env.dropoutSeed);
   std::vector<Type *> types;
   for (Value *v : envValues)
     types.push_back(v->getType());
@@ -219,7 +221,8 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
                             {&env.dInputs, &local.dInputs}})
       for (size_t i = 0; i < from->size(); ++i)
         to->push_back(&*arg++);
-    local.losses = env.losses ? &*arg : nullptr;
+    local.losses = env.losses ? &*arg++ : nullptr;
+    local.dropoutSeed = env.dropoutSeed ? &*arg++ : nullptr;
     Value *partLoss = emitCalls(g, first, last, p, local);
     b.CreateRet(partLoss ? partLoss : ConstantFP::get(f32, 0.0));
     b.restoreIP(caller);
@@ -255,6 +258,12 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       case ad::KArg::Kind::Int32: v = ConstantInt::get(i32, a.offset); break;
       case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, opts.gemmTile); break;
       case ad::KArg::Kind::Scratch: v = env.ws; break;
+      case ad::KArg::Kind::DropoutKey:
+        // (seed, stream): the step's seed, then this box's stream.
+        args.push_back(env.dropoutSeed);
+        isConstant.push_back(false);
+        v = ConstantInt::get(i64, a.offset);
+        break;
       }
       args.push_back(v);
       isConstant.push_back(isa<Constant>(v));

@@ -31,6 +31,7 @@ struct GraphEnv {
   llvm::Value *params = nullptr, *dparams = nullptr, *n = nullptr, *ws = nullptr;
   std::vector<llvm::Value *> inputs, targets, outputs, dOutputs, dInputs;
   llvm::Value *losses = nullptr;
+  llvm::Value *dropoutSeed = nullptr; ///< i64: a training step's, for dropout
 };
 
 /// The optimizer state's header (mirrors catrt.h's CAT_OPT_*): the step
@@ -38,7 +39,12 @@ struct GraphEnv {
 /// apply when the `chosen` slot is non-zero; a zeroed state takes the train
 /// block's), then the moments.
 constexpr int64_t kOptSlotStep = 0, kOptSlotChosen = 1, kOptSlotLr = 2,
-                  kOptSlotWeightDecay = 3, kOptSlotClip = 4, kOptHeaderFloats = 8;
+                  kOptSlotWeightDecay = 3, kOptSlotClip = 4, kOptSlotSeed = 5, kOptHeaderFloats = 8;
+/// Dropout's seed in step t of a run with seed s (its low 32 bits):
+/// s ^ kDropoutSalt ^ t * kDropoutStepGamma; each box's stream then keys
+/// the kernel's counter-based generator (cat_k_dropout).
+constexpr uint64_t kDropoutSalt = 0x64726f706f757400ull; // "dropout\0"
+constexpr uint64_t kDropoutStepGamma = 0x9e3779b97f4a7c15ull;
 
 /// Everything generated for one exported morphism.
 struct MorphismFunctions {
@@ -49,6 +55,10 @@ struct MorphismFunctions {
   llvm::Function *workspaceSize = nullptr, *init = nullptr, *forward = nullptr,
                  *backward = nullptr, *evaluate = nullptr, *lossGrad = nullptr,
                  *trainStep = nullptr, *lossGradOutputs = nullptr, *trainStepOutputs = nullptr;
+  /// loss_grad and loss_grad_outputs as a training step runs them (dropout
+  /// active), with a trailing uint64 seed argument; null when the model
+  /// behaves the same in training.
+  llvm::Function *trainLossGrad = nullptr, *trainLossGradOutputs = nullptr;
   llvm::GlobalVariable *paramTable = nullptr;
   Obj target; ///< the loss's second object, when trained
   int64_t wsConst = 0, wsPerN = 0; ///< workspace bytes = wsConst + n * wsPerN

@@ -62,20 +62,25 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   std::vector<std::pair<int64_t, int64_t>> wsNeeds; // {const, perN} of each function
 
   // Builds the function of one graph: `pointers` pointer arguments, bound
-  // by `bindArgs`, then `size_t n, void *workspace`.
+  // by `bindArgs`, then `size_t n, void *workspace`; a training step's
+  // graph (internal) takes a `uint64_t` dropout seed last.
   auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
-                  ad::FunctionKind kind, auto bindArgs) {
-    ad::Graph g = ad::buildGraph(kind, fn, lossFn, out.layout);
+                  ad::FunctionKind kind, auto bindArgs, bool training = false) {
+    ad::Graph g = ad::buildGraph(kind, fn, lossFn, out.layout, training);
     std::vector<Type *> types(pointers, ptrTy);
     types.push_back(sizeTy);
     types.push_back(ptrTy);
-    Function *f = declare(name, ret, types, true);
+    if (training)
+      types.push_back(i64);
+    Function *f = declare(name, ret, types, !training);
     b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
     GraphEnv env;
     auto it = f->arg_begin();
     bindArgs(env, it);
     env.n = batchArg(&*it++);
     env.ws = &*it++;
+    if (training)
+      env.dropoutSeed = &*it++;
     WorkspacePlan p = plan(g);
     wsNeeds.push_back({p.scratchBytes, p.perN});
     Value *result = emitGraph(g, p, env);
@@ -111,30 +116,43 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                           env.outputs = take(it, nOut);
                           env.losses = &*it++;
                         });
+    auto bindLossGrad = [&](GraphEnv &env, auto &it) {
+      env.params = &*it++;
+      env.inputs = take(it, nIn);
+      env.targets = take(it, nT);
+      env.dparams = &*it++;
+    };
+    auto bindLossGradOutputs = [&](GraphEnv &env, auto &it) {
+      env.params = &*it++;
+      env.inputs = take(it, nIn);
+      env.targets = take(it, nT);
+      env.outputs = take(it, nOut);
+      env.dparams = &*it++;
+    };
     out.lossGrad = emit(sym + "_loss_grad", f32, 1 + nIn + nT + 1, &*loss, ad::FunctionKind::LossGrad,
-                        [&](GraphEnv &env, auto &it) {
-                          env.params = &*it++;
-                          env.inputs = take(it, nIn);
-                          env.targets = take(it, nT);
-                          env.dparams = &*it++;
-                        });
+                        bindLossGrad);
     int64_t gradBytes = alignedBytes(out.layout.totalFloats);
     wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
     out.lossGradOutputs = emit(sym + "_loss_grad_outputs", f32, 1 + nIn + nT + nOut + 1, &*loss,
-                               ad::FunctionKind::LossGradOutputs, [&](GraphEnv &env, auto &it) {
-                                 env.params = &*it++;
-                                 env.inputs = take(it, nIn);
-                                 env.targets = take(it, nT);
-                                 env.outputs = take(it, nOut);
-                                 env.dparams = &*it++;
-                               });
+                               ad::FunctionKind::LossGradOutputs, bindLossGradOutputs);
     // Its plan is the loss_grad one minus the outputs, but first fit is not
     // monotone: it is counted like the others, so the size stays an upper
     // bound, with the gradient its training step keeps in front.
     wsNeeds.back().first += gradBytes;
-    out.trainStep = emitTrainStep(sym + "_train_step", out.lossGrad, out, *train, nIn, nT, 0, gradBytes);
-    out.trainStepOutputs = emitTrainStep(sym + "_train_step_outputs", out.lossGradOutputs, out, *train,
-                                         nIn, nT, nOut, gradBytes);
+    if (ad::hasTrainingBehaviour(fn)) {
+      out.trainLossGrad = emit(sym + "_loss_grad.train", f32, 1 + nIn + nT + 1, &*loss,
+                               ad::FunctionKind::LossGrad, bindLossGrad, true);
+      wsNeeds.back().first += gradBytes;
+      out.trainLossGradOutputs = emit(sym + "_loss_grad_outputs.train", f32, 1 + nIn + nT + nOut + 1,
+                                      &*loss, ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, true);
+      wsNeeds.back().first += gradBytes;
+    }
+    out.trainStep = emitTrainStep(sym + "_train_step", out.trainLossGrad ? out.trainLossGrad : out.lossGrad,
+                                  out, *train, nIn, nT, 0, gradBytes);
+    out.trainStepOutputs =
+        emitTrainStep(sym + "_train_step_outputs",
+                      out.trainLossGradOutputs ? out.trainLossGradOutputs : out.lossGradOutputs, out, *train,
+                      nIn, nT, nOut, gradBytes);
   }
   out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
   out.init = emitInit(sym, out.layout);
@@ -170,16 +188,25 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   args.push_back(ws);
   args.push_back(n);
   args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
-  Value *loss = b.CreateCall(lossGrad, args);
-  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
-  Value *step = b.CreateAdd(b.CreateFPToSI(b.CreateLoad(f32, state), i64), ConstantInt::get(i64, 1));
-  b.CreateStore(b.CreateSIToFP(step, f32), state);
   // The step's hyperparameters: the train block's, unless the caller set
   // state[1] and chose them in the header (schedules, flags).
   const OptimizerSpec &o = train.optimizer;
   auto fl = [&](double v) { return ConstantFP::get(f32, v); };
   auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
   Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), fl(0));
+  Value *taken = b.CreateFPToSI(slot(kOptSlotStep), i64);
+  if (lossGrad->arg_size() == args.size() + 1) {
+    // Dropout's seed for this step: the run's seed (the header's bits, or
+    // the train block's), salted and moved on by the step count.
+    Value *runSeed = b.CreateSelect(chosen, b.CreateZExt(b.CreateBitCast(slot(kOptSlotSeed), i32), i64),
+                                    ConstantInt::get(i64, train.seed & 0xffffffffu));
+    Value *moved = b.CreateMul(taken, ConstantInt::get(i64, kDropoutStepGamma));
+    args.push_back(b.CreateXor(b.CreateXor(runSeed, ConstantInt::get(i64, kDropoutSalt)), moved));
+  }
+  Value *loss = b.CreateCall(lossGrad, args);
+  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
+  Value *step = b.CreateAdd(taken, ConstantInt::get(i64, 1));
+  b.CreateStore(b.CreateSIToFP(step, f32), state);
   Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
   Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
   Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));

@@ -19,7 +19,7 @@ std::string boxName(const Node &n) {
     return fmt::format("{}[{}]", name, n.attrs.index);
   // The constant in the shortest form that reads back as the same double
   // (`0.1`, `2` for 2.0, `1e-07`).
-  if (n.op == PrimOp::Scale || n.op == PrimOp::Const)
+  if (n.op == PrimOp::Scale || n.op == PrimOp::Const || n.op == PrimOp::Dropout)
     return fmt::format("{}({})", name, n.attrs.constant);
   return name;
 }

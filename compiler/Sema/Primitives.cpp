@@ -94,7 +94,7 @@ void instantiatePrimitive(PrimOp op, const PrimAttrs &attrs, TypeContext &t,
   case PrimOp::Neg: case PrimOp::Exp: case PrimOp::Log: case PrimOp::Sqrt:
   case PrimOp::Square: case PrimOp::Relu: case PrimOp::Sigmoid:
   case PrimOp::Tanh: case PrimOp::Gelu: case PrimOp::Scale:
-  case PrimOp::Bias: case PrimOp::Layernorm:
+  case PrimOp::Bias: case PrimOp::Layernorm: case PrimOp::Dropout:
     dom = cod = t.freshVar();
     return;
   case PrimOp::Zero: case PrimOp::Const: case PrimOp::Param:
@@ -197,7 +197,7 @@ std::optional<std::string> checkPrimitive(PrimOp op, const PrimAttrs &attrs,
   case PrimOp::Neg: case PrimOp::Exp: case PrimOp::Log: case PrimOp::Sqrt:
   case PrimOp::Square: case PrimOp::Relu: case PrimOp::Sigmoid:
   case PrimOp::Tanh: case PrimOp::Gelu: case PrimOp::Scale: case PrimOp::Bias:
-  case PrimOp::Layernorm: case PrimOp::Mse: case PrimOp::Bce:
+  case PrimOp::Layernorm: case PrimOp::Mse: case PrimOp::Bce: case PrimOp::Dropout:
   case PrimOp::Zero: case PrimOp::Const:
     return needReal(op == PrimOp::Mse || op == PrimOp::Bce ? dom.factors[0] : cod);
   case PrimOp::Param:

@@ -26,6 +26,7 @@ namespace cat {
   X(Neg, "neg") X(Exp, "exp") X(Log, "log") X(Sqrt, "sqrt")                    \
   X(Square, "square") X(Relu, "relu") X(Sigmoid, "sigmoid") X(Tanh, "tanh")    \
   X(Gelu, "gelu") X(Scale, "scale") X(Zero, "zero") X(Const, "const")          \
+  X(Dropout, "dropout")                                                        \
   X(Sum, "sum") X(Mean, "mean") X(Broadcast, "broadcast") X(Dot, "dot")        \
   X(Matmul, "matmul") X(Transpose, "transpose") X(Reshape, "reshape")          \
   X(Concat, "concat") X(Softmax, "softmax") X(LogSoftmax, "log_softmax")       \
@@ -61,7 +62,7 @@ struct ParamSpec {
 
 /// What a primitive occurrence carries besides its type.
 struct PrimAttrs {
-  double constant = 0;    ///< scale(c), const(c)
+  double constant = 0;    ///< scale(c), const(c), dropout(p)
   int64_t index = 0;      ///< pi[i]
   std::optional<InitKind> init; ///< init = ... on parametric primitives
   float initScale = 0;

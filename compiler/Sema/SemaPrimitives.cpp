@@ -44,14 +44,17 @@ static bool readInit(const Value &v, PrimAttrs &attrs) {
 
 bool Sema::readPrimitiveAttrs(PrimOp op, const RefExpr &e, PrimAttrs &attrs) {
   const char *name = primName(op);
-  bool wantsConstant = op == PrimOp::Scale || op == PrimOp::Const;
+  bool isDropout = op == PrimOp::Dropout;
+  bool wantsConstant = op == PrimOp::Scale || op == PrimOp::Const || isDropout;
+  const char *example = isDropout ? "a probability in [0, 1), as in 'dropout(0.1)'"
+                                  : "a constant, as in 'scale(0.5)'";
   bool seenConstant = false;
   for (const Arg &a : e.args) {
-    if (wantsConstant && (!a.name || a.name->name == "c")) {
+    if (wantsConstant && (!a.name || a.name->name == (isDropout ? "p" : "c"))) {
       auto c = numberOf(*a.value);
-      if (!c || seenConstant) {
+      if (!c || seenConstant || (isDropout && !(*c >= 0 && *c < 1))) {
         diags.report(a.value->loc(), diag::err_bad_argument)
-            << name << "one number, as in 'scale(0.5)'" << a.value->range;
+            << name << (isDropout ? example : "one number, as in 'scale(0.5)'") << a.value->range;
         return false;
       }
       attrs.constant = *c;
@@ -76,8 +79,7 @@ bool Sema::readPrimitiveAttrs(PrimOp op, const RefExpr &e, PrimAttrs &attrs) {
     return false;
   }
   if (wantsConstant && !seenConstant) {
-    diags.report(e.loc(), diag::err_missing_argument) << name << "a constant, as in 'scale(0.5)'"
-                                                      << e.range;
+    diags.report(e.loc(), diag::err_missing_argument) << name << example << e.range;
     return false;
   }
   return true;

@@ -51,6 +51,8 @@ enum {
   CAT_OPT_LR = 2,            /* learning rate */
   CAT_OPT_WEIGHT_DECAY = 3,  /* SGD: L2 on the gradient; Adam: AdamW's */
   CAT_OPT_CLIP = 4,          /* gradient-norm clipping (0: none) */
+  CAT_OPT_SEED = 5,          /* dropout: the run's seed, its low 32 bits
+                                stored bit for bit */
   CAT_OPT_HEADER = 8         /* floats before the moments */
 };
 /* cat_train_config.target_index of `target = features`: the feature

@@ -910,6 +910,16 @@ void cat_k_init_uniform(float *restrict w, int64_t count, float lo, float hi, ui
   }
 }
 
+void cat_k_dropout(const float *restrict x, float *restrict y, int64_t count, float p,
+                   uint64_t seed, uint64_t stream) {
+  uint64_t key = catk_stream_key(seed, stream);
+  float scale = 1.0f / (1.0f - p);
+  for (int64_t i = 0; i < count; ++i) {
+    float u = catk_unit_float((uint32_t)(catk_random_bits(key, i) >> 32));
+    y[i] = u < p ? 0.0f : x[i] * scale;
+  }
+}
+
 void cat_k_init_glorot(float *restrict w, int64_t fan_out, int64_t fan_in, uint64_t seed,
                        uint64_t stream) {
   float bound = sqrtf(6.0f / (float)(fan_in + fan_out));

@@ -168,6 +168,11 @@ void cat_k_init_glorot(float *w, int64_t fan_out, int64_t fan_in, uint64_t seed,
 void cat_k_init_normal(float *w, int64_t count, float stddev, uint64_t seed, uint64_t stream);
 void cat_k_init_uniform(float *w, int64_t count, float lo, float hi, uint64_t seed, uint64_t stream);
 
+/* Inverted dropout of a training step: y[i] = x[i] / (1 - p), or 0 with
+ * probability p, the mask a function of (seed, stream, i) only, so that the
+ * reverse derivative is the same call on the output gradient. */
+void cat_k_dropout(const float *x, float *y, int64_t count, float p, uint64_t seed, uint64_t stream);
+
 /* ---- optimizers (PyTorch semantics, AD.md); `step` counts from 1 -------- */
 /* With d = g + weight_decay * p: v = momentum * v + d (v = d at step 1);
  * p -= lr * v (torch.optim.SGD). */
