@@ -48,6 +48,20 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
      << "/* One parameter tensor: its checkpoint name and place in the flat array. */\n"
      << "typedef struct catc_param_info {\n  const char *name;\n  int64_t offset, size;\n"
      << "  int32_t rank;\n  const int64_t *shape;\n} catc_param_info;\n#endif\n\n";
+  bool trains = false;
+  for (const MorphismFunctions &f : all)
+    trains |= f.trainStep != nullptr;
+  if (trains)
+    os << "#ifndef CATC_OPT_HEADER_DEFINED\n#define CATC_OPT_HEADER_DEFINED\n"
+       << "/* The optimizer state's first floats. A zeroed state takes the train\n"
+       << " * block's hyperparameters; a non-zero CATC_OPT_CHOSEN makes the next step\n"
+       << " * take the learning rate, weight decay and clipping norm stored here, and\n"
+       << " * dropout the low 32 bits of a seed stored bit for bit. */\n"
+       << fmt::format("enum {{\n  CATC_OPT_STEP = {}, CATC_OPT_CHOSEN = {}, CATC_OPT_LR = {},\n"
+                      "  CATC_OPT_WEIGHT_DECAY = {}, CATC_OPT_CLIP = {}, CATC_OPT_SEED = {},\n"
+                      "  CATC_OPT_HEADER = {}\n}};\n#endif\n\n",
+                      kOptSlotStep, kOptSlotChosen, kOptSlotLr, kOptSlotWeightDecay, kOptSlotClip,
+                      kOptSlotSeed, kOptHeaderFloats);
   for (const MorphismFunctions &f : all) {
     const MorphismInstance &m = *f.instance;
     const std::string &sym = f.symbol;
