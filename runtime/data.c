@@ -531,17 +531,23 @@ static int read_inputs(const cat_model *model, const field_ref *base,
   return 0;
 }
 
-/* Whether every target field is an integer label in [0, classes). */
-static int targets_are_labels(const csv_file *file, const column_plan *plan,
-                              int32_t classes) {
+/* Whether every field of the Fin target columns is an integer label in
+ * [0, classes) (the real columns of a product target do not count). */
+static int targets_are_labels(const cat_model *model, const csv_file *file,
+                              const column_plan *plan, int32_t classes) {
   double value;
-  for (int64_t r = plan->has_header; r < file->count; ++r)
-    for (int32_t c = 0; c < plan->target_count; ++c) {
-      const char *text = file->rows[r].fields[plan->targets[c]];
-      if (parse_number(text, &value) != 0 || value != floor(value) ||
-          value < 0 || value >= classes)
-        return 0;
-    }
+  for (int64_t r = plan->has_header; r < file->count; ++r) {
+    int32_t next = 0;
+    for (int32_t f = 0; f < model->num_targets; ++f)
+      for (int64_t e = 0; e < model->targets[f].size; ++e, ++next) {
+        if (model->targets[f].kind != CAT_FIN)
+          continue;
+        const char *text = file->rows[r].fields[plan->targets[next]];
+        if (parse_number(text, &value) != 0 || value != floor(value) ||
+            value < 0 || value >= classes)
+          return 0;
+      }
+  }
   return 1;
 }
 
@@ -650,7 +656,7 @@ static int convert_rows(const cat_model *model, const csv_file *file,
   int32_t k = fin_target_classes(model);
   int learning = classes->count == 0;
   if (learning && k > 0 && plan->target_count > 0 &&
-      targets_are_labels(file, plan, k)) {
+      targets_are_labels(model, file, plan, k)) {
     name_integer_classes(classes, k);
     learning = 0;
   }

@@ -162,6 +162,8 @@ bool TrainReader::data(const TrainEntry &e, DataSpec &spec) {
         else
           return bad(e, "features = [\"column\", …] or [index, …]"), false;
       }
+      if (!spec.featureNames.empty() && !spec.featureIndices.empty())
+        return bad(e, "features by name or by index, not both"), false;
     } else if (spec.kind != DataSpec::Kind::Csv && key == "context") {
       auto n = number(v);
       std::optional<int64_t> context = n ? wholeNumber(*n, 1) : std::nullopt;
