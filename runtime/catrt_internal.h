@@ -177,6 +177,11 @@ typedef struct cat_train_state {
   cat_rng best_rng;
   int64_t best_count;    /* floats of best: parameters, then opt state */
   float *best;           /* on load: allocated, free() it */
+  /* The run's settings beyond the train block (its flags), which a resumed
+   * run keeps unless given again; NULL on save: none. */
+  const cat_train_config *settings;
+  int has_settings;      /* on load: `loaded` holds them */
+  cat_train_config loaded;
 } cat_train_state;
 
 /* Writes params (and state, if not NULL) atomically: temp file, fsync,

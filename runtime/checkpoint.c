@@ -96,6 +96,19 @@ static void append_state(cat_strbuf *sb, const cat_train_state *state) {
   append_meta(sb, "rng", text);
   append_meta(sb, "optimizer",
               state->optimizer == CAT_OPT_ADAM ? "adam" : "sgd");
+  if (state->settings) {
+    /* Floats in hex: a resumed run continues with the same bits. */
+    const cat_train_config *c = state->settings;
+    char settings[320];
+    snprintf(settings, sizeof settings,
+             "lr=%a weight_decay=%a clip=%a schedule=%d every=%lld gamma=%a "
+             "batch=%lld validation=%a patience=%lld",
+             (double)c->lr, (double)c->weight_decay, (double)c->clip,
+             (int)c->schedule, (long long)c->schedule_every,
+             (double)c->schedule_gamma, (long long)c->batch, c->validation,
+             (long long)c->patience);
+    append_meta(sb, "settings", settings);
+  }
   if (!state->has_best)
     return;
   snprintf(text, sizeof text, "%lld", (long long)state->best_epoch);
@@ -612,6 +625,38 @@ static int load_rng(const checkpoint_file *file, const char *key,
   return -1;
 }
 
+/* The run's settings, as append_state writes them. */
+static int load_settings(const checkpoint_file *file, cat_train_state *state) {
+  const char *text = metadata_string(file, "settings");
+  if (!text)
+    return 0;
+  double lr, decay, clip, gamma, validation;
+  int schedule, used = 0;
+  long long every, batch, patience;
+  cat_train_config *c = &state->loaded;
+  if (sscanf(text, "lr=%la weight_decay=%la clip=%la schedule=%d every=%lld "
+             "gamma=%la batch=%lld validation=%la patience=%lld%n", &lr, &decay,
+             &clip, &schedule, &every, &gamma, &batch, &validation, &patience,
+             &used) != 9 || text[used] != '\0' || !(lr > 0) || !(decay >= 0) ||
+      !(clip >= 0) || schedule < CAT_SCHEDULE_CONSTANT ||
+      schedule > CAT_SCHEDULE_COSINE || every < 0 || !(gamma >= 0) || batch < 0 ||
+      !(validation >= 0 && validation < 1) || patience < 0) {
+    cat_error("%s: metadata 'settings' is malformed: '%s'", file->path, text);
+    return -1;
+  }
+  c->lr = (float)lr;
+  c->weight_decay = (float)decay;
+  c->clip = (float)clip;
+  c->schedule = schedule;
+  c->schedule_every = every;
+  c->schedule_gamma = (float)gamma;
+  c->batch = batch;
+  c->validation = validation;
+  c->patience = patience;
+  state->has_settings = 1;
+  return 0;
+}
+
 /* Early stopping's record: present with the __best__ tensor or not at all. */
 static int load_best(const checkpoint_file *file, cat_train_state *state) {
   const char *loss = metadata_string(file, "best_val_loss");
@@ -642,7 +687,8 @@ static int load_state(const checkpoint_file *file, cat_train_state *state) {
   if (meta_u64(file, "epoch", 0, &epoch) != 0 ||
       meta_u64(file, "batch", 0, &batch) != 0 ||
       meta_u64(file, "seed", 0, &state->seed) != 0 ||
-      load_rng(file, "rng", &state->rng) != 0 || load_best(file, state) != 0)
+      load_rng(file, "rng", &state->rng) != 0 || load_best(file, state) != 0 ||
+      load_settings(file, state) != 0)
     return -1;
   state->epoch = (int64_t)epoch;
   state->batch = (int64_t)batch;

@@ -91,6 +91,27 @@ static void catch_sigint(int on) {
 
 /*--- setting up ----------------------------------------------------------*/
 
+/* A resumed run continues with the settings it ran with (its flags
+ * included), except those given again; --epochs is the new total. */
+static void keep_settings(trainer *t) {
+  const cat_options *o = t->opts;
+  const cat_train_config *saved = &t->resume.loaded;
+  cat_train_config *c = &t->config;
+  if (!t->resume.has_settings)
+    return;
+  if (!o->has_lr) c->lr = saved->lr;
+  if (!o->has_weight_decay) c->weight_decay = saved->weight_decay;
+  if (!o->has_clip) c->clip = saved->clip;
+  if (!o->has_schedule) {
+    c->schedule = saved->schedule;
+    c->schedule_every = saved->schedule_every;
+    c->schedule_gamma = saved->schedule_gamma;
+  }
+  if (!o->has_batch) c->batch = saved->batch;
+  if (!o->has_validation) c->validation = saved->validation;
+  if (!o->has_patience) c->patience = saved->patience;
+}
+
 static int load_start(trainer *t) {
   const cat_model *model = t->model;
   t->params = cat_xaligned((size_t)model->param_count * sizeof(float));
@@ -106,6 +127,7 @@ static int load_start(trainer *t) {
       return -1;
     }
     t->config.seed = t->resume.seed;  /* the same split as the first run */
+    keep_settings(t);
     return 0;
   }
   if (t->opts->init)
@@ -205,6 +227,7 @@ static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
   state.optimizer = t->config.optimizer;
   state.opt_count = t->opt_count;
   state.opt_state = t->opt_state;
+  state.settings = &t->config;
   return cat_checkpoint_save(t->model, t->params, &t->classes, &state, t->out);
 }
 
