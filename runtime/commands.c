@@ -202,6 +202,14 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
   cat_effective_config(model, opts, &config);
   if (config.data_kind == CAT_DATA_TEXT || config.data_kind == CAT_DATA_TOKENS)
     return cat_predict_sequence(model, opts);
+  if (opts->probabilities && cat_scores_kind(model) != CAT_LOSS_CLASSES) {
+    cat_error("--probabilities is for classifiers (cross_entropy on Fin "
+              "labels); '%s' %s", model->morphism,
+              cat_scores_kind(model) == CAT_LOSS_BINARY
+                  ? "prints its probability already"
+                  : "predicts values, not classes");
+    return CAT_EXIT_USAGE;
+  }
   float *params = load_weights(model, opts, &classes);
   int status = params ? cat_load_csv(model, &config, opts->predict_file,
                                      CAT_TARGETS_OPTIONAL, &classes, &data)
@@ -288,8 +296,11 @@ static void print_train_block(const cat_train_config *config) {
   static const char *kinds[] = {"none", "csv", "text", "tokens"};
   const char *kind = config->data_kind >= 0 && config->data_kind <= 3
                          ? kinds[config->data_kind] : "?";
-  printf("train     data %s(\"%s\")", kind,
-         config->data_path ? config->data_path : "");
+  if (config->data_kind == CAT_DATA_NONE)
+    printf("train     no data (pass --data)");
+  else
+    printf("train     data %s(\"%s\")", kind,
+           config->data_path ? config->data_path : "");
   printf(", %s(lr = %g", config->optimizer == CAT_OPT_ADAM ? "adam" : "sgd",
          (double)config->lr);
   if (config->optimizer == CAT_OPT_SGD)
@@ -299,8 +310,21 @@ static void print_train_block(const cat_train_config *config) {
     printf("all");
   else
     printf("%lld", (long long)config->batch);
-  printf(", seed %llu, validation %g\n", (unsigned long long)config->seed,
+  printf(", seed %llu, validation %g", (unsigned long long)config->seed,
          config->validation);
+  /* The rest only when set, in the train block's spelling. */
+  if (config->weight_decay != 0)
+    printf(", weight_decay %g", (double)config->weight_decay);
+  if (config->clip != 0)
+    printf(", clip %g", (double)config->clip);
+  if (config->schedule == CAT_SCHEDULE_STEP)
+    printf(", schedule step(every = %lld, gamma = %g)",
+           (long long)config->schedule_every, (double)config->schedule_gamma);
+  else if (config->schedule == CAT_SCHEDULE_COSINE)
+    printf(", schedule cosine(warmup = %lld)", (long long)config->schedule_every);
+  if (config->patience > 0)
+    printf(", patience %lld", (long long)config->patience);
+  printf("\n");
 }
 
 /* With --weights: each tensor's sum (in double, in storage order) and first
@@ -327,6 +351,7 @@ static int print_weights(const cat_model *model, const cat_options *opts) {
     }
   }
   free(state.opt_state);
+  free(state.best);
   cat_classes_free(&classes);
   free(params);
   return status;
