@@ -50,7 +50,7 @@ int32_t cat_vocab_index(const cat_train_config *config, const char *word) {
   for (int32_t i = 0; i < config->vocab_size; ++i)
     if (strcmp(config->vocab[i], word) == 0)
       return i;
-  return 0;  /* unknown words share index 0, as LANGUAGE.md §8 says */
+  return 0;  /* unknown words share index 0, as docs/language.md §7 says */
 }
 
 void cat_split_words(const cat_train_config *config, char *text, size_t len,

@@ -3,7 +3,7 @@
 // The AD phase turns a diagram into straight-line kernel graphs: a list of
 // batched tensor values and a list of kernel calls over them (the kernels
 // of CodeGen/kernels/catk.h). A graph is one generated function: forward,
-// backward (LANGUAGE.md §10), evaluation, or loss-and-gradient for the
+// backward (docs/embedding.md), evaluation, or loss-and-gradient for the
 // training step. Values are per-example tensors stored batch-major for
 // `rows = N * mult` rows, where N is the runtime batch and `mult` counts
 // the copies that `map` boxes add. Values bound to function arguments come

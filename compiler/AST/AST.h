@@ -1,6 +1,6 @@
 //===- AST.h - The syntax tree of a .cat file --------------------*- C++ -*-===//
 //
-// The AST mirrors the surface syntax of LANGUAGE.md §3–§9 one to one: object
+// The AST mirrors the surface syntax of docs/language.md §1–§8 one to one: object
 // expressions, morphism expressions, option values and declarations. It is a
 // closed hierarchy with a kind enum and `classof`, so llvm::isa/dyn_cast work.
 // Every node carries its source range first; children are owned by
@@ -29,7 +29,7 @@ struct Ident {
 };
 
 //===----------------------------------------------------------------------===//
-// Object expressions (LANGUAGE.md §5)
+// Object expressions (docs/language.md §3)
 //===----------------------------------------------------------------------===//
 
 /// Base of every object expression.
@@ -105,7 +105,7 @@ public:
 };
 
 //===----------------------------------------------------------------------===//
-// Morphism expressions (LANGUAGE.md §6) and option values
+// Morphism expressions (docs/language.md §4) and option values
 //===----------------------------------------------------------------------===//
 
 class Expr;
@@ -257,7 +257,7 @@ inline ExprValue::ExprValue(llvm::SMRange r, std::unique_ptr<Expr> expr)
 inline ExprValue::~ExprValue() = default;
 
 //===----------------------------------------------------------------------===//
-// Declarations (LANGUAGE.md §4, §8, §9)
+// Declarations (docs/language.md §2, §7, §8)
 //===----------------------------------------------------------------------===//
 
 /// Base of every top-level declaration.

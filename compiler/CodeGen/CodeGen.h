@@ -2,7 +2,7 @@
 //
 // Produces one LLVM module per program: the embedded kernel library
 // (kernels/catk.h, internal), and for every exported morphism `m` of module
-// prefix `p` the C interface of LANGUAGE.md §10 (`p_m_workspace_size`,
+// prefix `p` the C interface of docs/embedding.md (`p_m_workspace_size`,
 // `p_m_init`, `p_m_forward`, `p_m_backward`, the parameter table), plus, for
 // the trained morphism, the evaluation, loss-gradient and training-step
 // functions and (for executables) the runtime's `cat_model` descriptor and

@@ -1,6 +1,6 @@
 //===- Header.cpp - The C header of the generated interface ---------------===//
 //
-// `--emit-header` writes the declarations of LANGUAGE.md §10 for every
+// `--emit-header` writes the declarations of docs/embedding.md for every
 // exported morphism, with every size a compile-time constant: parameter
 // floats, optimizer-state floats, and workspace bytes as an exact affine
 // function of the batch — so users never guess an arena size. The header

@@ -1,6 +1,6 @@
 //===- Morphism.cpp - The C interface of one exported morphism -----------===//
 //
-// For `m : A -> B` in module `p` (LANGUAGE.md §10):
+// For `m : A -> B` in module `p` (docs/embedding.md):
 //   size_t p_m_workspace_size(size_t n);
 //   void   p_m_init(float *params, uint64_t seed);
 //   void   p_m_forward(const float *params, <A factors>, <B factors>, size_t n, void *ws);

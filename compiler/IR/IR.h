@@ -28,7 +28,7 @@
 
 namespace cat::ir {
 
-/// One parameter tensor in the flat parameter array (LANGUAGE.md §10).
+/// One parameter tensor in the flat parameter array (docs/embedding.md).
 struct ParamTensor {
   std::string name;  ///< "encode.dense0.linear0.weight"
   Obj shape;

@@ -1,6 +1,6 @@
 //===- Canonical.cpp - Cartesian rewrites for proving laws ---------------===//
 //
-// Rewrites that hold in every cartesian category (LANGUAGE.md §9: "naturality
+// Rewrites that hold in every cartesian category (docs/language.md §8: "naturality
 // of the structural maps"), applied to a sequence's adjacent boxes until
 // none applies, with the IR's own normalisation in between:
 //

@@ -1,6 +1,6 @@
 //===- Evaluate.cpp - Forward maps of every primitive, in doubles --------===//
 //
-// One case per primitive of LANGUAGE.md §7, written from the contract (and
+// One case per primitive of docs/language.md §5, written from the contract (and
 // matching the kernels' conventions where the contract leaves a choice:
 // `linear`'s weight is outputs × inputs, `sum`/`mean`/`broadcast` act on the
 // leading axis, `softmax` and `layernorm` on the last, `gelu` is the exact

@@ -1,7 +1,7 @@
 //===- Evaluate.h - A reference evaluator of the morphism IR ----*- C++ -*-===//
 //
 // Runs the forward map of a diagram on one example, in double precision,
-// straight from the semantics of LANGUAGE.md §7 — no kernels, no batching,
+// straight from the semantics of docs/language.md §5 — no kernels, no batching,
 // no workspace. The law checker uses it to compare both sides of a law on
 // random inputs; it doubles as an independent reference for the kernels.
 //

@@ -1,6 +1,6 @@
 //===- Laws.h - Proving the laws of a program -------------------*- C++ -*-===//
 //
-// LANGUAGE.md §9: `law NAME : e1 == e2 [within tol]` asks the compiler to
+// docs/language.md §8: `law NAME : e1 == e2 [within tol]` asks the compiler to
 // prove e1 = e2. Both sides are lowered into one diagram (so a shared named
 // instance has the same parameters on both sides) and compared first
 // symbolically — equal normal forms modulo associativity, identities,

@@ -1,6 +1,6 @@
 //===- Primitives.cpp - Types and parameters of the generators -----------===//
 //
-// Each primitive's schematic type from LANGUAGE.md §7, instantiated with
+// Each primitive's schematic type from docs/language.md §5, instantiated with
 // fresh type and dimension variables so that unification infers shapes from
 // the neighbours. Structural maps are natural in their objects: they get
 // plain type variables and work at any object.

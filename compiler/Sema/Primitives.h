@@ -1,6 +1,6 @@
 //===- Primitives.h - The generating morphisms ------------------*- C++ -*-===//
 //
-// The primitive morphisms of LANGUAGE.md §7: their names, their (schematic)
+// The primitive morphisms of docs/language.md §5: their names, their (schematic)
 // types as fresh instances in a TypeContext, the options they take, the
 // constraints checked once their objects are known, and the parameter
 // tensors parametric primitives own.

@@ -4,7 +4,7 @@
 // term whose leaves are primitive occurrences with concrete objects.
 // Generic morphisms are elaborated at each use (a `Scope` node remembers the
 // instantiation for naming); a reference to a non-generic named morphism is
-// a `Ref` to its one shared instance (weight tying, LANGUAGE.md §6).
+// a `Ref` to its one shared instance (weight tying, docs/language.md §4).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CATC_SEMA_PROGRAM_H
@@ -84,7 +84,7 @@ struct ScheduleSpec {
   double gamma = 0.1;
 };
 
-/// The data source of a train block (LANGUAGE.md §8).
+/// The data source of a train block (docs/language.md §7).
 struct DataSpec {
   enum class Kind { None, Csv, Text, Tokens } kind = Kind::None;
   std::string path;
@@ -129,7 +129,7 @@ struct TrainSpec {
 };
 
 /// A checked `law NAME : lhs == rhs [within tol]` of the main module
-/// (LANGUAGE.md §9): both sides as instances of one type, for compiler/Laws.
+/// (docs/language.md §8): both sides as instances of one type, for compiler/Laws.
 struct LawSpec {
   std::string name;
   llvm::SMLoc loc;

@@ -1,6 +1,6 @@
 //===- SemaObjects.cpp - Building objects from object expressions --------===//
 //
-// Object expressions (LANGUAGE.md §5) become types in the current
+// Object expressions (docs/language.md §3) become types in the current
 // TypeContext. Named objects are resolved once, on demand, with cycle
 // detection; generic parameters are type variables of the context.
 // Dimensions must be at least 1 and sizes must fit in 32 bits.

@@ -1,6 +1,6 @@
 //===- SemaTrain.cpp - Checking train blocks -----------------------------===//
 //
-// A `train M { … }` block (LANGUAGE.md §8) names a non-generic morphism and
+// A `train M { … }` block (docs/language.md §7) names a non-generic morphism and
 // gives its data source, loss, optimizer and schedule. The loss is typed as
 // a morphism `Cod(M) * T -> R`; the target object T is inferred from it
 // (for `cross_entropy` after `R[3]`, T = Fin[3]).

@@ -1,6 +1,6 @@
 //===- Types.h - Objects of the category and their unification --*- C++ -*-===//
 //
-// Two views of an object (LANGUAGE.md §5). `Obj` is a concrete object as the
+// Two views of an object (docs/language.md §3). `Obj` is a concrete object as the
 // later phases see it: a tensor (real or Fin, with a static shape) or an
 // n-ary product. `TypeContext` holds objects under inference: type
 // variables, dimension variables, and deferred constraints (`A ^ n` with A
@@ -66,7 +66,7 @@ using DimId = int32_t;
 /// Objects under inference, with union-find unification.
 class TypeContext {
 public:
-  /// Largest dimension or total size accepted (LANGUAGE.md §5: 32 bits).
+  /// Largest dimension or total size accepted (docs/language.md §3: 32 bits).
   static constexpr int64_t kMaxSize = INT32_MAX;
 
   DimId freshDim();

@@ -22,7 +22,7 @@ extern "C" {
 /* Element kinds of a factor. */
 enum { CAT_REAL = 0, CAT_FIN = 1 };
 
-/* One factor of a flattened product object (LANGUAGE.md §10). */
+/* One factor of a flattened product object (docs/embedding.md). */
 typedef struct cat_factor {
   int32_t kind;          /* CAT_REAL (float) or CAT_FIN (int32_t) */
   int32_t classes;       /* Fin[n]: n; real factors: 0 */

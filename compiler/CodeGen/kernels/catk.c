@@ -1,7 +1,7 @@
 /*===- catk.c - Batched forward and reverse kernels of every primitive ----===*
  *
  * Implements catk.h: the forward map and reverse derivative (AD.md) of every
- * primitive of LANGUAGE.md §7, the losses, the initialisers and the SGD/Adam
+ * primitive of docs/language.md §5, the losses, the initialisers and the SGD/Adam
  * updates with PyTorch's exact arithmetic. Loops are kept plain (one inner
  * loop over contiguous memory, `restrict` on outputs) because the calls are
  * made with constant shapes: after inlining, LLVM unrolls and vectorises
