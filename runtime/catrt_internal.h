@@ -272,6 +272,8 @@ typedef struct cat_metrics {
   const int64_t *confusion;        /* classes x classes (row: target), or
                                       NULL; owned by the cat_scores */
   int32_t classes;
+  int32_t num_heads;               /* a loss summing heads: each one's mean */
+  double head_loss[2];
 } cat_metrics;
 
 /*--- metrics.c: what the predictions score, by kind of model ------------*/
@@ -313,6 +315,13 @@ int cat_model_has_output_steps(const cat_model *model);
 cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,
                          const float *params, const cat_dataset *data,
                          const int64_t *index, int64_t count);
+/* For a loss that sums two heads (model->num_heads == 2): each head's mean
+ * loss over data[index[0..count)] into m->head_loss. */
+void cat_evaluate_heads(cat_runner *runner, const float *params,
+                        const cat_dataset *data, const int64_t *index,
+                        int64_t count, cat_metrics *m);
+/* Whether the model reports per-head losses. */
+int cat_model_has_heads(const cat_model *model);
 /* 0, 1, ..., count - 1. */
 int64_t *cat_identity_index(int64_t count);
 
@@ -363,7 +372,8 @@ void cat_progress_close(cat_progress *progress);
 /* "loss 0.0612  accuracy 0.9733  macro-F1 0.9733  (150 examples)" or its
  * JSON form; with confusion_classes (the class names), the confusion
  * matrix too. */
-void cat_print_metrics(FILE *out, const cat_metrics *metrics, int json,
+void cat_print_metrics(FILE *out, const cat_model *model,
+                       const cat_metrics *metrics, int json,
                        const cat_classes *confusion_classes);
 
 #endif /* CATRT_INTERNAL_H */

@@ -51,7 +51,8 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
     int64_t *index = cat_identity_index(data.count);
     cat_metrics metrics = cat_evaluate(&runner, &scores, params, &data, index,
                                        data.count);
-    cat_print_metrics(stdout, &metrics, opts->json,
+    cat_evaluate_heads(&runner, params, &data, index, data.count, &metrics);
+    cat_print_metrics(stdout, model, &metrics, opts->json,
                       opts->confusion ? &classes : NULL);
     cat_scores_free(&scores);
     free(index);

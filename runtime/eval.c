@@ -116,6 +116,38 @@ cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,
   return metrics;
 }
 
+int cat_model_has_heads(const cat_model *model) {
+  return model->heads_magic == CAT_HEADS_MAGIC && model->num_heads == 2 &&
+         model->head_losses;
+}
+
+void cat_evaluate_heads(cat_runner *runner, const float *params,
+                        const cat_dataset *data, const int64_t *index,
+                        int64_t count, cat_metrics *m) {
+  const cat_model *model = runner->model;
+  if (!cat_model_has_heads(model) || count <= 0)
+    return;
+  float *losses[2];
+  double sums[2] = {0, 0};
+  for (int h = 0; h < 2; ++h)
+    losses[h] = cat_xaligned(runner->capacity * sizeof(float));
+  for (int64_t start = 0; start < count; start += (int64_t)runner->capacity) {
+    size_t n = (size_t)(count - start) < runner->capacity
+                   ? (size_t)(count - start) : runner->capacity;
+    cat_runner_gather(runner, data, index + start, n);
+    model->head_losses(params, runner->inputs, runner->targets,
+                       (void *const *)losses, n, runner->workspace);
+    for (int h = 0; h < 2; ++h)
+      for (size_t i = 0; i < n; ++i)
+        sums[h] += losses[h][i];
+  }
+  m->num_heads = 2;
+  for (int h = 0; h < 2; ++h) {
+    m->head_loss[h] = sums[h] / (double)count;
+    free(losses[h]);
+  }
+}
+
 int64_t *cat_identity_index(int64_t count) {
   int64_t *index = cat_xcalloc((size_t)count, sizeof *index);
   for (int64_t i = 0; i < count; ++i)

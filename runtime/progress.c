@@ -312,12 +312,26 @@ static void print_confusion(FILE *out, const cat_metrics *m,
   }
 }
 
-void cat_print_metrics(FILE *out, const cat_metrics *m, int json,
-                       const cat_classes *confusion_classes) {
+void cat_print_metrics(FILE *out, const cat_model *model, const cat_metrics *m,
+                       int json, const cat_classes *confusion_classes) {
   int confusion = confusion_classes && m->confusion && m->examples > 0;
   if (json) {
     fprintf(out, "{\"loss\": ");
     print_json_number(out, m->loss);
+    if (m->num_heads == 2) {
+      cat_strbuf names = {0};
+      for (int h = 0; h < 2; ++h) {
+        cat_sb_append(&names, h ? ", " : "");
+        cat_sb_json_string(&names, model->head_names[h]);
+      }
+      fprintf(out, ", \"heads\": [%s], \"head_losses\": [", names.data);
+      for (int h = 0; h < 2; ++h) {
+        fprintf(out, h ? ", " : "");
+        print_json_number(out, m->head_loss[h]);
+      }
+      fprintf(out, "]");
+      cat_sb_free(&names);
+    }
     print_json_metrics(out, m, "");
     if (confusion)
       print_confusion(out, m, confusion_classes, 1);
@@ -325,6 +339,8 @@ void cat_print_metrics(FILE *out, const cat_metrics *m, int json,
     return;
   }
   fprintf(out, "loss %.4f", m->loss);
+  for (int h = 0; h < m->num_heads; ++h)
+    fprintf(out, "  %s %.4f", model->head_names[h], m->head_loss[h]);
   if (m->has_accuracy)
     fprintf(out, "  accuracy %.4f", m->accuracy);
   if (m->kind == CAT_LOSS_CLASSES && m->examples > 0)

@@ -28,6 +28,8 @@ public:
   /// its inputs given gradients \p dOut at its outputs. Parameter gradients
   /// accumulate into the gradient array.
   Wires backward(const ir::Node &n, const Wires &dOut, int64_t mult);
+  /// The wires \p n read in the forward pass emitted so far.
+  const Wires &inputsOf(const ir::Node &n) const { return seen.at(&n).in; }
 
   Graph &g;
 

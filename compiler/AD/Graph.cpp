@@ -99,6 +99,16 @@ static bool hasDropout(const ir::Node &n) {
 
 bool hasTrainingBehaviour(const ir::Function &fn) { return hasDropout(*fn.body); }
 
+const ir::Node *lossHeadsNode(const ir::Function &loss) {
+  const ir::Node *n = loss.body.get();
+  while (n && n->kind == ir::Node::Kind::Seq && !n->children.empty())
+    n = n->children.back().get();
+  if (!n || n->kind != ir::Node::Kind::Prim || n->op != PrimOp::Add)
+    return nullptr;
+  std::vector<Obj> in = n->dom.flatten();
+  return in.size() == 2 && in[0] == Obj::real({}) ? n : nullptr;
+}
+
 Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
                  const ir::ParamLayout &layout, bool training) {
   Graph g;
@@ -130,12 +140,18 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
   }
   case FunctionKind::Evaluate:
   case FunctionKind::LossGrad:
-  case FunctionKind::LossGradOutputs: {
+  case FunctionKind::LossGradOutputs:
+  case FunctionKind::HeadLosses: {
     const Obj &targetType = loss->dom.factors[1];
     Wires targets = fb.bind(targetType, Binding::Kind::Target, false);
     Wires lossIn = out;
     lossIn.insert(lossIn.end(), targets.begin(), targets.end());
     Wires losses = b.forward(*loss->body, lossIn, 1);
+    if (kind == FunctionKind::HeadLosses) {
+      const ir::Node *heads = lossHeadsNode(*loss);
+      fb.store(b.inputsOf(*heads), heads->dom, Binding::Kind::Output);
+      break;
+    }
     if (kind == FunctionKind::Evaluate) {
       fb.store(out, model.cod, Binding::Kind::Output);
       fb.store(losses, loss->cod, Binding::Kind::Losses);

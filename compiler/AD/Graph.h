@@ -112,7 +112,13 @@ struct Graph {
 /// The functions generated for one morphism. LossGradOutputs is LossGrad
 /// that also writes the model's outputs (for the training metrics of the
 /// step's own predictions, with no second forward pass).
-enum class FunctionKind { Forward, Backward, Evaluate, LossGrad, LossGradOutputs };
+/// HeadLosses writes the per-example losses of the two heads of a loss that
+/// ends in `add` (lossHeadsNode), as its two outputs.
+enum class FunctionKind { Forward, Backward, Evaluate, LossGrad, LossGradOutputs, HeadLosses };
+
+/// The final `add` of two scalars of \p loss, whose inputs are its heads'
+/// losses; null when the loss does not end so.
+const ir::Node *lossHeadsNode(const ir::Function &loss);
 
 /// Whether \p fn has a box that behaves differently in a training step
 /// (dropout): then training steps get graphs of their own.

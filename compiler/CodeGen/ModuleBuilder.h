@@ -59,6 +59,9 @@ struct MorphismFunctions {
   /// active), with a trailing uint64 seed argument; null when the model
   /// behaves the same in training.
   llvm::Function *trainLossGrad = nullptr, *trainLossGradOutputs = nullptr;
+  /// For a loss that is a sum of two heads: (params, <A>, <T>, float
+  /// *head1, float *head2, n, ws) writes each head's per-example loss.
+  llvm::Function *headLosses = nullptr;
   llvm::GlobalVariable *paramTable = nullptr;
   Obj target; ///< the loss's second object, when trained
   int64_t wsConst = 0, wsPerN = 0; ///< workspace bytes = wsConst + n * wsPerN

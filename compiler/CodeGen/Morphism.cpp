@@ -65,14 +65,14 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   // by `bindArgs`, then `size_t n, void *workspace`; a training step's
   // graph (internal) takes a `uint64_t` dropout seed last.
   auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
-                  ad::FunctionKind kind, auto bindArgs, bool training = false) {
+                  ad::FunctionKind kind, auto bindArgs, bool training = false, bool internal = false) {
     ad::Graph g = ad::buildGraph(kind, fn, lossFn, out.layout, training);
     std::vector<Type *> types(pointers, ptrTy);
     types.push_back(sizeTy);
     types.push_back(ptrTy);
     if (training)
       types.push_back(i64);
-    Function *f = declare(name, ret, types, !training);
+    Function *f = declare(name, ret, types, !training && !internal);
     b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
     GraphEnv env;
     auto it = f->arg_begin();
@@ -147,6 +147,16 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                                       &*loss, ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, true);
       wsNeeds.back().first += gradBytes;
     }
+    if (ad::lossHeadsNode(*loss))
+      out.headLosses = emit(sym + "_head_losses", b.getVoidTy(), 1 + nIn + nT + 2, &*loss,
+                            ad::FunctionKind::HeadLosses,
+                            [&](GraphEnv &env, auto &it) {
+                              env.params = &*it++;
+                              env.inputs = take(it, nIn);
+                              env.targets = take(it, nT);
+                              env.outputs = take(it, 2);
+                            },
+                            false, true);
     out.trainStep = emitTrainStep(sym + "_train_step", out.trainLossGrad ? out.trainLossGrad : out.lossGrad,
                                   out, *train, nIn, nT, 0, gradBytes);
     out.trainStepOutputs =

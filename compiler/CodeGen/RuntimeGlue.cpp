@@ -20,6 +20,8 @@ static constexpr uint64_t kDeclarationsMagic = 0x6361746465636c31ull;
 static constexpr uint64_t kOutputsMagic = 0x636174736f757431ull;
 /// CAT_LOSS_MAGIC of catrt.h: the loss fields are present.
 static constexpr uint64_t kLossMagic = 0x6361746c6f737331ull;
+/// CAT_HEADS_MAGIC of catrt.h: the per-head loss fields are present.
+static constexpr uint64_t kHeadsMagic = 0x6361746865616431ull;
 /// CAT_TARGET_FEATURES of catrt.h.
 static constexpr int32_t kTargetFeatures = -2;
 
@@ -36,6 +38,12 @@ private:
   Constant *trainConfig();
   Constant *declarations(const std::vector<Program::Declaration> &decls);
   Constant *stringArray(const std::vector<std::string> &strings);
+  /// The two heads' names: as the loss writes them, or numbered.
+  std::vector<std::string> headNames() const {
+    if (program.train && program.train->headNames.size() == 2)
+      return program.train->headNames;
+    return {"head 1", "head 2"};
+  }
   Function *wrapper(StringRef name, Function *target, Type *ret, const std::vector<char> &shape);
   Constant *global(Constant *init, StringRef name) {
     return new GlobalVariable(*mb.module, init->getType(), true, GlobalValue::PrivateLinkage, init, name);
@@ -119,8 +127,8 @@ Constant *Glue::trainConfig() {
 }
 
 /// A wrapper taking arrays of factor pointers. `shape` lists the target's
-/// parameters: 'p' pass through a pointer, 'A'/'T'/'O' expand the
-/// input/target/output array, 'n' the batch, 'w' the workspace.
+/// parameters: 'p' pass through a pointer, 'A'/'T'/'O'/'H' expand the
+/// input/target/output/head-loss array, 'n' the batch, 'w' the workspace.
 Function *Glue::wrapper(StringRef name, Function *target, Type *ret, const std::vector<char> &shape) {
   std::vector<Type *> types;
   for (char c : shape)
@@ -128,12 +136,12 @@ Function *Glue::wrapper(StringRef name, Function *target, Type *ret, const std::
   Function *f = mb.declare(name, ret, types, false);
   b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", f));
   std::vector<Value *> args;
-  size_t counts[3] = {fns.instance->dom.flatten().size(), fns.target.flatten().size(),
-                      fns.instance->cod.flatten().size()};
+  size_t counts[4] = {fns.instance->dom.flatten().size(), fns.target.flatten().size(),
+                      fns.instance->cod.flatten().size(), 2};
   auto it = f->arg_begin();
   for (char c : shape) {
     Value *a = &*it++;
-    int which = c == 'A' ? 0 : c == 'T' ? 1 : c == 'O' ? 2 : -1;
+    int which = c == 'A' ? 0 : c == 'T' ? 1 : c == 'O' ? 2 : c == 'H' ? 3 : -1;
     if (which < 0) {
       args.push_back(a);
       continue;
@@ -164,6 +172,9 @@ void Glue::emit() {
     stepOut = wrapper(sym + "_rt_train_step_outputs", fns.trainStepOutputs, mb.f32,
                       {'p', 'p', 'A', 'T', 'O', 'n', 'w'});
   }
+  Constant *heads = fns.headLosses ? wrapper(sym + "_rt_head_losses", fns.headLosses, voidTy,
+                                             {'p', 'A', 'T', 'H', 'n', 'w'})
+                                   : null;
   const Obj &dom = fns.instance->dom, &cod = fns.instance->cod;
   auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
   auto i64c = [&](int64_t v) { return ConstantInt::get(mb.i64, v); };
@@ -179,7 +190,8 @@ void Glue::emit() {
       i32c(static_cast<int32_t>(program.morphismDecls.size())), declarations(program.morphismDecls),
       ConstantInt::get(mb.i64, kOutputsMagic), stepOut, lossGradOut, ConstantInt::get(mb.i64, kLossMagic),
       i32c(program.train ? static_cast<int32_t>(program.train->lossKind) : 0),
-      program.train ? mb.cstring(program.train->lossText) : null};
+      program.train ? mb.cstring(program.train->lossText) : null, ConstantInt::get(mb.i64, kHeadsMagic),
+      i32c(fns.headLosses ? 2 : 0), fns.headLosses ? stringArray(headNames()) : null, heads};
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

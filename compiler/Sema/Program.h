@@ -117,6 +117,9 @@ struct TrainSpec {
   LossKind lossKind = LossKind::Other;
   /// The loss as written in the train block, for the runtime's messages.
   std::string lossText;
+  /// A loss that ends in `add` of two scalars (`(mse * cross_entropy) ; add`,
+  /// `<l1, l2> ; add`) is a sum of heads: their names, for per-head results.
+  std::vector<std::string> headNames;
   DataSpec data;
   OptimizerSpec optimizer;
   ScheduleSpec schedule;

@@ -105,6 +105,38 @@ const Term *lastPrimitive(const Term &t) {
   }
 }
 
+/// The step before the last of a composite, through names and generics:
+/// what feeds \p t's final primitive.
+const Term *beforeLast(const Term &t) {
+  switch (t.kind) {
+  case Term::Kind::Compose:
+    if (t.children.size() >= 2 && lastPrimitive(*t.children.back()) == lastPrimitive(t) &&
+        t.children.back()->kind == Term::Kind::Prim)
+      return t.children[t.children.size() - 2].get();
+    return t.children.empty() ? nullptr : beforeLast(*t.children.back());
+  case Term::Kind::Scope:
+    return t.children.empty() ? nullptr : beforeLast(*t.children.back());
+  case Term::Kind::Ref:
+    return t.target && t.target->body ? beforeLast(*t.target->body) : nullptr;
+  default:
+    return nullptr;
+  }
+}
+
+/// The heads of a loss that is a sum of two: their names as written
+/// ("mse", "cross_entropy"), or "head 1" and "head 2".
+std::vector<std::string> lossHeads(Sema &sema, const Term &loss) {
+  const Term *add = lastPrimitive(loss);
+  if (!add || add->op != PrimOp::Add || !add->domObj.isProduct() || add->domObj.factors.size() != 2 ||
+      add->domObj.factors[0] != Obj::real({}))
+    return {};
+  const Term *parts = beforeLast(loss);
+  if (parts && (parts->kind == Term::Kind::Tensor || parts->kind == Term::Kind::Pair) &&
+      parts->children.size() == 2)
+    return {sema.sourceText(parts->children[0]->range), sema.sourceText(parts->children[1]->range)};
+  return {"head 1", "head 2"};
+}
+
 LossKind lossKindOf(const Term &loss, const Obj &target, const Obj &modelCod) {
   bool labels = false;
   for (const Obj &f : target.flatten())
@@ -459,6 +491,7 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
     return;
   spec.lossKind = lossKindOf(*term, spec.target, model->cod);
   spec.lossText = sourceText(lossExpr->range);
+  spec.headNames = lossHeads(*this, *term);
   warnActivationTwice(*lossExpr, *term, *model);
   auto loss = std::make_unique<MorphismInstance>();
   loss->name = "loss";

@@ -118,6 +118,8 @@ typedef struct cat_declaration {
 #define CAT_OUTPUTS_MAGIC 0x636174736f757431ull       /* "catsout1" */
 /* cat_model.loss_magic when the loss fields are filled in. */
 #define CAT_LOSS_MAGIC 0x6361746c6f737331ull          /* "catloss1" */
+/* cat_model.heads_magic when the per-head loss fields are filled in. */
+#define CAT_HEADS_MAGIC 0x6361746865616431ull         /* "cathead1" */
 
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
@@ -179,6 +181,17 @@ typedef struct cat_model {
   uint64_t loss_magic;             /* CAT_LOSS_MAGIC */
   int32_t loss_kind;               /* CAT_LOSS_* */
   const char *loss_text;           /* e.g. "cross_entropy" */
+
+  /* Added later still (used only when heads_magic is CAT_HEADS_MAGIC): a
+   * loss that is the sum of two heads' losses, e.g.
+   * `(mse * cross_entropy) ; add`, reports each; num_heads is 0 otherwise. */
+  uint64_t heads_magic;            /* CAT_HEADS_MAGIC */
+  int32_t num_heads;
+  const char *const *head_names;   /* e.g. "mse", "cross_entropy" */
+  /* heads[h][i] = head h's loss of example i. */
+  void (*head_losses)(const float *params, void *const *inputs,
+                      void *const *targets, void *const *heads, size_t n,
+                      void *workspace);
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */

@@ -1,0 +1,31 @@
+"""Checks eval's per-head losses of iris_two_heads (see heads.test)."""
+import csv
+import json
+import math
+import sys
+
+d = sys.argv[1]
+got = json.load(open(f"{d}/eval.json"))
+assert got["heads"] == ["mse", "cross_entropy"], got
+mse_head, ce_head = got["head_losses"]
+assert math.isclose(mse_head + ce_head, got["loss"], rel_tol=1e-5), got
+print("heads add up to the loss")
+rows = list(csv.DictReader(open(f"{d}/iris.csv")))
+classes = []
+for r in rows:
+    if r["species"] not in classes:
+        classes.append(r["species"])
+predicted = list(csv.DictReader(open(f"{d}/predicted.csv")))
+mse = sum((float(p["output1_0"]) - float(r["petal_width"])) ** 2
+          for p, r in zip(predicted, rows)) / len(rows)
+ce = 0.0
+for p, r in zip(predicted, rows):
+    scores = [float(p[f"output2_{k}"]) for k in range(3)]
+    top = max(scores)
+    log_z = top + math.log(sum(math.exp(s - top) for s in scores))
+    ce += log_z - scores[classes.index(r["species"])]
+ce /= len(rows)
+assert math.isclose(mse, mse_head, rel_tol=1e-4, abs_tol=1e-6), (mse, mse_head)
+print("mse head agrees", mse, mse_head)
+assert math.isclose(ce, ce_head, rel_tol=1e-4, abs_tol=1e-6), (ce, ce_head)
+print("cross_entropy head agrees", ce, ce_head)
