@@ -76,7 +76,62 @@ typedef struct prediction_sink {
   int probabilities;
   int32_t kind;             /* cat_scores_kind */
   const cat_classes *classes;
+  char **factor_names;      /* of a product output, as declared, or NULL */
 } prediction_sink;
+
+/* A factor of a product output whose target factor is one Fin label: it
+ * predicts a class (its name is printed, not its scores). */
+static int is_class_head(const cat_model *model, int32_t f) {
+  return model->num_outputs > 1 && model->num_targets == model->num_outputs &&
+         model->targets[f].kind == CAT_FIN && model->targets[f].size == 1 &&
+         model->outputs[f].kind == CAT_REAL &&
+         model->outputs[f].size == model->targets[f].classes;
+}
+
+/* The names of a product output's factors as the trained morphism's
+ * declaration writes its codomain ("Width * Scores" -> Width, Scores), when
+ * it names each factor; else NULL. */
+static char **declared_factor_names(const cat_model *model) {
+  if (model->num_outputs < 2 || model->declarations_magic != CAT_DECLARATIONS_MAGIC)
+    return NULL;
+  const char *text = NULL;
+  for (int32_t i = 0; i < model->num_morphisms; ++i)
+    if (!strcmp(model->morphisms[i].name, model->morphism))
+      text = model->morphisms[i].text;
+  const char *arrow = text ? strstr(text, "->") : NULL;
+  if (!arrow)
+    return NULL;
+  char **names = cat_xcalloc((size_t)model->num_outputs, sizeof *names);
+  const char *p = arrow + 2;
+  int32_t count = 0;
+  while (*p && count <= model->num_outputs) {
+    while (*p == ' ' || *p == '*')
+      ++p;
+    const char *start = p;
+    while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+           (*p >= '0' && *p <= '9') || *p == '_')
+      ++p;
+    while (*p == ' ')
+      ++p;
+    /* Only plain names separated by '*': R[1], nested products and the
+     * like leave the numbered column names. */
+    if (p == start || (*p != '*' && *p != '\0') || count == model->num_outputs) {
+      count = -1;
+      break;
+    }
+    names[count] = cat_xcalloc((size_t)(p - start) + 1, 1);
+    memcpy(names[count++], start, (size_t)(p - start));
+    while (names[count - 1][0] && names[count - 1][strlen(names[count - 1]) - 1] == ' ')
+      names[count - 1][strlen(names[count - 1]) - 1] = '\0';
+  }
+  if (count != model->num_outputs) {
+    for (int32_t i = 0; i < model->num_outputs; ++i)
+      free(names[i]);
+    free(names);
+    return NULL;
+  }
+  return names;
+}
 
 static void print_field(const prediction_sink *sink, int first,
                         const char *text) {
@@ -93,28 +148,61 @@ static const char *class_name(const cat_classes *classes, int32_t c,
   return buffer;
 }
 
+/* After a class: each class's probability, the softmax of the k scores in
+ * double. */
+static void print_probabilities(const prediction_sink *sink, const float *scores,
+                                int64_t k, int32_t best) {
+  char text[32];
+  double max = scores[best], total = 0;
+  for (int64_t c = 0; c < k; ++c)
+    total += exp((double)scores[c] - max);
+  for (int64_t c = 0; c < k; ++c) {
+    snprintf(text, sizeof text, "%.6g", exp((double)scores[c] - max) / total);
+    print_field(sink, 0, text);
+  }
+}
+
+/* The header's probability columns of a class head: p_<class>. */
+static void print_probability_names(const prediction_sink *sink, int64_t k) {
+  char name[64], buffer[16];
+  for (int64_t c = 0; c < k; ++c) {
+    snprintf(name, sizeof name, "p_%s",
+             class_name(sink->classes, (int32_t)c, buffer, sizeof buffer));
+    print_field(sink, 0, name);
+  }
+}
+
 /* Column names: "class" (and "p_<name>"), "probability" and "decision",
  * or "output" (one value) / "output<f>_<e>" (factor f, element e). */
 static void print_header(const prediction_sink *sink, const cat_model *model) {
   char name[64];
   if (sink->kind == CAT_LOSS_CLASSES) {
     print_field(sink, 1, "class");
-    for (int32_t c = 0; sink->probabilities && c < model->outputs[0].size; ++c) {
-      char buffer[16];
-      snprintf(name, sizeof name, "p_%s",
-               class_name(sink->classes, c, buffer, sizeof buffer));
-      print_field(sink, 0, name);
-    }
+    if (sink->probabilities)
+      print_probability_names(sink, model->outputs[0].size);
     fputc('\n', sink->out);
     return;
   }
   int single = model->num_outputs == 1 && model->outputs[0].size == 1;
   int first = 1;
-  for (int32_t f = 0; f < model->num_outputs; ++f)
+  for (int32_t f = 0; f < model->num_outputs; ++f) {
+    if (is_class_head(model, f) || (sink->factor_names && model->outputs[f].size == 1)) {
+      if (sink->factor_names)
+        snprintf(name, sizeof name, "%s", sink->factor_names[f]);
+      else
+        snprintf(name, sizeof name, "class%d", (int)f + 1);
+      print_field(sink, first, name);
+      if (is_class_head(model, f) && sink->probabilities)
+        print_probability_names(sink, model->outputs[f].size);
+      first = 0;
+      continue;
+    }
     for (int64_t e = 0; e < model->outputs[f].size; ++e, first = 0) {
       const char *base = sink->kind == CAT_LOSS_BINARY ? "probability" : "output";
       if (single)
         snprintf(name, sizeof name, "%s", base);
+      else if (sink->factor_names)
+        snprintf(name, sizeof name, "%s_%lld", sink->factor_names[f], (long long)e);
       else
         snprintf(name, sizeof name, "%s%d_%lld", base, (int)f + 1, (long long)e);
       print_field(sink, first, name);
@@ -126,6 +214,7 @@ static void print_header(const prediction_sink *sink, const cat_model *model) {
         print_field(sink, 0, name);
       }
     }
+  }
   fputc('\n', sink->out);
 }
 
@@ -137,16 +226,8 @@ static void print_prediction(const prediction_sink *sink,
     int32_t label = cat_runner_argmax(runner, i);
     print_field(sink, 1, class_name(sink->classes, label, text, sizeof text));
     if (sink->probabilities) {
-      /* The softmax of the scores, in double. */
       int64_t k = model->outputs[0].size;
-      const float *scores = (const float *)runner->outputs[0] + i * (size_t)k;
-      double max = scores[label], total = 0;
-      for (int64_t c = 0; c < k; ++c)
-        total += exp((double)scores[c] - max);
-      for (int64_t c = 0; c < k; ++c) {
-        snprintf(text, sizeof text, "%.6g", exp((double)scores[c] - max) / total);
-        print_field(sink, 0, text);
-      }
+      print_probabilities(sink, (const float *)runner->outputs[0] + i * (size_t)k, k, label);
     }
     fputc('\n', sink->out);
     return;
@@ -154,6 +235,18 @@ static void print_prediction(const prediction_sink *sink,
   int first = 1;
   for (int32_t f = 0; f < model->num_outputs; ++f) {
     const cat_factor *factor = &model->outputs[f];
+    if (is_class_head(model, f)) {
+      const float *scores = (const float *)runner->outputs[f] + i * (size_t)factor->size;
+      int32_t best = 0;
+      for (int32_t c = 1; c < factor->size; ++c)
+        if (scores[c] > scores[best])
+          best = c;
+      print_field(sink, first, class_name(sink->classes, best, text, sizeof text));
+      if (sink->probabilities)
+        print_probabilities(sink, scores, factor->size, best);
+      first = 0;
+      continue;
+    }
     for (int64_t e = 0; e < factor->size; ++e, first = 0) {
       size_t at = i * (size_t)factor->size + (size_t)e;
       if (factor->kind == CAT_FIN) {
@@ -203,7 +296,10 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
   cat_effective_config(model, opts, &config);
   if (config.data_kind == CAT_DATA_TEXT || config.data_kind == CAT_DATA_TOKENS)
     return cat_predict_sequence(model, opts);
-  if (opts->probabilities && cat_scores_kind(model) != CAT_LOSS_CLASSES) {
+  int class_heads = 0;
+  for (int32_t f = 0; f < model->num_outputs; ++f)
+    class_heads += is_class_head(model, f);
+  if (opts->probabilities && cat_scores_kind(model) != CAT_LOSS_CLASSES && !class_heads) {
     cat_error("--probabilities is for classifiers (cross_entropy on Fin "
               "labels); '%s' %s", model->morphism,
               cat_scores_kind(model) == CAT_LOSS_BINARY
@@ -217,7 +313,7 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
                       : -1;
   prediction_sink sink = {stdout, ' ', model->num_outputs > 1,
                           opts->probabilities, cat_scores_kind(model),
-                          &classes};
+                          &classes, declared_factor_names(model)};
   if (status == 0 && opts->output) {
     sink.out = fopen(opts->output, "w");
     sink.separator = ',';
@@ -236,6 +332,9 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
       status = -1;
     }
   }
+  for (int32_t f = 0; sink.factor_names && f < model->num_outputs; ++f)
+    free(sink.factor_names[f]);
+  free(sink.factor_names);
   cat_dataset_free(&data);
   cat_classes_free(&classes);
   free(params);
