@@ -347,6 +347,8 @@ typedef struct cat_progress {
   int64_t steps;
   double last_acc;    /* the previous epoch's, shown on the bar */
   int regression;     /* R² instead of accuracy in the log */
+  int32_t num_heads;  /* a loss summing two heads: their validation losses */
+  const char *const *head_names;
 } cat_progress;
 
 /* Prints the banner and opens log_path (if any; appending when resuming).

@@ -41,8 +41,11 @@ static int open_log(cat_progress *progress, const char *path, int resuming) {
   }
   if (!has_rows) {
     const char *name = progress->regression ? "r2" : "accuracy";
-    fprintf(progress->log, "epoch,loss,%s,val_loss,val_%s\n", name,
+    fprintf(progress->log, "epoch,loss,%s,val_loss,val_%s", name,
             progress->regression ? "r2" : "acc");
+    for (int32_t h = 0; h < progress->num_heads; ++h)
+      fprintf(progress->log, ",val_%s", progress->head_names[h]);
+    fputc('\n', progress->log);
   }
   return 0;
 }
@@ -55,6 +58,10 @@ int cat_progress_begin(cat_progress *progress, const cat_model *model,
   progress->started = progress->epoch_started = now();
   progress->last_acc = NAN;
   progress->regression = cat_scores_kind(model) == CAT_LOSS_REGRESSION;
+  if (cat_model_has_heads(model)) {
+    progress->num_heads = model->num_heads;
+    progress->head_names = model->head_names;
+  }
   if (log_path && open_log(progress, log_path, resuming) != 0)
     return -1;
   if (progress->quiet)
@@ -116,10 +123,13 @@ static int headline(const cat_metrics *metrics, const char **name,
   return metrics->has_accuracy;
 }
 
-static void print_pair(const char *prefix, const cat_metrics *metrics) {
+static void print_pair(const cat_progress *progress, const char *prefix,
+                       const cat_metrics *metrics) {
   const char *name;
   double value;
   printf("  %sloss %.4f", prefix, metrics->loss);
+  for (int32_t h = 0; h < metrics->num_heads && h < progress->num_heads; ++h)
+    printf("  %s%s %.4f", prefix, progress->head_names[h], metrics->head_loss[h]);
   if (headline(metrics, &name, &value))
     printf("  %s%s %.4f", prefix, name, value);
 }
@@ -131,8 +141,8 @@ static void log_number(FILE *log, int present, double value) {
     fputc(',', log);
 }
 
-static void log_row(FILE *log, int64_t epoch, const cat_metrics *train,
-                    const cat_metrics *val) {
+static void log_row(const cat_progress *progress, FILE *log, int64_t epoch,
+                    const cat_metrics *train, const cat_metrics *val) {
   int has_val = val && val->examples > 0;
   const char *name;
   double value = 0;
@@ -143,6 +153,8 @@ static void log_row(FILE *log, int64_t epoch, const cat_metrics *train,
   log_number(log, has_val, has_val ? val->loss : 0);
   present = has_val && headline(val, &name, &value);
   log_number(log, present, value);
+  for (int32_t h = 0; h < progress->num_heads; ++h)
+    log_number(log, has_val && val->num_heads > h, has_val ? val->head_loss[h] : 0);
   fputc('\n', log);
   fflush(log);  /* plots of a running job see every finished epoch */
 }
@@ -150,7 +162,7 @@ static void log_row(FILE *log, int64_t epoch, const cat_metrics *train,
 void cat_progress_epoch(cat_progress *progress, int64_t epoch,
                         const cat_metrics *train, const cat_metrics *val) {
   if (progress->log)
-    log_row(progress->log, epoch, train, val);
+    log_row(progress, progress->log, epoch, train, val);
   progress->first_epoch = epoch + 1;  /* the bar's epoch and the ETA */
   progress->epoch_started = now();
   progress->loss_sum = 0;
@@ -163,9 +175,9 @@ void cat_progress_epoch(cat_progress *progress, int64_t epoch,
     printf("\r");
   printf("epoch %*lld/%lld", width, (long long)epoch,
          (long long)progress->epochs);
-  print_pair("", train);
+  print_pair(progress, "", train);
   if (val && val->examples > 0)
-    print_pair("val_", val);
+    print_pair(progress, "val_", val);
   printf(progress->live && epoch < progress->epochs ? "\033[K" : "\n");
   fflush(stdout);
 }
@@ -220,6 +232,13 @@ static void print_json_summary(const cat_progress *progress,
   if (val && val->examples > 0) {
     printf(", \"val_loss\": ");
     print_json_number(stdout, val->loss);
+    if (val->num_heads == 2) {
+      printf(", \"val_head_losses\": [");
+      print_json_number(stdout, val->head_loss[0]);
+      printf(", ");
+      print_json_number(stdout, val->head_loss[1]);
+      printf("]");
+    }
     print_json_metrics(stdout, val, "val_");
   }
   printf(", \"examples\": %lld, \"seconds\": %.3f, \"checkpoint\": %s}\n",
@@ -236,9 +255,9 @@ void cat_progress_end(cat_progress *progress, const char *checkpoint,
     return;
   }
   printf("final");
-  print_pair("", train);
+  print_pair(progress, "", train);
   if (val && val->examples > 0)
-    print_pair("val_", val);
+    print_pair(progress, "val_", val);
   printf("\nsaved weights to %s\n", checkpoint);
   fflush(stdout);
 }

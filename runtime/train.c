@@ -384,8 +384,11 @@ static cat_metrics epoch_metrics(const trainer *t) {
 }
 
 static cat_metrics validate(trainer *t) {
-  return cat_evaluate(&t->runner, &t->val_scores, t->params, &t->data,
-                      t->order + t->train_count, t->val_count);
+  cat_metrics m = cat_evaluate(&t->runner, &t->val_scores, t->params, &t->data,
+                               t->order + t->train_count, t->val_count);
+  cat_evaluate_heads(&t->runner, t->params, &t->data, t->order + t->train_count,
+                     t->val_count, &m);
+  return m;
 }
 
 static int run_training(trainer *t) {
