@@ -79,8 +79,15 @@ std::unique_ptr<TargetMachine> createTargetMachine(const TargetOptions &options,
   Triple parsed(triple);
   if (parsed.isRISCV64() && parsed.isOSLinux())
     to.MCOptions.ABIName = "lp64d";
+  // A section per function and per variable: a program linked with
+  // --gc-sections keeps only what it calls (inference without training).
+  to.FunctionSections = true;
+  to.DataSections = true;
+  // Bare metal (no OS in the triple) loads code where it is linked: no
+  // GOT, and the constant tables stay in flash rather than .data.rel.ro.
+  Reloc::Model relocation = parsed.getOS() == Triple::UnknownOS ? Reloc::Static : Reloc::PIC_;
   std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
-      triple, cpu.empty() ? "generic" : cpu, features, to, Reloc::PIC_, std::nullopt,
+      triple, cpu.empty() ? "generic" : cpu, features, to, relocation, std::nullopt,
       codeGenLevel(options.optLevel)));
   if (!tm)
     error = "cannot create a target machine for '" + triple + "'";
