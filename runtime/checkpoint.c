@@ -76,6 +76,15 @@ static void append_classes(cat_strbuf *sb, const cat_classes *classes) {
   cat_sb_free(&names);
 }
 
+/* A generator's state as four 16-digit hex words. */
+static void append_rng(cat_strbuf *sb, const char *key, const cat_rng *rng) {
+  char text[80];
+  snprintf(text, sizeof text, "%016llx %016llx %016llx %016llx",
+           (unsigned long long)rng->s[0], (unsigned long long)rng->s[1],
+           (unsigned long long)rng->s[2], (unsigned long long)rng->s[3]);
+  append_meta(sb, key, text);
+}
+
 /* Safetensors metadata values are strings: numbers are written in decimal,
  * the RNG state as four 16-digit hex words. */
 static void append_state(cat_strbuf *sb, const cat_train_state *state) {
@@ -88,12 +97,7 @@ static void append_state(cat_strbuf *sb, const cat_train_state *state) {
   append_meta(sb, "batch", text);
   snprintf(text, sizeof text, "%llu", (unsigned long long)state->seed);
   append_meta(sb, "seed", text);
-  snprintf(text, sizeof text, "%016llx %016llx %016llx %016llx",
-           (unsigned long long)state->rng.s[0],
-           (unsigned long long)state->rng.s[1],
-           (unsigned long long)state->rng.s[2],
-           (unsigned long long)state->rng.s[3]);
-  append_meta(sb, "rng", text);
+  append_rng(sb, "rng", &state->rng);
   append_meta(sb, "optimizer",
               state->optimizer == CAT_OPT_ADAM ? "adam" : "sgd");
   if (state->settings) {
@@ -117,12 +121,7 @@ static void append_state(cat_strbuf *sb, const cat_train_state *state) {
   append_meta(sb, "best_val_loss", text);
   snprintf(text, sizeof text, "%lld", (long long)state->stale_epochs);
   append_meta(sb, "stale_epochs", text);
-  snprintf(text, sizeof text, "%016llx %016llx %016llx %016llx",
-           (unsigned long long)state->best_rng.s[0],
-           (unsigned long long)state->best_rng.s[1],
-           (unsigned long long)state->best_rng.s[2],
-           (unsigned long long)state->best_rng.s[3]);
-  append_meta(sb, "best_rng", text);
+  append_rng(sb, "best_rng", &state->best_rng);
 }
 
 static void append_metadata(cat_strbuf *sb, const cat_model *model,

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ParamInfo, build, ptr, rel_err  # noqa: E402
+from harness import ParamInfo, build, load_iris, ptr, rel_err  # noqa: E402
 
 TOL, STEPS, BATCH, HIDDEN, P, SEED = 1e-5, 6, 16, 8, 0.5, 3
 SALT, GAMMA = 0x64726F706F757400, 0x9E3779B97F4A7C15
@@ -41,18 +41,6 @@ train model {{
   seed      = {seed}
 }}
 """
-
-
-def load_iris(path):
-    rows = [l.strip().split(",") for l in open(path) if l.strip()][1:]
-    classes = []
-    for r in rows:
-        if r[4] not in classes:
-            classes.append(r[4])
-    x = np.array([[float(v) for v in r[:4]] for r in rows], np.float32)
-    t = np.array([classes.index(r[4]) for r in rows], np.int32)
-    order = np.random.default_rng(0).permutation(len(rows))
-    return x[order], t[order]
 
 
 def main():

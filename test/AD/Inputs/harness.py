@@ -117,3 +117,20 @@ def rel_err(got, ref, floor=1e-3):
     err = diff / np.maximum(np.where(same_inf, 1.0, np.abs(ref)), floor)
     err = np.where(np.isnan(err), np.inf, err)
     return float(err.max()) if err.size else 0.0
+
+
+def load_iris(path, shuffle=True):
+    """examples/iris.csv as float32 features and int32 class indices (in order
+    of first appearance, as catc numbers class names), in a fixed shuffled
+    order unless shuffle is False."""
+    rows = [l.strip().split(",") for l in open(path) if l.strip()][1:]
+    classes = []
+    for r in rows:
+        if r[4] not in classes:
+            classes.append(r[4])
+    x = np.array([[float(v) for v in r[:4]] for r in rows], np.float32)
+    t = np.array([classes.index(r[4]) for r in rows], np.int32)
+    if not shuffle:
+        return x, t
+    order = np.random.default_rng(0).permutation(len(rows))
+    return x[order], t[order]

@@ -26,6 +26,9 @@ import warnings
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import load_iris  # noqa: E402
+
 # SequentialLR passes an epoch to CosineAnnealingLR.step(), which warns.
 warnings.filterwarnings("ignore", category=UserWarning, module="torch.optim.lr_scheduler")
 
@@ -81,17 +84,6 @@ def read_safetensors(path):
     return tensors
 
 
-def load_iris(path):
-    rows = [l.strip().split(",") for l in open(path) if l.strip()][1:]
-    classes = []
-    for r in rows:
-        if r[4] not in classes:
-            classes.append(r[4])
-    x = np.array([[float(v) for v in r[:4]] for r in rows], np.float32)
-    t = np.array([classes.index(r[4]) for r in rows], np.int64)
-    return torch.tensor(x), torch.tensor(t)
-
-
 def rel_err(ours, theirs):
     ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
     return float(np.max(np.abs(ours - theirs)) / max(np.max(np.abs(theirs)), 1e-3))
@@ -144,7 +136,8 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--data", required=True)
     args = ap.parse_args()
-    x, t = load_iris(args.data)
+    x, t = load_iris(args.data, shuffle=False)
+    x, t = torch.tensor(x), torch.tensor(t, dtype=torch.long)
     failed = [c[0] for c in CONFIGS if not run(args, *c, x, t)]
     print("training runs vs torch.optim and its schedulers (tolerance %g): %d failed%s" % (
         TOL, len(failed), (": " + " ".join(failed)) if failed else ""))
