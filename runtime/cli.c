@@ -142,6 +142,10 @@ static int parse_schedule(const char *text, cat_options *o) {
   if (*p != '(')
     return step ? -1 : 0;
   ++p;
+  while (*p == ' ')
+    ++p;
+  if (!step && p[0] == ')' && p[1] == '\0')
+    return 0;  /* cosine(): no warm-up, as in the train block */
   for (;;) {
     double value;
     if (sscanf(p, " %15[a-z] = %159[^,)] %n", key, rest, &used) != 2)
