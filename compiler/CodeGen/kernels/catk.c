@@ -950,12 +950,20 @@ void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, in
   /* torch.optim.SGD adds weight_decay * p to the gradient (L2), clones it
    * into the buffer on the first step and then does
    * buf.mul_(momentum).add_(d); p.add_(buf, alpha=-lr). */
-  if (step <= 1)
+  /* Four loops rather than a test per element: the common case, without
+   * decay, stays the plain loop (no masked loads of p). */
+  if (weight_decay == 0.0f && step <= 1)
     for (int64_t i = 0; i < count; ++i)
-      v[i] = weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i];
+      v[i] = g[i];
+  else if (weight_decay == 0.0f)
+    for (int64_t i = 0; i < count; ++i)
+      v[i] = v[i] * momentum + g[i];
+  else if (step <= 1)
+    for (int64_t i = 0; i < count; ++i)
+      v[i] = g[i] + weight_decay * p[i];
   else
     for (int64_t i = 0; i < count; ++i)
-      v[i] = v[i] * momentum + (weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i]);
+      v[i] = v[i] * momentum + (g[i] + weight_decay * p[i]);
   float neg_lr = -lr;
   for (int64_t i = 0; i < count; ++i)
     p[i] = p[i] + neg_lr * v[i];
