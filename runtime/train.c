@@ -299,7 +299,9 @@ double cat_scheduled_lr(const cat_train_config *config, int64_t step,
  * state's header: the schedule's learning rate and the flags' values. */
 static void choose_hyperparameters(trainer *t) {
   float *header = t->opt_state;
-  int64_t step = (int64_t)header[CAT_OPT_STEP];
+  uint32_t taken;
+  memcpy(&taken, &header[CAT_OPT_STEP], sizeof taken);
+  int64_t step = taken;
   int64_t total = t->steps_per_epoch * t->config.epochs;
   header[CAT_OPT_CHOSEN] = 1;
   header[CAT_OPT_LR] = (float)cat_scheduled_lr(&t->config, step, total);

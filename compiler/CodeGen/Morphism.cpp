@@ -204,9 +204,11 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   auto fl = [&](double v) { return ConstantFP::get(f32, v); };
   auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
   Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), fl(0));
-  // The counter is a float (exact to 2^24 steps): through i32, so that
-  // 32-bit cores convert it in one instruction, not a libgcc helper.
-  Value *taken = b.CreateSExt(b.CreateFPToSI(slot(kOptSlotStep), i32), i64);
+  // The counter is a uint32 stored bit for bit in its float slot: exact to
+  // 2^32 steps, and no float<->integer conversion (a libgcc helper on
+  // 32-bit cores).
+  Value *stepSlot = b.CreateConstGEP1_64(f32, state, kOptSlotStep);
+  Value *taken = b.CreateZExt(b.CreateLoad(i32, stepSlot), i64);
   if (lossGrad->arg_size() == args.size() + 1) {
     // Dropout's seed for this step: the run's seed (the header's bits, or
     // the train block's), salted and moved on by the step count.
@@ -218,7 +220,7 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   Value *loss = b.CreateCall(lossGrad, args);
   // step = state[0] + 1, stored back: the optimizer's clock is part of S.
   Value *step = b.CreateAdd(taken, ConstantInt::get(i64, 1));
-  b.CreateStore(b.CreateSIToFP(b.CreateTrunc(step, i32), f32), state);
+  b.CreateStore(b.CreateTrunc(step, i32), stepSlot);
   Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
   Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
   Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));

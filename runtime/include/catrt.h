@@ -46,7 +46,7 @@ enum { CAT_OPT_SGD = 0, CAT_OPT_ADAM = 1 };
  * then the hyperparameters of the next step, which apply when the CHOSEN
  * slot is non-zero (a zeroed state takes the train block's). */
 enum {
-  CAT_OPT_STEP = 0,          /* steps taken */
+  CAT_OPT_STEP = 0,          /* steps taken, a uint32 stored bit for bit */
   CAT_OPT_CHOSEN = 1,        /* non-zero: the slots below apply */
   CAT_OPT_LR = 2,            /* learning rate */
   CAT_OPT_WEIGHT_DECAY = 3,  /* SGD: L2 on the gradient; Adam: AdamW's */

@@ -109,7 +109,7 @@ def run(args, tag, opt_src, make_opt, x, t):
             worst["torch_f32_f64"] = max(worst["torch_f32_f64"], rel_err(a32, a64))
     ok = max(worst["loss"], worst["params"]) <= TOL
     print("%-5s %-56s %d steps: loss %.1e  params %.1e  %s  (step counter %g, final loss %.4f)" % (
-        tag, opt_src, STEPS, worst["loss"], worst["params"], "ok" if ok else "FAIL", state[0], loss_c))
+        tag, opt_src, STEPS, worst["loss"], worst["params"], "ok" if ok else "FAIL", state[:1].view(np.uint32)[0], loss_c))
     print("      for reference, against torch in float64: catc %.1e, torch float32 itself %.1e" % (
         worst["params_f64"], worst["torch_f32_f64"]))
     return ok

@@ -107,12 +107,22 @@ static float loss_grad(const float *p, void *const *in, void *const *tgt,
 
 static float grad_buffer[P];
 
+/* The step counter, a uint32 in the header's first float (catrt.h):
+ * counts one more step and returns it. */
+static uint32_t next_step(float *state) {
+  uint32_t step;
+  memcpy(&step, &state[CAT_OPT_STEP], sizeof step);
+  ++step;
+  memcpy(&state[CAT_OPT_STEP], &step, sizeof step);
+  return step;
+}
+
 static float train_step(float *p, float *state, void *const *in,
                         void *const *tgt, size_t n, void *ws) {
   memset(grad_buffer, 0, sizeof grad_buffer);
   float loss = loss_grad(p, in, tgt, grad_buffer, n, ws);
   float lr = state[CAT_OPT_CHOSEN] != 0 ? state[CAT_OPT_LR] : BIGRAM_LR;
-  state[CAT_OPT_STEP] += 1;
+  next_step(state);
   for (int i = 0; i < P; ++i) {
     state[CAT_OPT_HEADER + i] = grad_buffer[i];
     p[i] -= lr * grad_buffer[i];

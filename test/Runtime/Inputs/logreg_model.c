@@ -141,6 +141,16 @@ static float loss_grad(const float *p, void *const *in, void *const *tgt,
   return total / (float)n;
 }
 
+/* The step counter, a uint32 in the header's first float (catrt.h):
+ * counts one more step and returns it. */
+static uint32_t next_step(float *state) {
+  uint32_t step;
+  memcpy(&step, &state[CAT_OPT_STEP], sizeof step);
+  ++step;
+  memcpy(&state[CAT_OPT_STEP], &step, sizeof step);
+  return step;
+}
+
 static float train_step(float *p, float *state, void *const *in,
                         void *const *tgt, size_t n, void *ws) {
   float grad[PARAMS] = {0}, *velocity = state + CAT_OPT_HEADER;
@@ -148,8 +158,7 @@ static float train_step(float *p, float *state, void *const *in,
   if (strcmp(via, "loss_grad") == 0)
     via = "train_step";
   float loss = loss_grad(p, in, tgt, grad, n, ws);
-  int first = state[CAT_OPT_STEP] == 0;
-  state[CAT_OPT_STEP] += 1;
+  int first = next_step(state) == 1;
   for (int i = 0; i < PARAMS; ++i) {
     velocity[i] = first ? grad[i] : MOMENTUM * velocity[i] + grad[i];
     p[i] -= lr * velocity[i];

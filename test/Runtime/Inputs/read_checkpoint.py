@@ -92,8 +92,9 @@ def main():
     check(abs(ours - reported) <= 1e-5 * max(1.0, abs(reported)),
           f"eval loss {ours:.6f}")
     state = tensors["__optimizer__.state"]
-    check(state.shape == (8 + 15,) and state[0] == float(steps),
-          f"optimizer steps {state[0]:g}")
+    # The step counter is a uint32 stored bit for bit in the first float.
+    counter = int(state[:1].view(np.uint32)[0])
+    check(state.shape == (8 + 15,) and counter == int(steps), f"optimizer steps {counter}")
 
 
 if __name__ == "__main__":
