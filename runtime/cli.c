@@ -137,7 +137,7 @@ static int parse_schedule(const char *text, cat_options *o) {
     return (o->schedule = CAT_SCHEDULE_CONSTANT, 0);
   if (strcmp(name, "step") != 0 && strcmp(name, "cosine") != 0)
     return -1;
-  int step = !strcmp(name, "step"), has_every = 0;
+  int step = !strcmp(name, "step"), has_every = 0, has_gamma = 0;
   o->schedule = step ? CAT_SCHEDULE_STEP : CAT_SCHEDULE_COSINE;
   if (*p != '(')
     return step ? -1 : 0;
@@ -157,11 +157,11 @@ static int parse_schedule(const char *text, cat_options *o) {
     if (parse_number_at_least(rest, 0, 0, &value) != 0)
       return -1;
     if ((step && !strcmp(key, "every")) || (!step && !strcmp(key, "warmup"))) {
-      if (value != floor(value) || value > 1e15 || (step && value < 1))
+      if (has_every || value != floor(value) || value > 1e15 || (step && value < 1))
         return -1;
       o->schedule_every = (int64_t)value, has_every = 1;
-    } else if (step && !strcmp(key, "gamma") && value > 0 && value <= 1)
-      o->schedule_gamma = value;
+    } else if (step && !strcmp(key, "gamma") && !has_gamma && value > 0 && value <= 1)
+      o->schedule_gamma = value, has_gamma = 1;
     else
       return -1;
     if (*p == ',') {

@@ -238,9 +238,12 @@ bool TrainReader::schedule(const TrainEntry &e, ScheduleSpec &spec) {
   else
     return bad(e, expected), false;
   bool isStep = spec.kind == ScheduleSpec::Kind::Step, hasEvery = false;
+  std::set<std::string> given;
   for (const Arg &a : c->args) {
     std::string key = a.name ? a.name->name : "";
     auto n = number(*a.value);
+    if (!key.empty() && !given.insert(key).second)
+      return bad(e, "each of " + kind + "'s options once ('" + key + "' is given twice)"), false;
     if ((isStep && key == "every") || (!isStep && key == "warmup")) {
       std::optional<int64_t> k = n ? wholeNumber(*n, isStep ? 1 : 0) : std::nullopt;
       if (!k)
