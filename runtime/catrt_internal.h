@@ -278,11 +278,16 @@ typedef struct cat_metrics {
 
 /*--- metrics.c: what the predictions score, by kind of model ------------*/
 
+/* The most classes a confusion matrix is kept for (eval --confusion). */
+#define CAT_MAX_CONFUSION 1024
+
 /* Statistics of a model's predictions, accumulated batch by batch. */
 typedef struct cat_scores {
   int32_t kind;          /* CAT_LOSS_* scored; CAT_LOSS_OTHER: the loss only */
   int32_t classes;       /* classes: k; binary: 2 */
-  int64_t *confusion;    /* classes x classes: row = target, col = prediction */
+  int64_t *confusion;    /* classes x classes: row = target, col = prediction;
+                            NULL past CAT_MAX_CONFUSION classes */
+  int64_t *per_class;    /* classes: true positives, targets, predictions */
   int64_t width;         /* regression: output elements per example */
   double *sum, *sum_sq, *sse;  /* regression, per element: Σy, Σy², Σ(y-ŷ)² */
   double sae;            /* regression: Σ|y-ŷ| */

@@ -5,7 +5,9 @@
  *
  *   classes     cross_entropy on Fin labels: accuracy of the argmax and
  *               macro-F1 (every label seen as a target or a prediction
- *               counts once), from a confusion matrix;
+ *               counts once), from per-class counts (and a confusion
+ *               matrix up to CAT_MAX_CONFUSION classes: a language model's
+ *               vocabulary would make it gigabytes);
  *   binary      bce: the decision sigmoid(z) >= 0.5, i.e. z >= 0, against
  *               target >= 0.5: accuracy, precision, recall, F1 of class 1;
  *   regression  a real target of the model's codomain (mse, …): MSE, MAE
@@ -74,9 +76,11 @@ void cat_scores_init(cat_scores *s, const cat_model *model) {
     s->classes = model->targets[0].classes;
   else if (s->kind == CAT_LOSS_BINARY)
     s->classes = 2;
-  if (s->classes > 0)
+  if (s->classes > 0 && s->classes <= CAT_MAX_CONFUSION)
     s->confusion = cat_xcalloc((size_t)s->classes * (size_t)s->classes,
                                sizeof *s->confusion);
+  if (s->kind == CAT_LOSS_CLASSES)  /* true positives, targets, predictions */
+    s->per_class = cat_xcalloc((size_t)s->classes * 3, sizeof *s->per_class);
   if (s->kind == CAT_LOSS_REGRESSION) {
     s->width = total_size(model->outputs, model->num_outputs);
     s->sum = cat_xcalloc((size_t)s->width * 3, sizeof *s->sum);
@@ -89,6 +93,8 @@ void cat_scores_reset(cat_scores *s) {
   if (s->confusion)
     memset(s->confusion, 0,
            (size_t)s->classes * (size_t)s->classes * sizeof *s->confusion);
+  if (s->per_class)
+    memset(s->per_class, 0, (size_t)s->classes * 3 * sizeof *s->per_class);
   if (s->sum)
     memset(s->sum, 0, (size_t)s->width * 3 * sizeof *s->sum);
   s->sae = 0;
@@ -97,6 +103,7 @@ void cat_scores_reset(cat_scores *s) {
 
 void cat_scores_free(cat_scores *s) {
   free(s->confusion);
+  free(s->per_class);
   free(s->sum);
   memset(s, 0, sizeof *s);
 }
@@ -112,7 +119,12 @@ static void add_classes(cat_scores *s, const cat_model *model,
     for (int32_t c = 1; c < k; ++c)
       if (scores[c] > scores[best])
         best = c;
-    ++s->confusion[(size_t)labels[p] * (size_t)k + (size_t)best];
+    int64_t *counts = s->per_class;
+    counts[(size_t)labels[p] * 3 + 1] += 1;
+    counts[(size_t)best * 3 + 2] += 1;
+    counts[(size_t)labels[p] * 3] += labels[p] == best;
+    if (s->confusion)
+      ++s->confusion[(size_t)labels[p] * (size_t)k + (size_t)best];
   }
 }
 
@@ -156,12 +168,8 @@ static void finish_classes(const cat_scores *s, cat_metrics *m) {
   int64_t total = 0, correct = 0, labels = 0;
   double f1_sum = 0;
   for (int32_t c = 0; c < k; ++c) {
-    int64_t tp = s->confusion[(size_t)c * (size_t)k + (size_t)c];
-    int64_t as_target = 0, as_prediction = 0;
-    for (int32_t o = 0; o < k; ++o) {
-      as_target += s->confusion[(size_t)c * (size_t)k + (size_t)o];
-      as_prediction += s->confusion[(size_t)o * (size_t)k + (size_t)c];
-    }
+    const int64_t *counts = s->per_class + (size_t)c * 3;
+    int64_t tp = counts[0], as_target = counts[1], as_prediction = counts[2];
     total += as_target;
     correct += tp;
     if (as_target + as_prediction == 0)

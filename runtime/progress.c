@@ -372,6 +372,9 @@ void cat_print_metrics(FILE *out, const cat_model *model, const cat_metrics *m,
   fprintf(out, "  (%lld examples)\n", (long long)m->examples);
   if (confusion)
     print_confusion(out, m, confusion_classes, 0);
+  else if (confusion_classes && m->classes > CAT_MAX_CONFUSION)
+    fprintf(out, "no confusion matrix: %d classes, more than the %d it is "
+            "kept for\n", (int)m->classes, CAT_MAX_CONFUSION);
 }
 
 void cat_progress_early_stop(cat_progress *progress, int64_t stopped,
