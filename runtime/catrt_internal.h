@@ -309,6 +309,10 @@ void cat_scores_finish(const cat_scores *scores, cat_metrics *m);
 int32_t cat_model_loss_kind(const cat_model *model);
 /* Whether argmax accuracy makes sense: one Fin[k] target, one R[k] output. */
 int cat_model_has_accuracy(const cat_model *model);
+/* The index of the largest of scores[0..count) (the first of equals). */
+int32_t cat_argmax(const float *scores, int64_t count);
+/* Elements per example of a factor list. */
+int64_t cat_factors_size(const cat_factor *factors, int32_t count);
 /* The argmax of example i of the first output in the runner's buffers. */
 int32_t cat_runner_argmax(const cat_runner *runner, size_t i);
 /* Whether the descriptor has the `_outputs` step fields (they may still be

@@ -237,10 +237,7 @@ static void print_prediction(const prediction_sink *sink,
     const cat_factor *factor = &model->outputs[f];
     if (is_class_head(model, f)) {
       const float *scores = (const float *)runner->outputs[f] + i * (size_t)factor->size;
-      int32_t best = 0;
-      for (int32_t c = 1; c < factor->size; ++c)
-        if (scores[c] > scores[best])
-          best = c;
+      int32_t best = cat_argmax(scores, factor->size);
       print_field(sink, first, class_name(sink->classes, best, text, sizeof text));
       if (sink->probabilities)
         print_probabilities(sink, scores, factor->size, best);

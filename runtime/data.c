@@ -196,7 +196,7 @@ static int parse_number(const char *text, double *value) {
   return isfinite(*value) ? 0 : 1;
 }
 
-static int64_t total_size(const cat_factor *factors, int32_t count) {
+int64_t cat_factors_size(const cat_factor *factors, int32_t count) {
   int64_t total = 0;
   for (int32_t i = 0; i < count; ++i)
     total += factors[i].size;
@@ -249,7 +249,7 @@ static void describe_target(cat_strbuf *sb, const cat_model *model) {
       cat_sb_printf(sb, "]");
   } else
     cat_sb_printf(sb, "of %lld elements",
-                  (long long)total_size(model->targets, model->num_targets));
+                  (long long)cat_factors_size(model->targets, model->num_targets));
 }
 
 static const char *loss_text(const cat_model *model) {
@@ -415,8 +415,8 @@ static int check_overlap(const csv_file *file, const cat_train_config *config,
 static int plan_columns(const cat_model *model, const csv_file *file,
                         const cat_train_config *config,
                         cat_target_policy policy, column_plan *plan) {
-  int64_t input_size = total_size(model->inputs, model->num_inputs);
-  int32_t tcount = (int32_t)total_size(model->targets, model->num_targets);
+  int64_t input_size = cat_factors_size(model->inputs, model->num_inputs);
+  int32_t tcount = (int32_t)cat_factors_size(model->targets, model->num_targets);
   int features_as_target = config->target_index == CAT_TARGET_FEATURES;
   memset(plan, 0, sizeof *plan);
   plan->columns = file->rows[0].count;

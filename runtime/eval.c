@@ -83,14 +83,17 @@ int cat_model_has_output_steps(const cat_model *model) {
   return model->outputs_magic == CAT_OUTPUTS_MAGIC;
 }
 
-int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
-  int64_t k = runner->model->outputs[0].size;
-  const float *scores = (const float *)runner->outputs[0] + i * (size_t)k;
+int32_t cat_argmax(const float *scores, int64_t count) {
   int32_t best = 0;
-  for (int64_t c = 1; c < k; ++c)
+  for (int64_t c = 1; c < count; ++c)
     if (scores[c] > scores[best])
       best = (int32_t)c;
   return best;
+}
+
+int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
+  int64_t k = runner->model->outputs[0].size;
+  return cat_argmax((const float *)runner->outputs[0] + i * (size_t)k, k);
 }
 
 cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,

@@ -83,19 +83,11 @@ static const float *last_logits(const sequence_model *seq, cat_runner *runner,
   return (const float *)runner->outputs[0] + (seq->out_size - seq->vocab);
 }
 
-static int32_t argmax(const float *logits, int32_t count) {
-  int32_t best = 0;
-  for (int32_t c = 1; c < count; ++c)
-    if (logits[c] > logits[best])
-      best = c;
-  return best;
-}
-
 /* Draws from softmax(logits / temperature); the argmax at temperature 0.
  * probs is scratch of count doubles. */
 static int32_t sample(const float *logits, int32_t count, double temperature,
                       cat_rng *rng, double *probs) {
-  int32_t best = argmax(logits, count);
+  int32_t best = cat_argmax(logits, count);
   if (temperature == 0)
     return best;
   double total = 0;
@@ -249,7 +241,7 @@ int cat_predict_sequence(const cat_model *model, const cat_options *opts) {
     /* Window j is s[j .. j+T); its prediction is the token after it. */
     for (int64_t end = seq.context; end <= stream.count; ++end) {
       fill_window(&seq, &stream, end, runner.inputs[0]);
-      int32_t next = argmax(last_logits(&seq, &runner, params), seq.vocab);
+      int32_t next = cat_argmax(last_logits(&seq, &runner, params), seq.vocab);
       if (seq.config.data_kind == CAT_DATA_TEXT)
         print_byte_escaped(next);
       else

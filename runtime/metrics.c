@@ -37,13 +37,6 @@ static int has_class_outputs(const cat_model *model) {
              model->targets[0].size * (int64_t)model->targets[0].classes;
 }
 
-static int64_t total_size(const cat_factor *factors, int32_t count) {
-  int64_t total = 0;
-  for (int32_t i = 0; i < count; ++i)
-    total += factors[i].size;
-  return total;
-}
-
 /* Outputs and targets of one object, all real. */
 static int has_real_pairs(const cat_model *model) {
   if (model->num_outputs != model->num_targets)
@@ -82,7 +75,7 @@ void cat_scores_init(cat_scores *s, const cat_model *model) {
   if (s->kind == CAT_LOSS_CLASSES)  /* true positives, targets, predictions */
     s->per_class = cat_xcalloc((size_t)s->classes * 3, sizeof *s->per_class);
   if (s->kind == CAT_LOSS_REGRESSION) {
-    s->width = total_size(model->outputs, model->num_outputs);
+    s->width = cat_factors_size(model->outputs, model->num_outputs);
     s->sum = cat_xcalloc((size_t)s->width * 3, sizeof *s->sum);
     s->sum_sq = s->sum + s->width;
     s->sse = s->sum_sq + s->width;
@@ -115,10 +108,7 @@ static void add_classes(cat_scores *s, const cat_model *model,
   const float *scores = outputs[0];
   const int32_t *labels = targets[0];
   for (size_t p = 0; p < positions; ++p, scores += k) {
-    int32_t best = 0;
-    for (int32_t c = 1; c < k; ++c)
-      if (scores[c] > scores[best])
-        best = c;
+    int32_t best = cat_argmax(scores, k);
     int64_t *counts = s->per_class;
     counts[(size_t)labels[p] * 3 + 1] += 1;
     counts[(size_t)best * 3 + 2] += 1;
