@@ -36,6 +36,11 @@ struct ParamTensor {
   int64_t size = 0;   ///< floats
   InitKind init = InitKind::Zeros;
   float initScale = 0;
+  /// Its identity across morphisms: the primitive occurrence that owns it
+  /// and the index among that occurrence's parameters. A shared instance
+  /// inlined into two exported morphisms gives both the same owner.
+  const Term *owner = nullptr;
+  size_t ownerIndex = 0;
 };
 
 /// The parameters of one exported morphism, in order of first appearance.

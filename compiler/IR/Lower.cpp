@@ -56,6 +56,8 @@ private:
     if (fresh) {
       for (const ParamSpec &spec : t.params) {
         ParamTensor p;
+        p.owner = &t;
+        p.ownerIndex = it->second.size();
         p.name = prefix + t.name + "." + spec.suffix;
         p.shape = spec.shape;
         p.size = spec.shape.numElements();
