@@ -197,6 +197,13 @@ int cat_checkpoint_load(const cat_model *model, const char *path,
                         cat_train_state *state);
 /* "<module>.safetensors". */
 char *cat_default_checkpoint_path(const cat_model *model);
+/* The weights compiled into the executable (catc --weights), or NULL. */
+const float *cat_baked_weights(const cat_model *model);
+/* The weights of the checkpoint `path` or, when path is NULL, the baked-in
+ * ones (there must be some), into params, with their class names (classes
+ * may be NULL). */
+int cat_load_weights(const cat_model *model, const char *path, float *params,
+                     cat_classes *classes);
 
 /*--- cli.c / train.c: the commands ----------------------------------------*/
 

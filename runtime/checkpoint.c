@@ -11,6 +11,8 @@
  * the same directory, fsync, rename) so an interrupted run never leaves a
  * half-written checkpoint behind. Reading trusts nothing: every length,
  * offset, name and shape is checked against the file and the model.
+ * Weights compiled into the executable (catc --weights) stand in for a
+ * checkpoint wherever one is optional (cat_load_weights).
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -724,4 +726,26 @@ int cat_checkpoint_load(const cat_model *model, const char *path,
   cat_json_free(file.header);
   free(file.bytes);
   return status;
+}
+
+/*--- weights compiled in -------------------------------------------------*/
+
+const float *cat_baked_weights(const cat_model *model) {
+  return model->weights_magic == CAT_WEIGHTS_MAGIC ? model->weights : NULL;
+}
+
+int cat_load_weights(const cat_model *model, const char *path, float *params,
+                     cat_classes *classes) {
+  if (path)
+    return cat_checkpoint_load(model, path, params, classes, NULL);
+  const float *baked = cat_baked_weights(model);
+  if (!baked) {
+    cat_error("'%s' has no weights compiled in; give --weights W",
+              model->morphism);
+    return -1;
+  }
+  memcpy(params, baked, (size_t)model->param_count * sizeof(float));
+  for (int32_t i = 0; classes && i < model->num_weight_classes; ++i)
+    cat_classes_add(classes, model->weight_classes[i]);
+  return 0;
 }

@@ -70,6 +70,11 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --quiet          train: print only the final summary\n"
       "  --help           this message\n",
       prog, model->morphism, model->module, model->module, model->module);
+  if (cat_baked_weights(model))
+    printf("\nThe weights of %s are compiled in: eval, predict, gradcheck, info and\n"
+           "generate use them unless --weights W is given, and train starts from\n"
+           "them unless --init, --resume or --seed is given.\n",
+           model->weights_file);
 }
 
 static int usage_error(const char *prog, const char *fmt, const char *a,
@@ -301,9 +306,12 @@ static int parse_command(cat_options *o, const char *word) {
   return -1;
 }
 
-static int check_required(const cat_options *o, const char *prog) {
-  int needs_weights = o->command == CAT_CMD_EVAL ||
-                      o->command == CAT_CMD_PREDICT;
+static int check_required(const cat_model *model, const cat_options *o,
+                          const char *prog) {
+  /* Weights compiled in (catc --weights) stand in for --weights. */
+  int needs_weights = (o->command == CAT_CMD_EVAL ||
+                       o->command == CAT_CMD_PREDICT) &&
+                      !cat_baked_weights(model);
   const char *name = o->command == CAT_CMD_EVAL ? "eval" : "predict";
   if (needs_weights && !o->weights)
     return usage_error(prog, "%s needs --weights W%s", name, "");
@@ -316,7 +324,8 @@ static int check_required(const cat_options *o, const char *prog) {
   return 0;
 }
 
-static int parse_args(cat_options *o, const char *prog, int argc, char **argv) {
+static int parse_args(const cat_model *model, cat_options *o, const char *prog,
+                      int argc, char **argv) {
   memset(o, 0, sizeof *o);
   o->tokens = 100;
   o->temperature = 1.0;
@@ -337,7 +346,7 @@ static int parse_args(cat_options *o, const char *prog, int argc, char **argv) {
       return usage_error(prog, "unexpected argument '%s'%s", argv[i], "");
     }
   }
-  return o->command == CAT_CMD_HELP ? 0 : check_required(o, prog);
+  return o->command == CAT_CMD_HELP ? 0 : check_required(model, o, prog);
 }
 
 void cat_effective_config(const cat_model *model, const cat_options *opts,
@@ -367,7 +376,7 @@ void cat_effective_config(const cat_model *model, const cat_options *opts,
 int cat_main(const cat_model *model, int argc, char **argv) {
   const char *prog = program_name(argc > 0 ? argv[0] : NULL);
   cat_options opts;
-  if (parse_args(&opts, prog, argc, argv) != 0)
+  if (parse_args(model, &opts, prog, argc, argv) != 0)
     return CAT_EXIT_USAGE;
   switch (opts.command) {
   case CAT_CMD_HELP: print_usage(model, prog); return CAT_EXIT_OK;

@@ -22,11 +22,11 @@ static size_t chunk_for(int64_t count) {
   return count < EVAL_CHUNK ? (size_t)count : EVAL_CHUNK;
 }
 
-/* Weights from --weights with their class names. */
+/* Weights from --weights, else those compiled in, with their class names. */
 static float *load_weights(const cat_model *model, const cat_options *opts,
                            cat_classes *classes) {
   float *params = cat_xaligned((size_t)model->param_count * sizeof(float));
-  if (cat_checkpoint_load(model, opts->weights, params, classes, NULL) != 0) {
+  if (cat_load_weights(model, opts->weights, params, classes) != 0) {
     free(params);
     return NULL;
   }
@@ -424,17 +424,27 @@ static void print_train_block(const cat_train_config *config) {
   printf("\n");
 }
 
-/* With --weights: each tensor's sum (in double, in storage order) and first
- * values, to the precision that identifies a float, so that any reader of
- * the checkpoint can check it holds what the program uses. */
+/* With --weights, or the weights compiled in: each tensor's sum (in double,
+ * in storage order) and first values, to the precision that identifies a
+ * float, so that any reader of the checkpoint can check it holds what the
+ * program uses. */
 static int print_weights(const cat_model *model, const cat_options *opts) {
   cat_classes classes = {0};
-  cat_train_state state;
+  cat_train_state state = {0};
   float *params = cat_xaligned((size_t)model->param_count * sizeof(float));
-  int status = cat_checkpoint_load(model, opts->weights, params, &classes,
-                                   &state);
+  int status = opts->weights
+                   ? cat_checkpoint_load(model, opts->weights, params,
+                                         &classes, &state)
+                   : cat_load_weights(model, NULL, params, NULL);
   if (status == 0) {
-    printf("weights   %s, epoch %lld\n", opts->weights, (long long)state.epoch);
+    if (opts->weights)
+      printf("weights   %s, epoch %lld\n", opts->weights,
+             (long long)state.epoch);
+    else if (model->weights_epoch >= 0)
+      printf("weights   baked in from %s, epoch %lld\n", model->weights_file,
+             (long long)model->weights_epoch);
+    else
+      printf("weights   baked in from %s\n", model->weights_file);
     for (int32_t i = 0; i < model->num_params; ++i) {
       const cat_param_info *param = &model->params[i];
       const float *values = params + param->offset;
@@ -489,7 +499,8 @@ int cat_cmd_info(const cat_model *model, const cat_options *opts) {
   printf("layout    %016llx\n", (unsigned long long)model->layout_hash);
   if (model->train)
     print_train_block(&config);
-  if (opts->weights && print_weights(model, opts) != 0)
+  if ((opts->weights || cat_baked_weights(model)) &&
+      print_weights(model, opts) != 0)
     return CAT_EXIT_ERROR;
   return CAT_EXIT_OK;
 }

@@ -144,9 +144,10 @@ static void print_token(const sequence_model *seq, int32_t token,
   fputs(seq->config.vocab[token], stdout);
 }
 
+/* The weights of path, or those compiled in when path is NULL. */
 static float *load_params(const cat_model *model, const char *path) {
   float *params = cat_xaligned((size_t)model->param_count * sizeof(float));
-  if (cat_checkpoint_load(model, path, params, NULL, NULL) != 0) {
+  if (cat_load_weights(model, path, params, NULL) != 0) {
     free(params);
     return NULL;
   }
@@ -194,7 +195,8 @@ int cat_cmd_generate(const cat_model *model, const cat_options *opts) {
   if (describe_sequence_model(model, opts, "generate", &seq) != 0)
     return CAT_EXIT_ERROR;
   char *weights = opts->weights ? cat_xstrdup(opts->weights)
-                                : cat_default_checkpoint_path(model);
+                  : cat_baked_weights(model) ? NULL
+                                             : cat_default_checkpoint_path(model);
   float *params = load_params(model, weights);
   uint64_t seed = opts->has_seed ? opts->seed : seq.config.seed;
   int status = params ? generate(&seq, opts, params, seed) : -1;

@@ -83,8 +83,8 @@ int cat_cmd_gradcheck(const cat_model *model, const cat_options *opts) {
   cat_effective_config(model, opts, &config);
   float *params = cat_xaligned((size_t)model->param_count * sizeof(float));
   int status = 0;
-  if (opts->weights)
-    status = cat_checkpoint_load(model, opts->weights, params, &classes, NULL);
+  if (opts->weights || cat_baked_weights(model))
+    status = cat_load_weights(model, opts->weights, params, &classes);
   else
     model->init(params, config.seed);
   char *path = status == 0 ? cat_data_path(&config, opts->data) : NULL;

@@ -133,6 +133,10 @@ static int load_start(trainer *t) {
   if (t->opts->init)
     return cat_checkpoint_load(model, t->opts->init, t->params, &t->classes,
                                NULL);
+  /* Weights compiled in are where training starts (fine-tuning), unless a
+   * seed asks for a fresh initialisation. */
+  if (cat_baked_weights(model) && !t->opts->has_seed)
+    return cat_load_weights(model, NULL, t->params, &t->classes);
   model->init(t->params, t->config.seed);
   return 0;
 }

@@ -120,6 +120,8 @@ typedef struct cat_declaration {
 #define CAT_LOSS_MAGIC 0x6361746c6f737331ull          /* "catloss1" */
 /* cat_model.heads_magic when the per-head loss fields are filled in. */
 #define CAT_HEADS_MAGIC 0x6361746865616431ull         /* "cathead1" */
+/* cat_model.weights_magic when the baked-weights fields are filled in. */
+#define CAT_WEIGHTS_MAGIC 0x6361747765696731ull       /* "catweig1" */
 
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
@@ -192,6 +194,17 @@ typedef struct cat_model {
   void (*head_losses)(const float *params, void *const *inputs,
                       void *const *targets, void *const *heads, size_t n,
                       void *workspace);
+
+  /* Added later still (used only when weights_magic is CAT_WEIGHTS_MAGIC):
+   * trained weights compiled in (`catc --weights W`). eval, predict, info,
+   * gradcheck and generate use them unless --weights is given, and train
+   * starts from them unless --init, --resume or --seed says otherwise. */
+  uint64_t weights_magic;          /* CAT_WEIGHTS_MAGIC */
+  const float *weights;            /* param_count floats, or NULL: none */
+  const char *weights_file;        /* the checkpoint they came from */
+  int64_t weights_epoch;           /* its epochs completed, or -1 */
+  int32_t num_weight_classes;      /* a Fin target's class names, as the */
+  const char *const *weight_classes; /* checkpoint stored them */
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */
