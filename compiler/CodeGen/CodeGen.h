@@ -6,21 +6,39 @@
 // `p_m_init`, `p_m_forward`, `p_m_backward`, the parameter table), plus, for
 // the trained morphism, the evaluation, loss-gradient and training-step
 // functions and (for executables) the runtime's `cat_model` descriptor and
-// `main`.
+// `main`. With trained weights (`--weights`), also the weights as constant
+// data and `p_m_predict` entry points that use them (Weights.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CATC_CODEGEN_CODEGEN_H
 #define CATC_CODEGEN_CODEGEN_H
 
+#include "IR/IR.h"
 #include "Sema/Program.h"
 
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cat {
+
+/// Trained weights to bake into the output as constant data (`catc
+/// --weights`), read and checked against the model by the driver
+/// (Driver/Weights.cpp).
+struct BakedWeights {
+  /// The morphism they are for: the trained one (else the last exported,
+  /// as for executables), whose parameter layout `bits` follows.
+  const MorphismInstance *morphism = nullptr;
+  std::string file;          ///< the checkpoint's file name, without its directory
+  std::vector<uint32_t> bits; ///< each parameter float's bits, in layout order
+  uint64_t layoutHash = 0;   ///< the layout's (and the checkpoint's, when it names one)
+  int64_t epoch = -1;        ///< the checkpoint's `epoch` metadata, or -1
+  std::vector<std::string> classes; ///< its `classes` metadata (a Fin target's names)
+};
 
 struct CodeGenOptions {
   std::string triple;
@@ -37,7 +55,13 @@ struct CodeGenOptions {
   bool specializeKernels = true;
   /// The GEMM micro-tile family for the target (CATK_TILE_* of catk.h).
   int gemmTile = 0;
+  /// Weights to bake in (CodeGen/Weights.cpp), or null.
+  const BakedWeights *weights = nullptr;
 };
+
+/// The parameter layout generated code gives \p inst: its own parameters,
+/// then, for the morphism of the train block, those of the loss.
+ir::ParamLayout parameterLayout(const Program &program, const MorphismInstance &inst);
 
 /// Builds the LLVM module for \p program. Never fails on a checked program.
 /// With \p header, also returns the C header of the generated interface.

@@ -3,11 +3,12 @@
 // `--emit-header` writes the declarations of docs/embedding.md for every
 // exported morphism, with every size a compile-time constant: parameter
 // floats, optimizer-state floats, and workspace bytes as an exact affine
-// function of the batch — so users never guess an arena size. The header
-// is C99 and C++ (extern "C").
+// function of the batch — so users never guess an arena size. With baked
+// weights (--weights), also the `_predict` entry points and the constant
+// array. The header is C99 and C++ (extern "C").
 //
 //===----------------------------------------------------------------------===//
-#include "CodeGen/ModuleBuilder.h"
+#include "CodeGen/Weights.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -36,7 +37,44 @@ static std::string factorParams(const Obj &o, const char *name, bool isConst, bo
   return out;
 }
 
+/// The declarations the baked weights add to morphism \p f (Weights.h).
+static void bakedDeclarations(llvm::raw_ostream &os, const MorphismFunctions &f,
+                              const MorphismFunctions &trained, const BakedFunctions &baked,
+                              const BakedWeights &source) {
+  const MorphismInstance &m = *f.instance;
+  const std::string &sym = f.symbol;
+  std::string up = upper(sym);
+  std::string epoch = source.epoch >= 0 ? fmt::format(" (epoch {})", source.epoch) : "";
+  if (baked.weights)
+    os << fmt::format("/* Trained weights baked in from '{}'{}: constant data in a\n", source.file, epoch)
+       << " * section of its own (read-only: flash on a microcontroller). _predict runs\n"
+       << " * the model with them, as _forward does with a parameter array. */\n";
+  else
+    os << fmt::format("/* Trained weights baked in: those of '{}' from '{}'{},\n",
+                      trained.instance->name, source.file, epoch)
+       << fmt::format(" * of which '{}' is a part. _predict runs it with them. */\n", m.name);
+  os << fmt::format("#define {}_HAS_WEIGHTS 1\n", up);
+  if (baked.weights) {
+    os << fmt::format("#define {}_LAYOUT_HASH 0x{:016x}ull\n", up, source.layoutHash);
+    if (baked.classNames)
+      os << fmt::format("#define {}_CLASS_COUNT {}\n", up, source.classes.size());
+    os << "extern const float " << sym << "_weights["
+       << (f.layout.totalFloats > 0 ? up + "_PARAM_COUNT" : "") << "];\n";
+    if (baked.classNames)
+      os << "extern const char *const " << sym << "_class_names[" << up << "_CLASS_COUNT];\n";
+  }
+  os << "void " << sym << "_predict(" << factorParams(m.dom, "x", true, false)
+     << factorParams(m.cod, "y", false, false) << "size_t n, void *workspace);\n";
+}
+
 std::string headerText(const Program &program, const std::vector<MorphismFunctions> &all) {
+  BakedSymbols none;
+  none.of.resize(all.size());
+  return headerText(program, all, none);
+}
+
+std::string headerText(const Program &program, const std::vector<MorphismFunctions> &all,
+                       const BakedSymbols &baked) {
   std::string text;
   llvm::raw_string_ostream os(text);
   std::string guard = upper(program.prefix) + "_CATC_H";
@@ -62,7 +100,12 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
                       "  CATC_OPT_HEADER = {}\n}};\n#endif\n\n",
                       kOptSlotStep, kOptSlotChosen, kOptSlotLr, kOptSlotWeightDecay, kOptSlotClip,
                       kOptSlotSeed, kOptHeaderFloats);
-  for (const MorphismFunctions &f : all) {
+  const MorphismFunctions *trained = nullptr;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (baked.of[i].weights)
+      trained = &all[i];
+  for (size_t i = 0; i < all.size(); ++i) {
+    const MorphismFunctions &f = all[i];
     const MorphismInstance &m = *f.instance;
     const std::string &sym = f.symbol;
     std::string up = upper(sym);
@@ -99,6 +142,8 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
          << "float " << sym << "_train_step_outputs(float *params, float *opt_state, " << ins << tgts
          << outs << "size_t n, void *workspace);\n";
     }
+    if (baked.of[i].predict && trained)
+      bakedDeclarations(os, f, *trained, baked.of[i], *baked.source);
     os << "\n";
   }
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";

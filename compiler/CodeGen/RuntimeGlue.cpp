@@ -22,6 +22,8 @@ static constexpr uint64_t kOutputsMagic = 0x636174736f757431ull;
 static constexpr uint64_t kLossMagic = 0x6361746c6f737331ull;
 /// CAT_HEADS_MAGIC of catrt.h: the per-head loss fields are present.
 static constexpr uint64_t kHeadsMagic = 0x6361746865616431ull;
+/// CAT_WEIGHTS_MAGIC of catrt.h: the baked-weights fields are present.
+static constexpr uint64_t kWeightsMagic = 0x6361747765696731ull;
 /// CAT_TARGET_FEATURES of catrt.h.
 static constexpr int32_t kTargetFeatures = -2;
 
@@ -45,6 +47,7 @@ private:
     return {"head 1", "head 2"};
   }
   Function *wrapper(StringRef name, Function *target, Type *ret, const std::vector<char> &shape);
+  void bakedWeights(std::vector<Constant *> &fields);
   Constant *global(Constant *init, StringRef name) {
     return new GlobalVariable(*mb.module, init->getType(), true, GlobalValue::PrivateLinkage, init, name);
   }
@@ -192,6 +195,7 @@ void Glue::emit() {
       i32c(program.train ? static_cast<int32_t>(program.train->lossKind) : 0),
       program.train ? mb.cstring(program.train->lossText) : null, ConstantInt::get(mb.i64, kHeadsMagic),
       i32c(fns.headLosses ? 2 : 0), fns.headLosses ? stringArray(headNames()) : null, heads};
+  bakedWeights(fields);
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());
@@ -203,6 +207,23 @@ void Glue::emit() {
   Function *main = mb.declare("main", mb.i32, {mb.i32, mb.ptrTy}, true);
   b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", main));
   b.CreateRet(b.CreateCall(catMain, {model, &*main->arg_begin(), &*(main->arg_begin() + 1)}));
+}
+
+/// weights_magic and after: the weights `--weights` baked in (Weights.cpp
+/// made `p_m_weights` and `p_m_class_names`), or nulls.
+void Glue::bakedWeights(std::vector<Constant *> &fields) {
+  const BakedWeights *baked = mb.opts.weights;
+  Constant *null = ConstantPointerNull::get(cast<PointerType>(mb.ptrTy));
+  GlobalVariable *array = baked ? mb.module->getNamedGlobal(fns.symbol + "_weights") : nullptr;
+  GlobalVariable *classes = baked ? mb.module->getNamedGlobal(fns.symbol + "_class_names") : nullptr;
+  if (baked && !array)
+    report_fatal_error("internal compiler error: the baked weights are not the executable's model's");
+  fields.push_back(ConstantInt::get(mb.i64, kWeightsMagic));
+  fields.push_back(array ? static_cast<Constant *>(array) : null);
+  fields.push_back(baked ? mb.cstring(baked->file) : null);
+  fields.push_back(ConstantInt::get(mb.i64, baked ? baked->epoch : -1));
+  fields.push_back(ConstantInt::get(mb.i32, classes ? baked->classes.size() : 0));
+  fields.push_back(classes ? static_cast<Constant *>(classes) : null);
 }
 
 void ModuleBuilder::emitRuntimeGlue(const Program &program, const MorphismFunctions &fns) {

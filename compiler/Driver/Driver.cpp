@@ -4,11 +4,13 @@
 // the flags ask for (an ordered enum, as in clang), runs the phases up to
 // it and writes the result: views of the program (--emit=…), LLVM IR,
 // assembly, an object file (and C header), or an executable linked with
-// the system C compiler and the runtime found next to catc. Every user
-// mistake is a diagnostic and exit status 1.
+// the system C compiler and the runtime found next to catc, with trained
+// weights baked in when --weights names a checkpoint (checked whatever the
+// action). Every user mistake is a diagnostic and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 #include "Driver/Driver.h"
+#include "Driver/Weights.h"
 
 #include "AD/Graph.h"
 #include "AST/ASTDumper.h"
@@ -71,6 +73,10 @@ cl::opt<uint64_t> maxSourceSize("max-source-size",
                                 cl::value_desc("bytes"), cl::init(uint64_t(2) << 20), cl::cat(category));
 cl::opt<std::string> headerFile("emit-header", cl::desc("With -c: also write the C header to <file>"),
                                 cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> weightsFile("weights",
+                                 cl::desc("Bake the trained weights of <file> (a safetensors checkpoint) "
+                                          "into the output as constant data, with a _predict entry point"),
+                                 cl::value_desc("file"), cl::cat(category));
 } // namespace
 
 /// What the driver produces, in pipeline order; the last one asked wins.
@@ -121,6 +127,7 @@ private:
   std::string prefix;
   SourceMgr sourceMgr;
   DiagnosticEngine diags;
+  std::unique_ptr<BakedWeights> weights; ///< --weights, once read and checked
 };
 } // namespace
 
@@ -191,6 +198,8 @@ int Compilation::run() {
   if (!program || diags.hasErrors())
     return 1;
   if (!laws::checkLaws(*program, diags))
+    return 1;
+  if (!weightsFile.empty() && !(weights = readWeights(weightsFile, *program, diags)))
     return 1;
   if (action == Action::SyntaxOnly)
     return 0;
@@ -266,6 +275,7 @@ int Compilation::generate(const Program &program, Action action) {
   copts.executableGlue = action == Action::Link;
   copts.specializeKernels = optLevel >= 1;
   copts.gemmTile = gemmTileFor(*machine);
+  copts.weights = weights.get();
   SmallString<256> dir(program.mainFile);
   sys::path::remove_filename(dir);
   copts.sourceDir = dir.str().str();

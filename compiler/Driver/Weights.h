@@ -1,0 +1,34 @@
+//===- Weights.h - Reading trained weights at compile time ------*- C++ -*-===//
+//
+// `catc --weights W` bakes the weights of a safetensors checkpoint into the
+// output. This is the driver's reader of that file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CATC_DRIVER_WEIGHTS_H
+#define CATC_DRIVER_WEIGHTS_H
+
+#include "Basic/Diagnostics.h"
+#include "CodeGen/CodeGen.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+
+namespace cat {
+
+/// The morphism trained weights of \p program are for: the one of the
+/// train block, else the last exported (the one an executable describes);
+/// null when the program exports none.
+const MorphismInstance *weightsMorphism(const Program &program);
+
+/// Reads the safetensors file \p path and checks it against the parameters
+/// of weightsMorphism(program): its form (header length, JSON, every
+/// tensor's dtype, shape and byte range), the layout hash and every
+/// parameter tensor's presence and shape. Reports each problem through
+/// \p diags (naming the file) and returns null after an error.
+std::unique_ptr<BakedWeights> readWeights(llvm::StringRef path, const Program &program,
+                                          DiagnosticEngine &diags);
+
+} // namespace cat
+
+#endif // CATC_DRIVER_WEIGHTS_H
