@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CodeGen/ModuleBuilder.h"
+#include "CodeGen/Weights.h"
 #include "CodeGen/kernels/catk.h"
 
 #include <algorithm>
@@ -20,9 +21,10 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Triple.h"
 
-extern const unsigned char catKernelBitcode[];
-extern const unsigned long catKernelBitcode_size;
+extern const unsigned char catKernelBitcode[], catKernelBitcode32[];
+extern const unsigned long catKernelBitcode_size, catKernelBitcode32_size;
 
 namespace cat {
 
@@ -30,7 +32,10 @@ using namespace llvm;
 
 ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
     : ctx(ctx), opts(opts), b(ctx) {
-  StringRef bytes(reinterpret_cast<const char *>(catKernelBitcode), catKernelBitcode_size);
+  // The kernels' index type is as wide as the target's pointers (catk.h).
+  bool narrow = DataLayout(opts.dataLayout).getPointerSizeInBits() <= 32;
+  StringRef bytes = narrow ? StringRef(reinterpret_cast<const char *>(catKernelBitcode32), catKernelBitcode32_size)
+                           : StringRef(reinterpret_cast<const char *>(catKernelBitcode), catKernelBitcode_size);
   auto parsed = parseBitcodeFile(MemoryBufferRef(bytes, "catk.bc"), ctx);
   if (!parsed)
     report_fatal_error("internal compiler error: the embedded kernel bitcode does not load");
@@ -43,6 +48,7 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   f32 = Type::getFloatTy(ctx);
   f64 = Type::getDoubleTy(ctx);
   sizeTy = module->getDataLayout().getIntPtrType(ctx);
+  idxTy = narrow ? i32 : i64;
   // Only the target's GEMM family is compiled: the others' bodies become
   // `unreachable` (generated code never passes their tile), so the dense
   // kernels' dispatch folds to one family before the inliner copies four.
@@ -159,8 +165,8 @@ Value *ModuleBuilder::pointerOf(ad::ValueId id, const ad::Graph &g, const Worksp
   const ad::Binding &bind = g.values[s].binding;
   switch (bind.kind) {
   case ad::Binding::Kind::Workspace: {
-    Value *off = b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(i64, p.offsetPerN[s])),
-                             ConstantInt::get(i64, p.scratchBytes));
+    Value *off = b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(idxTy, p.offsetPerN[s])),
+                             ConstantInt::get(idxTy, p.scratchBytes));
     return b.CreateGEP(Type::getInt8Ty(ctx), env.ws, off);
   }
   case ad::Binding::Kind::Input: return env.inputs[bind.index];
@@ -248,9 +254,9 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       case ad::KArg::Kind::Param: v = b.CreateConstGEP1_64(f32, env.params, a.offset); break;
       case ad::KArg::Kind::Grad: v = b.CreateConstGEP1_64(f32, env.dparams, a.offset); break;
       case ad::KArg::Kind::Int:
-        v = a.scale ? b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(i64, a.scale)),
-                                  ConstantInt::get(i64, a.offset))
-                    : ConstantInt::get(i64, a.offset);
+        v = a.scale ? b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(idxTy, a.scale)),
+                                  ConstantInt::get(idxTy, a.offset))
+                    : ConstantInt::get(idxTy, a.offset);
         break;
       case ad::KArg::Kind::Float: v = ConstantFP::get(f32, a.real); break;
       case ad::KArg::Kind::InvN: v = b.CreateFDiv(ConstantFP::get(f32, 1.0), b.CreateUIToFP(env.n, f32)); break;
@@ -330,7 +336,7 @@ Function *ModuleBuilder::specialization(Function *k, ArrayRef<Value *> args, Arr
   return f;
 }
 
-Value *ModuleBuilder::batchArg(Value *n) { return b.CreateZExtOrTrunc(n, i64); }
+Value *ModuleBuilder::batchArg(Value *n) { return b.CreateZExtOrTrunc(n, idxTy); }
 
 /// Call sites past which a specialisation stays out of line: a shape that
 /// repeats (a deep stack of equal layers) is then compiled once, and the
@@ -353,6 +359,17 @@ std::unique_ptr<Module> ModuleBuilder::finish() {
         erased = true;
       }
   }
+  // Bare-metal C libraries (newlib-nano, picolibc) build memset and memcpy
+  // for size, a byte at a time: their zeroing of a gradient took longer than
+  // the rest of a Cortex-M4 training step. There, loops that clear or copy
+  // stay loops, which the target unrolls into word stores; calls the kernels
+  // make themselves remain (nm -u may still list memset and memcpy).
+  if (Triple(opts.triple).getOS() == Triple::UnknownOS)
+    for (Function &f : *module)
+      if (!f.isDeclaration()) {
+        f.addFnAttr("no-builtin-memset");
+        f.addFnAttr("no-builtin-memcpy");
+      }
   if (verifyModule(*module, &errs()))
     report_fatal_error("internal compiler error: generated LLVM IR does not verify");
   return std::move(module);
@@ -370,8 +387,9 @@ std::unique_ptr<Module> generateModule(const Program &program, LLVMContext &cont
     bool isTrained = inst == trained;
     all.push_back(mb.emitMorphism(program, *inst, isTrained ? &*program.train : nullptr));
   }
+  BakedSymbols baked = emitBakedWeights(mb, all, options.weights);
   if (header)
-    *header = headerText(program, all);
+    *header = headerText(program, all, baked);
   if (options.executableGlue) {
     const MorphismFunctions *chosen = nullptr;
     for (const MorphismFunctions &f : all)

@@ -118,6 +118,7 @@ public:
   std::unique_ptr<llvm::Module> module;
   llvm::IRBuilder<> b;
   llvm::Type *ptrTy, *i64, *i32, *f32, *f64, *sizeTy;
+  llvm::Type *idxTy; ///< the kernels' catk_index: i32 on 32-bit targets, else i64
 
 private:
   std::map<std::string, llvm::Function *> specializations;

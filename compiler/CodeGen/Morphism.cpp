@@ -20,6 +20,8 @@
 //===----------------------------------------------------------------------===//
 #include "CodeGen/ModuleBuilder.h"
 
+#include <cmath>
+
 namespace cat {
 
 using namespace llvm;
@@ -190,7 +192,7 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   Value *n = &*it++, *ws = &*it++;
   // dparams = 0, then the loss gradient into it, with the rest of the
   // workspace after it.
-  b.CreateCall(kernel("cat_k_zero"), {ws, ConstantInt::get(i64, P)});
+  b.CreateCall(kernel("cat_k_zero"), {ws, ConstantInt::get(idxTy, P)});
   std::vector<Value *> args{params};
   args.insert(args.end(), ins.begin(), ins.end());
   args.insert(args.end(), tgts.begin(), tgts.end());
@@ -208,31 +210,34 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   // 2^32 steps, and no float<->integer conversion (a libgcc helper on
   // 32-bit cores).
   Value *stepSlot = b.CreateConstGEP1_64(f32, state, kOptSlotStep);
-  Value *taken = b.CreateZExt(b.CreateLoad(i32, stepSlot), i64);
+  Value *taken = b.CreateLoad(i32, stepSlot);
   if (lossGrad->arg_size() == args.size() + 1) {
     // Dropout's seed for this step: the run's seed (the header's bits, or
     // the train block's), salted and moved on by the step count.
     Value *runSeed = b.CreateSelect(chosen, b.CreateZExt(b.CreateBitCast(slot(kOptSlotSeed), i32), i64),
                                     ConstantInt::get(i64, train.seed & 0xffffffffu));
-    Value *moved = b.CreateMul(taken, ConstantInt::get(i64, kDropoutStepGamma));
+    Value *moved = b.CreateMul(b.CreateZExt(taken, i64), ConstantInt::get(i64, kDropoutStepGamma));
     args.push_back(b.CreateXor(b.CreateXor(runSeed, ConstantInt::get(i64, kDropoutSalt)), moved));
   }
   Value *loss = b.CreateCall(lossGrad, args);
   // step = state[0] + 1, stored back: the optimizer's clock is part of S.
-  Value *step = b.CreateAdd(taken, ConstantInt::get(i64, 1));
-  b.CreateStore(b.CreateTrunc(step, i32), stepSlot);
+  Value *step = b.CreateAdd(taken, ConstantInt::get(i32, 1));
+  b.CreateStore(step, stepSlot);
   Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
   Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
   Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));
-  b.CreateCall(kernel("cat_k_clip_grad_norm"), {ws, ConstantInt::get(i64, P), clip});
+  b.CreateCall(kernel("cat_k_clip_grad_norm"), {ws, ConstantInt::get(idxTy, P), clip});
   Value *first = b.CreateConstGEP1_64(f32, state, kOptHeaderFloats);
   if (adam)
+    // 1 - beta and ln(beta) from the betas as written, in double, so that
+    // the kernel's float arithmetic matches PyTorch's double scalars.
     b.CreateCall(kernel("cat_k_adam"),
                  {params, ws, first, b.CreateConstGEP1_64(f32, state, kOptHeaderFloats + P),
-                  ConstantInt::get(i64, P), lr, fl(o.beta1), fl(o.beta2), fl(o.eps), decay, step});
+                  ConstantInt::get(idxTy, P), lr, fl(o.beta1), fl(o.beta2), fl(o.eps), decay, step,
+                  fl(1.0 - o.beta1), fl(1.0 - o.beta2), fl(std::log(o.beta1)), fl(std::log(o.beta2))});
   else
     b.CreateCall(kernel("cat_k_sgd"),
-                 {params, ws, first, ConstantInt::get(i64, P), lr, fl(o.momentum), decay, step});
+                 {params, ws, first, ConstantInt::get(idxTy, P), lr, fl(o.momentum), decay, step});
   b.CreateRet(loss);
   return f;
 }
@@ -265,7 +270,7 @@ Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout 
   for (size_t i = 0; i < layout.tensors.size(); ++i) {
     const ir::ParamTensor &p = layout.tensors[i];
     Value *ptr = b.CreateConstGEP1_64(f32, params, p.offset);
-    Value *count = ConstantInt::get(i64, p.size);
+    Value *count = ConstantInt::get(idxTy, p.size);
     Value *stream = ConstantInt::get(i64, i);
     switch (p.init) {
     case InitKind::Zeros:
@@ -276,7 +281,7 @@ Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout 
     case InitKind::Glorot: {
       int64_t fanIn = p.shape.shape.empty() ? 1 : p.shape.shape.back();
       callKernel(kernel("cat_k_init_glorot"),
-                 {ptr, ConstantInt::get(i64, p.size / fanIn), ConstantInt::get(i64, fanIn), seed, stream},
+                 {ptr, ConstantInt::get(idxTy, p.size / fanIn), ConstantInt::get(idxTy, fanIn), seed, stream},
                  {kVaries, kFixed, kFixed, kVaries, kVaries});
       break;
     }

@@ -603,7 +603,8 @@ TEST(KernelOptimizer, AdamTrajectory) {
   const float grads[] = {1, 2, -1};
   const double expected[] = {0.9000000010, 0.8034817990, 0.7614728690};
   for (int s = 0; s < 3; ++s) {
-    cat_k_adam(&p, &grads[s], &m, &v, 1, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, s + 1);
+    cat_k_adam(&p, &grads[s], &m, &v, 1, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, s + 1, float(1 - 0.9),
+               float(1 - 0.999), float(std::log(0.9)), float(std::log(0.999)));
     EXPECT_NEAR(p, expected[s], 2e-6) << "step " << s + 1;
     if (s == 0) {
       // 1 - beta2 is PyTorch's float(1 - 0.999), not 1 - 0.999f (1.3e-5 off).

@@ -119,6 +119,22 @@ TEST(MathAccuracy, Erf) {
   EXPECT_WITHIN_ULPS(worst, 2.0);
 }
 
+TEST(MathAccuracy, OneMinusExp) {
+  // Adam's bias corrections 1 - beta^t = 1 - e^(t ln beta): x <= 0 only,
+  // where the result must keep its relative accuracy as it nears 0 (dense:
+  // tiny arguments, and across -ln2/2, where the method changes).
+  Worst worst;
+  auto note = [&](float x) { worst.note(x, catk_one_minus_expf(x), -std::expm1(static_cast<double>(x))); };
+  for (uint64_t bits = 0x80000000u; bits <= 0xff800000u; bits += Stride)
+    note(fromBits(static_cast<uint32_t>(bits)));
+  for (float x = -0.36f; x <= -0.33f; x = std::nextafter(x, INFINITY))
+    note(x);
+  for (float x = -1e-3f; x <= -1e-4f; x = std::nextafter(x, INFINITY))
+    note(x);
+  EXPECT_WITHIN_ULPS(worst, 2.0);
+  EXPECT_EQ(catk_one_minus_expf(-INFINITY), 1.0f);
+}
+
 TEST(MathSpecialValues, Exp) {
   EXPECT_EQ(catk_expf(0.0f), 1.0f);
   EXPECT_EQ(catk_expf(-0.0f), 1.0f);

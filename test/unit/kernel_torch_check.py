@@ -15,6 +15,7 @@ the largest difference of each relative to the tensor's scale and exits 1
 if any exceeds its tolerance (1e-6 for the optimizers, 1e-5 for kernels).
 """
 import ctypes
+import math
 import sys
 
 import numpy as np
@@ -23,6 +24,7 @@ import torch
 F32P = ctypes.POINTER(ctypes.c_float)
 I32P = ctypes.POINTER(ctypes.c_int32)
 I64 = ctypes.c_int64
+U32 = ctypes.c_uint32
 F32 = ctypes.c_float
 
 
@@ -86,7 +88,9 @@ def run_adam(lib, rng, lr, betas, eps, weight_decay=0.0, clip=0.0, steps=10, siz
         g = g.copy()
         clip_both(lib, g, tp, clip)
         lib.cat_k_adam(ptr(p), ptr(g), ptr(m), ptr(v), size, F32(lr), F32(betas[0]),
-                       F32(betas[1]), F32(eps), F32(weight_decay), step)
+                       F32(betas[1]), F32(eps), F32(weight_decay), step,
+                       F32(1 - betas[0]), F32(1 - betas[1]),
+                       F32(math.log(betas[0])), F32(math.log(betas[1])))
         opt.step()
     return rel_diff(p, tp.detach().numpy()), elementwise_rel_diff(p, tp.detach().numpy())
 
@@ -173,10 +177,12 @@ def check_kernels(lib, rng):
 
 def main():
     lib = ctypes.CDLL(sys.argv[1])
-    # Every size is int64_t: without argtypes ctypes would pass 32-bit ints.
+    # Every size is int64_t (catk_index on a 64-bit host): without argtypes
+    # ctypes would pass 32-bit ints.
     signatures = {
-        "cat_k_sgd": [F32P, F32P, F32P, I64, F32, F32, F32, I64],
-        "cat_k_adam": [F32P, F32P, F32P, F32P, I64, F32, F32, F32, F32, F32, I64],
+        "cat_k_sgd": [F32P, F32P, F32P, I64, F32, F32, F32, U32],
+        "cat_k_adam": [F32P, F32P, F32P, F32P, I64, F32, F32, F32, F32, F32, U32,
+                       F32, F32, F32, F32],
         "cat_k_clip_grad_norm": [F32P, I64, F32],
         "cat_k_gelu_fwd": [F32P, F32P, I64],
         "cat_k_gelu_bwd": [F32P, F32P, F32P, F32P, I64],

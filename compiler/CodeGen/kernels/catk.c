@@ -47,62 +47,62 @@ static inline int catk_pads(void) { return catk_target_tile != CATK_TILE_SCALAR;
 
 /* ---- memory ------------------------------------------------------------ */
 
-void cat_k_copy(const float *restrict src, float *restrict dst, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_copy(const float *restrict src, float *restrict dst, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     dst[i] = src[i];
 }
 
-void cat_k_copy_i32(const int32_t *restrict src, int32_t *restrict dst, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_copy_i32(const int32_t *restrict src, int32_t *restrict dst, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     dst[i] = src[i];
 }
 
-void cat_k_zero(float *restrict dst, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_zero(float *restrict dst, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     dst[i] = 0.0f;
 }
 
-void cat_k_fill(float *restrict dst, int64_t count, float value) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_fill(float *restrict dst, catk_index count, float value) {
+  for (catk_index i = 0; i < count; ++i)
     dst[i] = value;
 }
 
 /* No `restrict`: this is the one kernel whose source may be its destination
  * (a gradient added to itself when a value feeds both inputs of a node). */
-void cat_k_accumulate(float *dst, const float *src, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_accumulate(float *dst, const float *src, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     dst[i] += src[i];
 }
 
 /* ---- pointwise forward ----------------------------------------------------- */
 
-void cat_k_neg_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_neg_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = -x[i];
 }
 
-void cat_k_exp_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_exp_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = catk_expf(x[i]);
 }
 
-void cat_k_log_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_log_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = catk_logf(x[i]);
 }
 
-void cat_k_sqrt_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_sqrt_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = sqrtf(x[i]);
 }
 
-void cat_k_square_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_square_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = x[i] * x[i];
 }
 
-void cat_k_relu_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_relu_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
@@ -114,13 +114,13 @@ static inline float catk_sigmoid(float x) {
   return x >= 0.0f ? inv : e * inv;
 }
 
-void cat_k_sigmoid_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_sigmoid_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = catk_sigmoid(x[i]);
 }
 
-void cat_k_tanh_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_tanh_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = catk_tanhf(x[i]);
 }
 
@@ -129,84 +129,84 @@ static inline float catk_normal_cdf(float x) {
   return 0.5f * (1.0f + catk_erff(x * CATK_SQRT1_2));
 }
 
-void cat_k_gelu_fwd(const float *restrict x, float *restrict y, int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_gelu_fwd(const float *restrict x, float *restrict y, catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = x[i] * catk_normal_cdf(x[i]);
 }
 
-void cat_k_scale_fwd(const float *restrict x, float *restrict y, int64_t count, float c) {
-  for (int64_t i = 0; i < count; ++i)
+void cat_k_scale_fwd(const float *restrict x, float *restrict y, catk_index count, float c) {
+  for (catk_index i = 0; i < count; ++i)
     y[i] = c * x[i];
 }
 
 /* ---- pointwise reverse ----------------------------------------------------- */
 
 void cat_k_exp_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                   float *restrict dx, int64_t count) {
+                   float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i)
+  for (catk_index i = 0; i < count; ++i)
     dx[i] = dy[i] * y[i];
 }
 
 void cat_k_log_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                   float *restrict dx, int64_t count) {
+                   float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i)
+  for (catk_index i = 0; i < count; ++i)
     dx[i] = dy[i] / x[i];
 }
 
 void cat_k_sqrt_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                    float *restrict dx, int64_t count) {
+                    float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i)
+  for (catk_index i = 0; i < count; ++i)
     dx[i] = dy[i] / (2.0f * y[i]);
 }
 
 void cat_k_square_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                      float *restrict dx, int64_t count) {
+                      float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i)
+  for (catk_index i = 0; i < count; ++i)
     dx[i] = 2.0f * x[i] * dy[i];
 }
 
 void cat_k_relu_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                    float *restrict dx, int64_t count) {
+                    float *restrict dx, catk_index count) {
   if (!dx)
     return;
   /* y > 0 exactly where x > 0, and reading y lets a fused linear-relu
    * skip storing x. dy is read unconditionally so the select vectorises
    * without masked loads. */
-  for (int64_t i = 0; i < count; ++i) {
+  for (catk_index i = 0; i < count; ++i) {
     float grad = dy[i];
     dx[i] = y[i] > 0.0f ? grad : 0.0f;
   }
 }
 
 void cat_k_sigmoid_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                       float *restrict dx, int64_t count) {
+                       float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i)
+  for (catk_index i = 0; i < count; ++i)
     dx[i] = dy[i] * y[i] * (1.0f - y[i]);
 }
 
 void cat_k_tanh_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                    float *restrict dx, int64_t count) {
+                    float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i)
+  for (catk_index i = 0; i < count; ++i)
     dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 }
 
 void cat_k_gelu_bwd(const float *restrict x, const float *restrict y, const float *restrict dy,
-                    float *restrict dx, int64_t count) {
+                    float *restrict dx, catk_index count) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < count; ++i) {
+  for (catk_index i = 0; i < count; ++i) {
     float density = CATK_INV_SQRT_2PI * catk_expf(-0.5f * x[i] * x[i]);
     dx[i] = dy[i] * (catk_normal_cdf(x[i]) + x[i] * density);
   }
@@ -215,46 +215,46 @@ void cat_k_gelu_bwd(const float *restrict x, const float *restrict y, const floa
 /* ---- binary pointwise ------------------------------------------------------ */
 
 void cat_k_add_fwd(const float *restrict a, const float *restrict b, float *restrict c,
-                   int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+                   catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     c[i] = a[i] + b[i];
 }
 
 void cat_k_sub_fwd(const float *restrict a, const float *restrict b, float *restrict c,
-                   int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+                   catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     c[i] = a[i] - b[i];
 }
 
 void cat_k_mul_fwd(const float *restrict a, const float *restrict b, float *restrict c,
-                   int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+                   catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     c[i] = a[i] * b[i];
 }
 
 void cat_k_div_fwd(const float *restrict a, const float *restrict b, float *restrict c,
-                   int64_t count) {
-  for (int64_t i = 0; i < count; ++i)
+                   catk_index count) {
+  for (catk_index i = 0; i < count; ++i)
     c[i] = a[i] / b[i];
 }
 
 void cat_k_mul_bwd(const float *restrict a, const float *restrict b, const float *restrict dc,
-                   float *restrict da, float *restrict db, int64_t count) {
+                   float *restrict da, float *restrict db, catk_index count) {
   if (da)
-    for (int64_t i = 0; i < count; ++i)
+    for (catk_index i = 0; i < count; ++i)
       da[i] = dc[i] * b[i];
   if (db)
-    for (int64_t i = 0; i < count; ++i)
+    for (catk_index i = 0; i < count; ++i)
       db[i] = dc[i] * a[i];
 }
 
 void cat_k_div_bwd(const float *restrict a, const float *restrict b, const float *restrict dc,
-                   float *restrict da, float *restrict db, int64_t count) {
+                   float *restrict da, float *restrict db, catk_index count) {
   if (da)
-    for (int64_t i = 0; i < count; ++i)
+    for (catk_index i = 0; i < count; ++i)
       da[i] = dc[i] / b[i];
   if (db)
-    for (int64_t i = 0; i < count; ++i)
+    for (catk_index i = 0; i < count; ++i)
       db[i] = -dc[i] * a[i] / (b[i] * b[i]);
 }
 
@@ -262,11 +262,11 @@ void cat_k_div_bwd(const float *restrict a, const float *restrict b, const float
 
 /* Sequential dot product; kept in source order so results do not depend on
  * whether LLVM vectorised the caller. */
-static inline float catk_dot(const float *restrict a, const float *restrict b, int64_t k) {
+static inline float catk_dot(const float *restrict a, const float *restrict b, catk_index k) {
   /* Eight independent partial sums: a fixed summation order (so results
    * stay deterministic) that LLVM vectorises without fast-math. */
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t l = 0;
+  catk_index l = 0;
   for (; l + 8 <= k; l += 8)
     for (int q = 0; q < 8; ++q)
       lane[q] += a[l + q] * b[l + q];
@@ -279,40 +279,40 @@ static inline float catk_dot(const float *restrict a, const float *restrict b, i
 
 /* y += alpha * x over k contiguous elements: the vectorisable inner loop of
  * every transposed product below. */
-static inline void catk_axpy(float alpha, const float *restrict x, float *restrict y, int64_t k) {
-  for (int64_t l = 0; l < k; ++l)
+static inline void catk_axpy(float alpha, const float *restrict x, float *restrict y, catk_index k) {
+  for (catk_index l = 0; l < k; ++l)
     y[l] += alpha * x[l];
 }
 
 void cat_k_bias_fwd(const float *restrict b, const float *restrict x, float *restrict y,
-                    int64_t n, int64_t m) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j)
+                    catk_index n, catk_index m) {
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index j = 0; j < m; ++j)
       y[i * m + j] = x[i * m + j] + b[j];
 }
 
-void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, int64_t n, int64_t m) {
+void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_index n, catk_index m) {
   if (!db)
     return;
   /* A short row unrolled keeps db in registers across the batch instead of
    * a load-add-store chain through memory for every example. */
-  for (int64_t i = 0; i < n; ++i) {
+  for (catk_index i = 0; i < n; ++i) {
     CATK_ROW_LOOP
-    for (int64_t j = 0; j < m; ++j)
+    for (catk_index j = 0; j < m; ++j)
       db[j] += dy[i * m + j];
   }
 }
 
-void cat_k_param_fwd(const float *restrict P, float *restrict y, int64_t n, int64_t m) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j)
+void cat_k_param_fwd(const float *restrict P, float *restrict y, catk_index n, catk_index m) {
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index j = 0; j < m; ++j)
       y[i * m + j] = P[j];
 }
 
 /* The row an index selects; clamping keeps a bad index from reading or
  * writing outside the table even if validation was skipped. */
-static inline int64_t catk_clamp_index(int32_t index, int64_t size) {
-  int64_t i = index;
+static inline catk_index catk_clamp_index(int32_t index, catk_index size) {
+  catk_index i = index;
   if (i < 0)
     i = 0;
   if (i >= size)
@@ -321,34 +321,34 @@ static inline int64_t catk_clamp_index(int32_t index, int64_t size) {
 }
 
 void cat_k_embed_fwd(const float *restrict E, const int32_t *restrict idx, float *restrict y,
-                     int64_t count, int64_t V, int64_t d) {
-  for (int64_t t = 0; t < count; ++t) {
+                     catk_index count, catk_index V, catk_index d) {
+  for (catk_index t = 0; t < count; ++t) {
     const float *row = E + catk_clamp_index(idx[t], V) * d;
-    for (int64_t l = 0; l < d; ++l)
+    for (catk_index l = 0; l < d; ++l)
       y[t * d + l] = row[l];
   }
 }
 
 void cat_k_embed_bwd(const int32_t *restrict idx, const float *restrict dy, float *restrict dE,
-                     int64_t count, int64_t V, int64_t d) {
+                     catk_index count, catk_index V, catk_index d) {
   if (!dE)
     return;
-  for (int64_t t = 0; t < count; ++t) {
+  for (catk_index t = 0; t < count; ++t) {
     float *row = dE + catk_clamp_index(idx[t], V) * d;
-    for (int64_t l = 0; l < d; ++l)
+    for (catk_index l = 0; l < d; ++l)
       row[l] += dy[t * d + l];
   }
 }
 
 /* Mean and 1/sqrt(biased variance + eps) of one row, two-pass for accuracy
  * (PyTorch's layer_norm also uses the biased variance). */
-static inline void catk_row_moments(const float *restrict x, int64_t k, float *mean, float *rstd) {
+static inline void catk_row_moments(const float *restrict x, catk_index k, float *mean, float *rstd) {
   float sum = 0.0f;
-  for (int64_t l = 0; l < k; ++l)
+  for (catk_index l = 0; l < k; ++l)
     sum += x[l];
   float mu = sum / (float)k;
   float squares = 0.0f;
-  for (int64_t l = 0; l < k; ++l) {
+  for (catk_index l = 0; l < k; ++l) {
     float centred = x[l] - mu;
     squares += centred * centred;
   }
@@ -357,12 +357,12 @@ static inline void catk_row_moments(const float *restrict x, int64_t k, float *m
 }
 
 void cat_k_layernorm_fwd(const float *restrict g, const float *restrict b, const float *restrict x,
-                         float *restrict y, int64_t rows, int64_t k) {
-  for (int64_t r = 0; r < rows; ++r) {
+                         float *restrict y, catk_index rows, catk_index k) {
+  for (catk_index r = 0; r < rows; ++r) {
     const float *x_r = x + r * k;
     float mean, rstd;
     catk_row_moments(x_r, k, &mean, &rstd);
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       y[r * k + l] = g[l] * ((x_r[l] - mean) * rstd) + b[l];
   }
 }
@@ -371,8 +371,8 @@ void cat_k_layernorm_fwd(const float *restrict g, const float *restrict b, const
  * the contract passes only x, and k is small. */
 void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const float *restrict dy,
                          float *restrict dg, float *restrict db, float *restrict dx,
-                         int64_t rows, int64_t k) {
-  for (int64_t r = 0; r < rows; ++r) {
+                         catk_index rows, catk_index k) {
+  for (catk_index r = 0; r < rows; ++r) {
     const float *x_r = x + r * k;
     const float *dy_r = dy + r * k;
     float mean, rstd;
@@ -380,13 +380,13 @@ void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const
     /* The parameter gradients get loops of their own: they vectorise,
      * while the two sums below are sequential float reductions. */
     if (dg)
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         dg[l] += dy_r[l] * ((x_r[l] - mean) * rstd);
     if (db)
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         db[l] += dy_r[l];
     float sum_gdy = 0.0f, sum_gdy_xhat = 0.0f;
-    for (int64_t l = 0; l < k; ++l) {
+    for (catk_index l = 0; l < k; ++l) {
       float xhat = (x_r[l] - mean) * rstd;
       float gdy = g[l] * dy_r[l];
       sum_gdy += gdy;
@@ -396,7 +396,7 @@ void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const
       continue;
     float mean_gdy = sum_gdy / (float)k;
     float mean_gdy_xhat = sum_gdy_xhat / (float)k;
-    for (int64_t l = 0; l < k; ++l) {
+    for (catk_index l = 0; l < k; ++l) {
       float xhat = (x_r[l] - mean) * rstd;
       dx[r * k + l] = rstd * (g[l] * dy_r[l] - mean_gdy - xhat * mean_gdy_xhat);
     }
@@ -405,85 +405,85 @@ void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const
 
 /* ---- monoid and shape ------------------------------------------------------ */
 
-void cat_k_reduce_fwd(const float *restrict x, float *restrict y, int64_t n, int64_t len,
-                      int64_t inner, float scale) {
-  for (int64_t i = 0; i < n; ++i) {
+void cat_k_reduce_fwd(const float *restrict x, float *restrict y, catk_index n, catk_index len,
+                      catk_index inner, float scale) {
+  for (catk_index i = 0; i < n; ++i) {
     float *y_i = y + i * inner;
-    for (int64_t l = 0; l < inner; ++l)
+    for (catk_index l = 0; l < inner; ++l)
       y_i[l] = 0.0f;
-    for (int64_t t = 0; t < len; ++t)
+    for (catk_index t = 0; t < len; ++t)
       catk_axpy(1.0f, x + (i * len + t) * inner, y_i, inner);
-    for (int64_t l = 0; l < inner; ++l)
+    for (catk_index l = 0; l < inner; ++l)
       y_i[l] *= scale;
   }
 }
 
-void cat_k_broadcast_fwd(const float *restrict x, float *restrict y, int64_t n, int64_t len,
-                         int64_t inner, float scale) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = 0; t < len; ++t)
-      for (int64_t l = 0; l < inner; ++l)
+void cat_k_broadcast_fwd(const float *restrict x, float *restrict y, catk_index n, catk_index len,
+                         catk_index inner, float scale) {
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index t = 0; t < len; ++t)
+      for (catk_index l = 0; l < inner; ++l)
         y[(i * len + t) * inner + l] = scale * x[i * inner + l];
 }
 
 void cat_k_dot_fwd(const float *restrict a, const float *restrict b, float *restrict y,
-                   int64_t n, int64_t k) {
-  for (int64_t i = 0; i < n; ++i)
+                   catk_index n, catk_index k) {
+  for (catk_index i = 0; i < n; ++i)
     y[i] = catk_dot(a + i * k, b + i * k, k);
 }
 
 void cat_k_dot_bwd(const float *restrict a, const float *restrict b, const float *restrict dy,
-                   float *restrict da, float *restrict db, int64_t n, int64_t k) {
+                   float *restrict da, float *restrict db, catk_index n, catk_index k) {
   if (da)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t l = 0; l < k; ++l)
+    for (catk_index i = 0; i < n; ++i)
+      for (catk_index l = 0; l < k; ++l)
         da[i * k + l] = dy[i] * b[i * k + l];
   if (db)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t l = 0; l < k; ++l)
+    for (catk_index i = 0; i < n; ++i)
+      for (catk_index l = 0; l < k; ++l)
         db[i * k + l] = dy[i] * a[i * k + l];
 }
 
-void cat_k_transpose(const float *restrict x, float *restrict y, int64_t n, int64_t r, int64_t c) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t row = 0; row < r; ++row)
-      for (int64_t col = 0; col < c; ++col)
+void cat_k_transpose(const float *restrict x, float *restrict y, catk_index n, catk_index r, catk_index c) {
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index row = 0; row < r; ++row)
+      for (catk_index col = 0; col < c; ++col)
         y[i * r * c + col * r + row] = x[i * r * c + row * c + col];
 }
 
 void cat_k_concat_fwd(const float *restrict a, const float *restrict b, float *restrict y,
-                      int64_t n, int64_t na, int64_t nb) {
-  int64_t width = na + nb;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t l = 0; l < na; ++l)
+                      catk_index n, catk_index na, catk_index nb) {
+  catk_index width = na + nb;
+  for (catk_index i = 0; i < n; ++i) {
+    for (catk_index l = 0; l < na; ++l)
       y[i * width + l] = a[i * na + l];
-    for (int64_t l = 0; l < nb; ++l)
+    for (catk_index l = 0; l < nb; ++l)
       y[i * width + na + l] = b[i * nb + l];
   }
 }
 
 /* The reverse of concat; either half may be NULL when its gradient is not
  * wanted. */
-void cat_k_split(const float *restrict y, float *restrict a, float *restrict b, int64_t n,
-                 int64_t na, int64_t nb) {
-  int64_t width = na + nb;
-  for (int64_t i = 0; i < n; ++i) {
+void cat_k_split(const float *restrict y, float *restrict a, float *restrict b, catk_index n,
+                 catk_index na, catk_index nb) {
+  catk_index width = na + nb;
+  for (catk_index i = 0; i < n; ++i) {
     if (a)
-      for (int64_t l = 0; l < na; ++l)
+      for (catk_index l = 0; l < na; ++l)
         a[i * na + l] = y[i * width + l];
     if (b)
-      for (int64_t l = 0; l < nb; ++l)
+      for (catk_index l = 0; l < nb; ++l)
         b[i * nb + l] = y[i * width + na + l];
   }
 }
 
 
 /* Largest element of a row; the shift that keeps exp from overflowing. */
-static inline float catk_row_max(const float *restrict x, int64_t k) {
+static inline float catk_row_max(const float *restrict x, catk_index k) {
   if (k < 16) {
     float best = x[0];
     CATK_ROW_LOOP
-    for (int64_t l = 1; l < k; ++l)
+    for (catk_index l = 1; l < k; ++l)
       best = x[l] > best ? x[l] : best;
     return best;
   }
@@ -492,7 +492,7 @@ static inline float catk_row_max(const float *restrict x, int64_t k) {
   float lane[8];
   for (int q = 0; q < 8; ++q)
     lane[q] = x[q];
-  int64_t l = 8;
+  catk_index l = 8;
   for (; l + 8 <= k; l += 8)
     for (int q = 0; q < 8; ++q)
       lane[q] = x[l + q] > lane[q] ? x[l + q] : lane[q];
@@ -515,9 +515,9 @@ static inline float catk_lanes_total(const float lane[8], float tail) {
          tail;
 }
 
-static inline float catk_row_sum(const float *restrict x, int64_t k) {
+static inline float catk_row_sum(const float *restrict x, catk_index k) {
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t l = 0;
+  catk_index l = 0;
   CATK_ROW_LOOP
   for (; l + 8 <= k; l += 8)
     for (int q = 0; q < 8; ++q)
@@ -537,17 +537,17 @@ static inline float catk_row_sum(const float *restrict x, int64_t k) {
  * a chunk at a time through a stack buffer, so the exps are taken by one
  * vectorised loop and the sum is exactly catk_row_sum of the stored exps
  * (the same lanes, added in the same order). */
-static inline float catk_row_sum_exp(const float *restrict x, int64_t k, float shift) {
+static inline float catk_row_sum_exp(const float *restrict x, catk_index k, float shift) {
   float buffer[CATK_ROW_CHUNK];
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   float tail = 0.0f;
-  int64_t full = k / 8 * 8;
-  for (int64_t c0 = 0; c0 < k; c0 += CATK_ROW_CHUNK) {
-    int64_t count = k - c0 < CATK_ROW_CHUNK ? k - c0 : CATK_ROW_CHUNK;
-    for (int64_t l = 0; l < count; ++l)
+  catk_index full = k / 8 * 8;
+  for (catk_index c0 = 0; c0 < k; c0 += CATK_ROW_CHUNK) {
+    catk_index count = k - c0 < CATK_ROW_CHUNK ? k - c0 : CATK_ROW_CHUNK;
+    for (catk_index l = 0; l < count; ++l)
       buffer[l] = catk_expf(x[c0 + l] - shift);
-    int64_t grouped = full - c0 < count ? full - c0 : count;
-    int64_t l = 0;
+    catk_index grouped = full - c0 < count ? full - c0 : count;
+    catk_index l = 0;
     for (; l + 8 <= grouped; l += 8)
       for (int q = 0; q < 8; ++q)
         lane[q] += buffer[l + q];
@@ -561,23 +561,23 @@ static inline float catk_row_sum_exp(const float *restrict x, int64_t k, float s
  * (rows are often shorter than a vector: 3 classes), between per-row
  * passes that subtract the max and sum. out = x minus its row's max, for
  * every row. */
-static inline void catk_subtract_row_max(const float *restrict x, float *restrict out, int64_t rows,
-                                         int64_t k) {
-  for (int64_t r = 0; r < rows; ++r) {
+static inline void catk_subtract_row_max(const float *restrict x, float *restrict out, catk_index rows,
+                                         catk_index k) {
+  for (catk_index r = 0; r < rows; ++r) {
     float shift = catk_row_max(x + r * k, k);
     CATK_ROW_LOOP
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       out[r * k + l] = x[r * k + l] - shift;
   }
 }
 
-static inline void catk_exp_in_place(float *restrict x, int64_t count) {
+static inline void catk_exp_in_place(float *restrict x, catk_index count) {
   if (!catk_pads()) {
-    for (int64_t i = 0; i < count; ++i)
+    for (catk_index i = 0; i < count; ++i)
       x[i] = catk_expf(x[i]);
     return;
   }
-  int64_t i = 0;
+  catk_index i = 0;
   for (; i + CATK_PAD <= count; i += CATK_PAD)
     for (int q = 0; q < CATK_PAD; ++q)
       x[i + q] = catk_expf(x[i + q]);
@@ -585,7 +585,7 @@ static inline void catk_exp_in_place(float *restrict x, int64_t count) {
     /* Guarded loops of constant length become masked vector moves (a
      * copy of `rest` floats would become a call to memcpy). */
     float pad[CATK_PAD] = {0};
-    int64_t rest = count - i;
+    catk_index rest = count - i;
     for (int q = 0; q < CATK_PAD; ++q)
       if (q < rest)
         pad[q] = x[i + q];
@@ -607,89 +607,89 @@ static inline void catk_exp_in_place(float *restrict x, int64_t count) {
  * the same values. */
 #define CATK_LONG_ROW 32
 
-void cat_k_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+void cat_k_softmax_fwd(const float *restrict x, float *restrict y, catk_index rows, catk_index k) {
   if (k >= CATK_LONG_ROW) {
-    for (int64_t r = 0; r < rows; ++r) {
+    for (catk_index r = 0; r < rows; ++r) {
       catk_subtract_row_max(x + r * k, y + r * k, 1, k);
       catk_exp_in_place(y + r * k, k);
       float inv = 1.0f / catk_row_sum(y + r * k, k);
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         y[r * k + l] *= inv;
     }
     return;
   }
   catk_subtract_row_max(x, y, rows, k);
   catk_exp_in_place(y, rows * k);
-  for (int64_t r = 0; r < rows; ++r) {
+  for (catk_index r = 0; r < rows; ++r) {
     float inv = 1.0f / catk_row_sum(y + r * k, k);
     CATK_ROW_LOOP
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       y[r * k + l] *= inv;
   }
 }
 
 void cat_k_softmax_bwd(const float *restrict y, const float *restrict dy, float *restrict dx,
-                       int64_t rows, int64_t k) {
+                       catk_index rows, catk_index k) {
   if (!dx)
     return;
-  for (int64_t r = 0; r < rows; ++r) {
+  for (catk_index r = 0; r < rows; ++r) {
     float inner = catk_dot(dy + r * k, y + r * k, k);
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       dx[r * k + l] = y[r * k + l] * (dy[r * k + l] - inner);
   }
 }
 
 /* y holds the exps until their sums are known; the max is found again
  * rather than kept (k comparisons, no buffer). */
-void cat_k_log_softmax_fwd(const float *restrict x, float *restrict y, int64_t rows, int64_t k) {
+void cat_k_log_softmax_fwd(const float *restrict x, float *restrict y, catk_index rows, catk_index k) {
   catk_subtract_row_max(x, y, rows, k);
   catk_exp_in_place(y, rows * k);
-  for (int64_t r = 0; r < rows; ++r) {
+  for (catk_index r = 0; r < rows; ++r) {
     const float *x_r = x + r * k;
     float *y_r = y + r * k;
     float shift = catk_row_max(x_r, k);
     float log_sum = catk_logf(catk_row_sum(y_r, k));
     CATK_ROW_LOOP
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       y_r[l] = (x_r[l] - shift) - log_sum;
   }
 }
 
 /* softmax(z) is exp(y) for y = log_softmax(z), so z need not be kept. */
 void cat_k_log_softmax_bwd(const float *restrict y, const float *restrict dy, float *restrict dx,
-                           int64_t rows, int64_t k) {
+                           catk_index rows, catk_index k) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < rows * k; ++i)
+  for (catk_index i = 0; i < rows * k; ++i)
     dx[i] = catk_expf(y[i]);
-  for (int64_t r = 0; r < rows; ++r) {
+  for (catk_index r = 0; r < rows; ++r) {
     float total = 0.0f;
     CATK_ROW_LOOP
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       total += dy[r * k + l];
     CATK_ROW_LOOP
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       dx[r * k + l] = dy[r * k + l] - dx[r * k + l] * total;
   }
 }
 
-void cat_k_causal_mask_fwd(const float *restrict x, float *restrict y, int64_t n, int64_t T) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t row = 0; row < T; ++row)
-      for (int64_t col = 0; col < T; ++col) {
-        int64_t e = (i * T + row) * T + col;
+void cat_k_causal_mask_fwd(const float *restrict x, float *restrict y, catk_index n, catk_index T) {
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index row = 0; row < T; ++row)
+      for (catk_index col = 0; col < T; ++col) {
+        catk_index e = (i * T + row) * T + col;
         float value = x[e]; /* unconditional load: the select vectorises */
         y[e] = col > row ? -INFINITY : value;
       }
 }
 
-void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, int64_t n, int64_t T) {
+void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, catk_index n, catk_index T) {
   if (!dx)
     return;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t row = 0; row < T; ++row)
-      for (int64_t col = 0; col < T; ++col) {
-        int64_t e = (i * T + row) * T + col;
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index row = 0; row < T; ++row)
+      for (catk_index col = 0; col < T; ++col) {
+        catk_index e = (i * T + row) * T + col;
         float grad = dy[e];
         dx[e] = col > row ? 0.0f : grad;
       }
@@ -700,9 +700,9 @@ void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, int64_t
 /* lse(z) - z_t written as (max - z_t) + log(sum) so that the common case of
  * a confident correct prediction keeps its small loss's precision. */
 void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
-                             float *restrict loss, int64_t rows, int64_t k) {
+                             float *restrict loss, catk_index rows, catk_index k) {
   if (k > CATK_ROW_BLOCK || k < 1) {
-    for (int64_t r = 0; r < rows; ++r) {
+    for (catk_index r = 0; r < rows; ++r) {
       const float *z_r = z + r * k;
       float shift = catk_row_max(z_r, k);
       float log_sum = catk_logf(catk_row_sum_exp(z_r, k, shift));
@@ -713,18 +713,18 @@ void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
   /* Whole rows at a time through the buffer; loss holds each row's sum of
    * exps until one flat loop takes their logs. */
   float block[CATK_ROW_BLOCK];
-  int64_t block_rows = CATK_ROW_BLOCK / k;
-  for (int64_t r0 = 0; r0 < rows; r0 += block_rows) {
-    int64_t count = rows - r0 < block_rows ? rows - r0 : block_rows;
+  catk_index block_rows = CATK_ROW_BLOCK / k;
+  for (catk_index r0 = 0; r0 < rows; r0 += block_rows) {
+    catk_index count = rows - r0 < block_rows ? rows - r0 : block_rows;
     const float *z_b = z + r0 * k;
     float *loss_b = loss + r0;
     catk_subtract_row_max(z_b, block, count, k);
     catk_exp_in_place(block, count * k);
-    for (int64_t r = 0; r < count; ++r)
+    for (catk_index r = 0; r < count; ++r)
       loss_b[r] = catk_row_sum(block + r * k, k);
-    for (int64_t r = 0; r < count; ++r)
+    for (catk_index r = 0; r < count; ++r)
       loss_b[r] = catk_logf(loss_b[r]);
-    for (int64_t r = 0; r < count; ++r) {
+    for (catk_index r = 0; r < count; ++r) {
       const float *z_r = z_b + r * k;
       loss_b[r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + loss_b[r];
     }
@@ -738,13 +738,13 @@ void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
  * over rows vectorises; long ones go row by row, while the row is in L1. */
 static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
                                       const float *restrict dloss, float *restrict loss,
-                                      float *restrict dz, int64_t rows, int64_t k) {
+                                      float *restrict dz, catk_index rows, catk_index k) {
   int flat = k < CATK_LONG_ROW;
   if (flat) {
     catk_subtract_row_max(z, dz, rows, k);
     catk_exp_in_place(dz, rows * k);
   }
-  for (int64_t r = 0; r < rows; ++r) {
+  for (catk_index r = 0; r < rows; ++r) {
     const float *z_r = z + r * k;
     float *dz_r = dz + r * k;
     if (!flat) {
@@ -752,7 +752,7 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
       catk_exp_in_place(dz_r, k);
     }
     float sum = catk_row_sum(dz_r, k);
-    int64_t target = catk_clamp_index(t[r], k);
+    catk_index target = catk_clamp_index(t[r], k);
     if (loss)
       loss[r] = (catk_row_max(z_r, k) - z_r[target]) + catk_logf(sum);
     float scale = dloss[r] / sum;
@@ -761,29 +761,29 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
      * store-to-load forwarding. */
     float grad = dloss[r];
     CATK_ROW_LOOP
-    for (int64_t l = 0; l < k; ++l)
+    for (catk_index l = 0; l < k; ++l)
       dz_r[l] = scale * dz_r[l] - (l == target ? grad : 0.0f);
   }
 }
 
 void cat_k_cross_entropy_bwd(const float *restrict z, const int32_t *restrict t,
-                             const float *restrict dloss, float *restrict dz, int64_t rows,
-                             int64_t k) {
+                             const float *restrict dloss, float *restrict dz, catk_index rows,
+                             catk_index k) {
   if (dz)
     catk_cross_entropy(z, t, dloss, NULL, dz, rows, k);
 }
 
 void cat_k_cross_entropy_fwd_bwd(const float *restrict z, const int32_t *restrict t,
                                  const float *restrict dloss, float *restrict loss,
-                                 float *restrict dz, int64_t rows, int64_t k) {
+                                 float *restrict dz, catk_index rows, catk_index k) {
   catk_cross_entropy(z, t, dloss, loss, dz, rows, k);
 }
 
 void cat_k_mse_fwd(const float *restrict a, const float *restrict b, float *restrict loss,
-                   int64_t rows, int64_t k) {
-  for (int64_t r = 0; r < rows; ++r) {
+                   catk_index rows, catk_index k) {
+  for (catk_index r = 0; r < rows; ++r) {
     float sum = 0.0f;
-    for (int64_t l = 0; l < k; ++l) {
+    for (catk_index l = 0; l < k; ++l) {
       float diff = a[r * k + l] - b[r * k + l];
       sum += diff * diff;
     }
@@ -792,14 +792,14 @@ void cat_k_mse_fwd(const float *restrict a, const float *restrict b, float *rest
 }
 
 void cat_k_mse_bwd(const float *restrict a, const float *restrict b, const float *restrict dloss,
-                   float *restrict da, float *restrict db, int64_t rows, int64_t k) {
-  for (int64_t r = 0; r < rows; ++r) {
+                   float *restrict da, float *restrict db, catk_index rows, catk_index k) {
+  for (catk_index r = 0; r < rows; ++r) {
     float scale = 2.0f * dloss[r] / (float)k;
     if (da)
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         da[r * k + l] = scale * (a[r * k + l] - b[r * k + l]);
     if (db)
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         db[r * k + l] = -(scale * (a[r * k + l] - b[r * k + l]));
   }
 }
@@ -814,13 +814,13 @@ static inline float catk_bce(float z, float y) {
  * exps and logs run as one flat loop; long rows are summed in the lanes of
  * catk_row_sum directly (the same order either way). */
 void cat_k_bce_fwd(const float *restrict z, const float *restrict y, float *restrict loss,
-                   int64_t rows, int64_t k) {
+                   catk_index rows, catk_index k) {
   if (k > CATK_ROW_BLOCK || k < 1) {
-    for (int64_t r = 0; r < rows; ++r) {
+    for (catk_index r = 0; r < rows; ++r) {
       const float *z_r = z + r * k;
       const float *y_r = y + r * k;
       float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t l = 0;
+      catk_index l = 0;
       for (; l + 8 <= k; l += 8)
         for (int q = 0; q < 8; ++q)
           lane[q] += catk_bce(z_r[l + q], y_r[l + q]);
@@ -832,41 +832,41 @@ void cat_k_bce_fwd(const float *restrict z, const float *restrict y, float *rest
     return;
   }
   float block[CATK_ROW_BLOCK];
-  int64_t block_rows = CATK_ROW_BLOCK / k;
-  for (int64_t r0 = 0; r0 < rows; r0 += block_rows) {
-    int64_t count = rows - r0 < block_rows ? rows - r0 : block_rows;
-    for (int64_t i = 0; i < count * k; ++i)
+  catk_index block_rows = CATK_ROW_BLOCK / k;
+  for (catk_index r0 = 0; r0 < rows; r0 += block_rows) {
+    catk_index count = rows - r0 < block_rows ? rows - r0 : block_rows;
+    for (catk_index i = 0; i < count * k; ++i)
       block[i] = catk_bce(z[r0 * k + i], y[r0 * k + i]);
-    for (int64_t r = 0; r < count; ++r)
+    for (catk_index r = 0; r < count; ++r)
       loss[r0 + r] = catk_row_sum(block + r * k, k) / (float)k;
   }
 }
 
 void cat_k_bce_bwd(const float *restrict z, const float *restrict y, const float *restrict dloss,
-                   float *restrict dz, float *restrict dy, int64_t rows, int64_t k) {
+                   float *restrict dz, float *restrict dy, catk_index rows, catk_index k) {
   /* sigmoid(z) - y first as one flat loop, so its exps vectorise even for
    * rows of one element; then scaled per row. */
   if (dz)
-    for (int64_t i = 0; i < rows * k; ++i)
+    for (catk_index i = 0; i < rows * k; ++i)
       dz[i] = catk_sigmoid(z[i]) - y[i];
-  for (int64_t r = 0; r < rows; ++r) {
+  for (catk_index r = 0; r < rows; ++r) {
     float scale = dloss[r] / (float)k;
     if (dz) {
       CATK_ROW_LOOP
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         dz[r * k + l] = scale * dz[r * k + l];
     }
     if (dy)
-      for (int64_t l = 0; l < k; ++l)
+      for (catk_index l = 0; l < k; ++l)
         dy[r * k + l] = -scale * z[r * k + l];
   }
 }
 
-float cat_k_mean(const float *restrict x, int64_t n) {
+float cat_k_mean(const float *restrict x, catk_index n) {
   if (n <= 0)
     return 0.0f;
   float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i)
+  for (catk_index i = 0; i < n; ++i)
     sum += x[i];
   return sum / (float)n;
 }
@@ -890,7 +890,7 @@ static inline uint64_t catk_stream_key(uint64_t seed, uint64_t stream) {
   return catk_mix64(seed ^ catk_mix64(stream * CATK_GOLDEN_GAMMA + CATK_GOLDEN_GAMMA));
 }
 
-static inline uint64_t catk_random_bits(uint64_t key, int64_t index) {
+static inline uint64_t catk_random_bits(uint64_t key, catk_index index) {
   return catk_mix64(key + ((uint64_t)index + 1u) * CATK_GOLDEN_GAMMA);
 }
 
@@ -900,27 +900,27 @@ static inline float catk_unit_float(uint32_t bits) {
   return (float)(bits >> 8) * (1.0f / 16777216.0f);
 }
 
-void cat_k_init_uniform(float *restrict w, int64_t count, float lo, float hi, uint64_t seed,
+void cat_k_init_uniform(float *restrict w, catk_index count, float lo, float hi, uint64_t seed,
                         uint64_t stream) {
   uint64_t key = catk_stream_key(seed, stream);
   float width = hi - lo;
-  for (int64_t i = 0; i < count; ++i) {
+  for (catk_index i = 0; i < count; ++i) {
     float u = catk_unit_float((uint32_t)(catk_random_bits(key, i) >> 32));
     w[i] = lo + width * u;
   }
 }
 
-void cat_k_dropout(const float *restrict x, float *restrict y, int64_t count, float p,
+void cat_k_dropout(const float *restrict x, float *restrict y, catk_index count, float p,
                    uint64_t seed, uint64_t stream) {
   uint64_t key = catk_stream_key(seed, stream);
   float scale = 1.0f / (1.0f - p);
-  for (int64_t i = 0; i < count; ++i) {
+  for (catk_index i = 0; i < count; ++i) {
     float u = catk_unit_float((uint32_t)(catk_random_bits(key, i) >> 32));
     y[i] = u < p ? 0.0f : x[i] * scale;
   }
 }
 
-void cat_k_init_glorot(float *restrict w, int64_t fan_out, int64_t fan_in, uint64_t seed,
+void cat_k_init_glorot(float *restrict w, catk_index fan_out, catk_index fan_in, uint64_t seed,
                        uint64_t stream) {
   float bound = sqrtf(6.0f / (float)(fan_in + fan_out));
   cat_k_init_uniform(w, fan_out * fan_in, -bound, bound, seed, stream);
@@ -928,10 +928,10 @@ void cat_k_init_glorot(float *restrict w, int64_t fan_out, int64_t fan_in, uint6
 
 /* Box–Muller: one 64-bit draw gives two uniforms and so two normals, for
  * elements 2j and 2j+1. u1 lies in (0, 1] so log never sees zero. */
-void cat_k_init_normal(float *restrict w, int64_t count, float stddev, uint64_t seed,
+void cat_k_init_normal(float *restrict w, catk_index count, float stddev, uint64_t seed,
                        uint64_t stream) {
   uint64_t key = catk_stream_key(seed, stream);
-  for (int64_t pair = 0; 2 * pair < count; ++pair) {
+  for (catk_index pair = 0; 2 * pair < count; ++pair) {
     uint64_t bits = catk_random_bits(key, pair);
     float u1 = 1.0f - catk_unit_float((uint32_t)(bits >> 32));
     float u2 = catk_unit_float((uint32_t)bits);
@@ -945,94 +945,71 @@ void cat_k_init_normal(float *restrict w, int64_t count, float stddev, uint64_t 
 
 /* ---- optimizers ------------------------------------------------------------ */
 
-void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, int64_t count,
-               float lr, float momentum, float weight_decay, int64_t step) {
+void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, catk_index count,
+               float lr, float momentum, float weight_decay, uint32_t step) {
   /* torch.optim.SGD adds weight_decay * p to the gradient (L2), clones it
    * into the buffer on the first step and then does
    * buf.mul_(momentum).add_(d); p.add_(buf, alpha=-lr). */
   /* Four loops rather than a test per element: the common case, without
-   * decay, stays the plain loop (no masked loads of p). */
-  if (weight_decay == 0.0f && step <= 1)
-    for (int64_t i = 0; i < count; ++i)
-      v[i] = g[i];
-  else if (weight_decay == 0.0f)
-    for (int64_t i = 0; i < count; ++i)
-      v[i] = v[i] * momentum + g[i];
-  else if (step <= 1)
-    for (int64_t i = 0; i < count; ++i)
-      v[i] = g[i] + weight_decay * p[i];
-  else
-    for (int64_t i = 0; i < count; ++i)
-      v[i] = v[i] * momentum + (g[i] + weight_decay * p[i]);
+   * decay, stays the plain loop (no masked loads of p). Each updates the
+   * buffer and the parameter in one pass. */
   float neg_lr = -lr;
-  for (int64_t i = 0; i < count; ++i)
-    p[i] = p[i] + neg_lr * v[i];
-}
-
-/* base^exponent by repeated squaring in double: Python's `beta ** step`
- * without needing pow() from libm on targets that lack a fast one. */
-static inline double catk_pow_int(double base, int64_t exponent) {
-  double result = 1.0;
-  while (exponent > 0) {
-    if (exponent & 1)
-      result *= base;
-    base *= base;
-    exponent >>= 1;
-  }
-  return result;
-}
-
-/* sqrt in double from sqrtf and one Newton step (which squares the relative
- * error, 1e-7 -> 1e-14), so that no double-precision libm call is needed. */
-static inline double catk_sqrt_double(double x) {
-  double s = (double)sqrtf((float)x);
-  return s > 0.0 ? 0.5 * (s + x / s) : s;
-}
-
-/* The double a user most likely wrote for a float hyperparameter in (0, 1):
- * x rounded to 7 significant decimal digits (a float carries 7.2). PyTorch
- * forms 1 - beta2 from the double 0.999, while 1 - (double)0.999f is off by
- * 1.3e-5 relative; recovering the short decimal makes both agree. Values
- * that were not short decimals move by at most 5e-8, the float's own scale
- * of error. */
-static inline double catk_short_decimal(float x) {
-  if (!(x > 0.0f && x < 1.0f))
-    return (double)x;
-  double scale = 1e7;
-  for (int32_t digits = 0; digits < 40 && (double)x * scale < 1e6; ++digits)
-    scale *= 10.0;
-  return (double)(int64_t)((double)x * scale + 0.5) / scale;
+  if (weight_decay == 0.0f && step <= 1)
+    for (catk_index i = 0; i < count; ++i) {
+      float buf = g[i];
+      v[i] = buf;
+      p[i] = p[i] + neg_lr * buf;
+    }
+  else if (weight_decay == 0.0f)
+    for (catk_index i = 0; i < count; ++i) {
+      float buf = v[i] * momentum + g[i];
+      v[i] = buf;
+      p[i] = p[i] + neg_lr * buf;
+    }
+  else if (step <= 1)
+    for (catk_index i = 0; i < count; ++i) {
+      float buf = g[i] + weight_decay * p[i];
+      v[i] = buf;
+      p[i] = p[i] + neg_lr * buf;
+    }
+  else
+    for (catk_index i = 0; i < count; ++i) {
+      float buf = v[i] * momentum + (g[i] + weight_decay * p[i]);
+      v[i] = buf;
+      p[i] = p[i] + neg_lr * buf;
+    }
 }
 
 /* torch.optim.Adam (single-tensor path) step for step:
  *   m.mul_(b1).add_(g, alpha=1-b1); v.mul_(b2).addcmul_(g, g, value=1-b2)
  *   step_size = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps
  *   p.addcdiv_(m, denom, value=-step_size)
- * The scalars are computed in double as Python does and rounded to float
- * where PyTorch rounds them, and the tensor operations keep its order, so
- * the trajectories agree to float rounding (PyTorch's CPU kernels fuse some
- * multiply-adds; these do not, as the kernels build with fp-contract=off).
- * m and v scale by the float betas, as PyTorch's mul_ does. */
+ * The tensor operations keep PyTorch's order, so the trajectories agree to
+ * float rounding (PyTorch's CPU kernels fuse some multiply-adds; these do
+ * not, as the kernels build with fp-contract=off). m and v scale by the
+ * float betas, as PyTorch's mul_ does.
+ *
+ * PyTorch forms the scalars in double from the numbers the user wrote.
+ * Everything here is float, as small cores without a double-precision unit
+ * need, and is as close: the caller passes 1 - beta and ln(beta) formed in
+ * double from the written betas (1 - 0.999f would be off by 1.3e-5
+ * relative), and 1 - beta^t = 1 - e^(t ln beta) keeps its relative
+ * accuracy for every t (catk_one_minus_expf), where the float power would
+ * lose it to cancellation. */
 void cat_k_adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
-                int64_t count, float lr, float beta1, float beta2, float eps, float weight_decay,
-                int64_t step) {
-  int64_t t = step < 1 ? 1 : step;
-  /* AdamW's decoupled decay: param.mul_(1 - lr * weight_decay), the factor
-   * formed in double from the numbers the user wrote. */
+                catk_index count, float lr, float beta1, float beta2, float eps, float weight_decay,
+                uint32_t step, float one_minus_beta1, float one_minus_beta2, float log_beta1,
+                float log_beta2) {
+  float t = (float)(step < 1 ? 1 : step);
+  /* AdamW's decoupled decay: param.mul_(1 - lr * weight_decay). */
   if (weight_decay != 0.0f) {
-    float decay = (float)(1.0 - catk_short_decimal(lr) * catk_short_decimal(weight_decay));
-    for (int64_t i = 0; i < count; ++i)
+    float decay = 1.0f - lr * weight_decay;
+    for (catk_index i = 0; i < count; ++i)
       p[i] = p[i] * decay;
   }
-  double beta1_decimal = catk_short_decimal(beta1);
-  double beta2_decimal = catk_short_decimal(beta2);
-  double bias_correction1 = 1.0 - catk_pow_int(beta1_decimal, t);
-  double bias_correction2 = 1.0 - catk_pow_int(beta2_decimal, t);
-  float neg_step_size = (float)(-(catk_short_decimal(lr) / bias_correction1));
-  float bias_correction2_sqrt = (float)catk_sqrt_double(bias_correction2);
-  float one_minus_beta1 = (float)(1.0 - beta1_decimal);
-  float one_minus_beta2 = (float)(1.0 - beta2_decimal);
-  for (int64_t i = 0; i < count; ++i) {
+  float neg_step_size = -lr / catk_one_minus_expf(t * log_beta1);
+  float bias_correction2_sqrt = sqrtf(catk_one_minus_expf(t * log_beta2));
+  for (catk_index i = 0; i < count; ++i) {
     m[i] = m[i] * beta1 + one_minus_beta1 * g[i];
     v[i] = v[i] * beta2 + one_minus_beta2 * g[i] * g[i];
     float denom = sqrtf(v[i]) / bias_correction2_sqrt + eps;
@@ -1040,7 +1017,7 @@ void cat_k_adam(float *restrict p, const float *restrict g, float *restrict m, f
   }
 }
 
-void cat_k_clip_grad_norm(float *restrict g, int64_t count, float max_norm) {
+void cat_k_clip_grad_norm(float *restrict g, catk_index count, float max_norm) {
   if (!(max_norm > 0.0f))
     return;
   /* In float, as PyTorch computes it (one tensor or many: the norm of the
@@ -1048,7 +1025,7 @@ void cat_k_clip_grad_norm(float *restrict g, int64_t count, float max_norm) {
    * which small cores emulate. Four partial sums keep the rounding error
    * down and let the loop vectorise. */
   float partial[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  int64_t i = 0;
+  catk_index i = 0;
   for (; i + 4 <= count; i += 4)
     for (int32_t lane = 0; lane < 4; ++lane)
       partial[lane] += g[i + lane] * g[i + lane];

@@ -11,8 +11,9 @@
  * tensors are batch-major and row-major. Forward kernels write (=) their
  * outputs. Backward kernels write (=) input gradients and ACCUMULATE (+=)
  * parameter gradients, summed over the batch. An input-gradient pointer may
- * be NULL when that gradient is not needed. Sizes are int64_t and every
- * kernel is `static`-free C99 with only float math from libm.
+ * be NULL when that gradient is not needed. Sizes and indices are
+ * catk_index, as wide as the target's pointers, and every kernel is
+ * `static`-free C99 with only float math from libm.
  *
  * Aliasing: the definitions mark their pointers `restrict`, so an output
  * buffer must never overlap any input of the same call (not even y == x for
@@ -25,45 +26,56 @@
 
 #include <stdint.h>
 
+/* The build compiles the library twice: with 64-bit indices for 64-bit
+ * targets, and with CATK_INDEX32 for 32-bit ones, whose cores would carry
+ * every index in a register pair (add/adc) and every bound test in two
+ * compares. catc links the variant of the target's pointer width; sizes
+ * that reach a 32-bit target fit its address space. */
+#ifdef CATK_INDEX32
+typedef int32_t catk_index;
+#else
+typedef int64_t catk_index;
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ---- memory ------------------------------------------------------------ */
-void cat_k_copy(const float *src, float *dst, int64_t count);
-void cat_k_copy_i32(const int32_t *src, int32_t *dst, int64_t count);
-void cat_k_zero(float *dst, int64_t count);
-void cat_k_fill(float *dst, int64_t count, float value);
-void cat_k_accumulate(float *dst, const float *src, int64_t count); /* dst += src */
+void cat_k_copy(const float *src, float *dst, catk_index count);
+void cat_k_copy_i32(const int32_t *src, int32_t *dst, catk_index count);
+void cat_k_zero(float *dst, catk_index count);
+void cat_k_fill(float *dst, catk_index count, float value);
+void cat_k_accumulate(float *dst, const float *src, catk_index count); /* dst += src */
 
 /* ---- pointwise: count = n * elements per example ------------------------- */
-void cat_k_neg_fwd(const float *x, float *y, int64_t count);
-void cat_k_exp_fwd(const float *x, float *y, int64_t count);
-void cat_k_log_fwd(const float *x, float *y, int64_t count);
-void cat_k_sqrt_fwd(const float *x, float *y, int64_t count);
-void cat_k_square_fwd(const float *x, float *y, int64_t count);
-void cat_k_relu_fwd(const float *x, float *y, int64_t count);
-void cat_k_sigmoid_fwd(const float *x, float *y, int64_t count);
-void cat_k_tanh_fwd(const float *x, float *y, int64_t count);
-void cat_k_gelu_fwd(const float *x, float *y, int64_t count);   /* exact, erf */
-void cat_k_scale_fwd(const float *x, float *y, int64_t count, float c);
+void cat_k_neg_fwd(const float *x, float *y, catk_index count);
+void cat_k_exp_fwd(const float *x, float *y, catk_index count);
+void cat_k_log_fwd(const float *x, float *y, catk_index count);
+void cat_k_sqrt_fwd(const float *x, float *y, catk_index count);
+void cat_k_square_fwd(const float *x, float *y, catk_index count);
+void cat_k_relu_fwd(const float *x, float *y, catk_index count);
+void cat_k_sigmoid_fwd(const float *x, float *y, catk_index count);
+void cat_k_tanh_fwd(const float *x, float *y, catk_index count);
+void cat_k_gelu_fwd(const float *x, float *y, catk_index count);   /* exact, erf */
+void cat_k_scale_fwd(const float *x, float *y, catk_index count, float c);
 /* dx = R[f](x, dy); y is f(x), passed so kernels may reuse it. exp, sqrt,
  * relu, sigmoid and tanh read only y and dy: x may be NULL for them. */
-void cat_k_exp_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_log_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_sqrt_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_square_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_relu_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_sigmoid_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_tanh_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
-void cat_k_gelu_bwd(const float *x, const float *y, const float *dy, float *dx, int64_t count);
+void cat_k_exp_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_log_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_sqrt_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_square_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_relu_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_sigmoid_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_tanh_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_gelu_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
 
-void cat_k_add_fwd(const float *a, const float *b, float *c, int64_t count);
-void cat_k_sub_fwd(const float *a, const float *b, float *c, int64_t count);
-void cat_k_mul_fwd(const float *a, const float *b, float *c, int64_t count);
-void cat_k_div_fwd(const float *a, const float *b, float *c, int64_t count);
-void cat_k_mul_bwd(const float *a, const float *b, const float *dc, float *da, float *db, int64_t count);
-void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, float *db, int64_t count);
+void cat_k_add_fwd(const float *a, const float *b, float *c, catk_index count);
+void cat_k_sub_fwd(const float *a, const float *b, float *c, catk_index count);
+void cat_k_mul_fwd(const float *a, const float *b, float *c, catk_index count);
+void cat_k_div_fwd(const float *a, const float *b, float *c, catk_index count);
+void cat_k_mul_bwd(const float *a, const float *b, const float *dc, float *da, float *db, catk_index count);
+void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, float *db, catk_index count);
 
 /* ---- parametric ---------------------------------------------------------- */
 /* The dense products (gemm.c) are one blocked GEMM whose register tile is
@@ -90,101 +102,103 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
 /* linear: W is [m, k] (outputs x inputs); x [n, k] -> y [n, m] = act(x W^T + bias).
  * bias [m] may be NULL; scratch holds CATK_LINEAR_FWD_SCRATCH(m, k, tile)
  * floats, 16-byte aligned (NULL when that is 0). */
-void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, int64_t n, int64_t m,
-                      int64_t k, int act, float *scratch, int tile);
+void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, catk_index n, catk_index m,
+                      catk_index k, int act, float *scratch, int tile);
 /* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL). */
 void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
-                      int64_t n, int64_t m, int64_t k, int tile);
+                      catk_index n, catk_index m, catk_index k, int tile);
 /* bias: y = x + b, b is [m]. */
-void cat_k_bias_fwd(const float *b, const float *x, float *y, int64_t n, int64_t m);
+void cat_k_bias_fwd(const float *b, const float *x, float *y, catk_index n, catk_index m);
 /* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i). */
-void cat_k_sum_batch_acc(const float *dy, float *db, int64_t n, int64_t m);
+void cat_k_sum_batch_acc(const float *dy, float *db, catk_index n, catk_index m);
 /* param : 1 -> A: y_i = P for every example. */
-void cat_k_param_fwd(const float *P, float *y, int64_t n, int64_t m);
+void cat_k_param_fwd(const float *P, float *y, catk_index n, catk_index m);
 /* embed: E is [V, d]; idx [count] in [0, V) -> y [count, d]. Out-of-range
  * indices are clamped (the runtime validates data before it gets here). */
-void cat_k_embed_fwd(const float *E, const int32_t *idx, float *y, int64_t count, int64_t V, int64_t d);
-void cat_k_embed_bwd(const int32_t *idx, const float *dy, float *dE, int64_t count, int64_t V, int64_t d);
+void cat_k_embed_fwd(const float *E, const int32_t *idx, float *y, catk_index count, catk_index V, catk_index d);
+void cat_k_embed_bwd(const int32_t *idx, const float *dy, float *dE, catk_index count, catk_index V, catk_index d);
 /* layernorm over the last k elements of each of `rows` rows; eps = 1e-5,
  * biased variance. g (gain) and b (bias) are [k]. */
-void cat_k_layernorm_fwd(const float *g, const float *b, const float *x, float *y, int64_t rows, int64_t k);
+void cat_k_layernorm_fwd(const float *g, const float *b, const float *x, float *y, catk_index rows, catk_index k);
 void cat_k_layernorm_bwd(const float *g, const float *x, const float *dy, float *dg, float *db, float *dx,
-                         int64_t rows, int64_t k);
+                         catk_index rows, catk_index k);
 
 /* ---- monoid and shape ------------------------------------------------------ */
 /* x is [n, len, inner] -> y [n, inner], y = scale * sum over len
  * (sum: scale 1; mean: scale 1/len). */
-void cat_k_reduce_fwd(const float *x, float *y, int64_t n, int64_t len, int64_t inner, float scale);
+void cat_k_reduce_fwd(const float *x, float *y, catk_index n, catk_index len, catk_index inner, float scale);
 /* x is [n, inner] -> y [n, len, inner], y = scale * x at every position. */
-void cat_k_broadcast_fwd(const float *x, float *y, int64_t n, int64_t len, int64_t inner, float scale);
+void cat_k_broadcast_fwd(const float *x, float *y, catk_index n, catk_index len, catk_index inner, float scale);
 /* dot: a, b [n, k] -> y [n]. */
-void cat_k_dot_fwd(const float *a, const float *b, float *y, int64_t n, int64_t k);
-void cat_k_dot_bwd(const float *a, const float *b, const float *dy, float *da, float *db, int64_t n, int64_t k);
+void cat_k_dot_fwd(const float *a, const float *b, float *y, catk_index n, catk_index k);
+void cat_k_dot_bwd(const float *a, const float *b, const float *dy, float *da, float *db, catk_index n, catk_index k);
 /* matmul per example: A [m, k] * B [k, p] -> C [m, p] (gemm.c). */
-void cat_k_matmul_fwd(const float *A, const float *B, float *C, int64_t n, int64_t m, int64_t k, int64_t p,
+void cat_k_matmul_fwd(const float *A, const float *B, float *C, catk_index n, catk_index m, catk_index k, catk_index p,
                       int tile);
 /* dA = dC B^T, dB = A^T dC, both written (either may be NULL); scratch holds
  * CATK_MATMUL_BWD_SCRATCH(k, p, tile) floats, 16-byte aligned. */
 void cat_k_matmul_bwd(const float *A, const float *B, const float *dC, float *dA, float *dB,
-                      int64_t n, int64_t m, int64_t k, int64_t p, float *scratch, int tile);
+                      catk_index n, catk_index m, catk_index k, catk_index p, float *scratch, int tile);
 /* transpose per example: x [r, c] -> y [c, r]. */
-void cat_k_transpose(const float *x, float *y, int64_t n, int64_t r, int64_t c);
+void cat_k_transpose(const float *x, float *y, catk_index n, catk_index r, catk_index c);
 /* concat per example: a [na], b [nb] -> y [na + nb]; split is its reverse. */
-void cat_k_concat_fwd(const float *a, const float *b, float *y, int64_t n, int64_t na, int64_t nb);
-void cat_k_split(const float *y, float *a, float *b, int64_t n, int64_t na, int64_t nb);
+void cat_k_concat_fwd(const float *a, const float *b, float *y, catk_index n, catk_index na, catk_index nb);
+void cat_k_split(const float *y, float *a, float *b, catk_index n, catk_index na, catk_index nb);
 /* softmax / log_softmax over the last k of each of `rows` rows (stable). */
-void cat_k_softmax_fwd(const float *x, float *y, int64_t rows, int64_t k);
-void cat_k_softmax_bwd(const float *y, const float *dy, float *dx, int64_t rows, int64_t k);
-void cat_k_log_softmax_fwd(const float *x, float *y, int64_t rows, int64_t k);
-void cat_k_log_softmax_bwd(const float *y, const float *dy, float *dx, int64_t rows, int64_t k);
+void cat_k_softmax_fwd(const float *x, float *y, catk_index rows, catk_index k);
+void cat_k_softmax_bwd(const float *y, const float *dy, float *dx, catk_index rows, catk_index k);
+void cat_k_log_softmax_fwd(const float *x, float *y, catk_index rows, catk_index k);
+void cat_k_log_softmax_bwd(const float *y, const float *dy, float *dx, catk_index rows, catk_index k);
 /* causal_mask per example on [T, T]: entries above the diagonal -> -inf. */
-void cat_k_causal_mask_fwd(const float *x, float *y, int64_t n, int64_t T);
-void cat_k_causal_mask_bwd(const float *dy, float *dx, int64_t n, int64_t T);
+void cat_k_causal_mask_fwd(const float *x, float *y, catk_index n, catk_index T);
+void cat_k_causal_mask_bwd(const float *dy, float *dx, catk_index n, catk_index T);
 
 /* ---- losses: one loss per row; dloss is the gradient per row ------------- */
 /* cross_entropy(z [rows, k], t [rows]) = lse(z) - z_t. */
-void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, int64_t rows, int64_t k);
+void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, catk_index rows, catk_index k);
 /* Both at once, sharing the exps (the training step's fusion of the two):
  * the same loss and dz, bit for bit, as the two kernels. */
 void cat_k_cross_entropy_fwd_bwd(const float *z, const int32_t *t, const float *dloss, float *loss,
-                                 float *dz, int64_t rows, int64_t k);
+                                 float *dz, catk_index rows, catk_index k);
 void cat_k_cross_entropy_bwd(const float *z, const int32_t *t, const float *dloss, float *dz,
-                             int64_t rows, int64_t k);
+                             catk_index rows, catk_index k);
 /* mse(a, b) = mean over k of (a - b)^2. */
-void cat_k_mse_fwd(const float *a, const float *b, float *loss, int64_t rows, int64_t k);
+void cat_k_mse_fwd(const float *a, const float *b, float *loss, catk_index rows, catk_index k);
 void cat_k_mse_bwd(const float *a, const float *b, const float *dloss, float *da, float *db,
-                   int64_t rows, int64_t k);
+                   catk_index rows, catk_index k);
 /* bce(z, y) on logits, mean over k; db is the gradient for the targets y. */
-void cat_k_bce_fwd(const float *z, const float *y, float *loss, int64_t rows, int64_t k);
+void cat_k_bce_fwd(const float *z, const float *y, float *loss, catk_index rows, catk_index k);
 void cat_k_bce_bwd(const float *z, const float *y, const float *dloss, float *dz, float *dy,
-                   int64_t rows, int64_t k);
+                   catk_index rows, catk_index k);
 /* Returns the mean of x[0..n). */
-float cat_k_mean(const float *x, int64_t n);
+float cat_k_mean(const float *x, catk_index n);
 
 /* ---- initialisation (deterministic in seed and stream) ------------------- */
 /* Glorot/Xavier uniform for a [fan_out, fan_in] matrix. */
-void cat_k_init_glorot(float *w, int64_t fan_out, int64_t fan_in, uint64_t seed, uint64_t stream);
+void cat_k_init_glorot(float *w, catk_index fan_out, catk_index fan_in, uint64_t seed, uint64_t stream);
 /* Normal(0, stddev). */
-void cat_k_init_normal(float *w, int64_t count, float stddev, uint64_t seed, uint64_t stream);
-void cat_k_init_uniform(float *w, int64_t count, float lo, float hi, uint64_t seed, uint64_t stream);
+void cat_k_init_normal(float *w, catk_index count, float stddev, uint64_t seed, uint64_t stream);
+void cat_k_init_uniform(float *w, catk_index count, float lo, float hi, uint64_t seed, uint64_t stream);
 
 /* Inverted dropout of a training step: y[i] = x[i] / (1 - p), or 0 with
  * probability p, the mask a function of (seed, stream, i) only, so that the
  * reverse derivative is the same call on the output gradient. */
-void cat_k_dropout(const float *x, float *y, int64_t count, float p, uint64_t seed, uint64_t stream);
+void cat_k_dropout(const float *x, float *y, catk_index count, float p, uint64_t seed, uint64_t stream);
 
 /* ---- optimizers (PyTorch semantics, AD.md); `step` counts from 1 -------- */
 /* With d = g + weight_decay * p: v = momentum * v + d (v = d at step 1);
  * p -= lr * v (torch.optim.SGD). */
-void cat_k_sgd(float *p, const float *g, float *v, int64_t count, float lr, float momentum,
-               float weight_decay, int64_t step);
+void cat_k_sgd(float *p, const float *g, float *v, catk_index count, float lr, float momentum,
+               float weight_decay, uint32_t step);
 /* torch.optim.Adam, or torch.optim.AdamW with weight_decay > 0 (p scaled by
- * 1 - lr * weight_decay first). */
-void cat_k_adam(float *p, const float *g, float *m, float *v, int64_t count, float lr,
-                float beta1, float beta2, float eps, float weight_decay, int64_t step);
+ * 1 - lr * weight_decay first). one_minus_beta<i> and log_beta<i> are
+ * 1 - beta<i> and ln(beta<i>) computed in double from the decimal betas. */
+void cat_k_adam(float *p, const float *g, float *m, float *v, catk_index count, float lr,
+                float beta1, float beta2, float eps, float weight_decay, uint32_t step,
+                float one_minus_beta1, float one_minus_beta2, float log_beta1, float log_beta2);
 /* torch.nn.utils.clip_grad_norm_: g scaled by max_norm / (|g| + 1e-6) when
  * that is below 1; max_norm <= 0 clips nothing. */
-void cat_k_clip_grad_norm(float *g, int64_t count, float max_norm);
+void cat_k_clip_grad_norm(float *g, catk_index count, float max_norm);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -75,20 +75,20 @@ typedef int32_t catk_i16 __attribute__((vector_size(64)));
  * nr, or for the last, narrower panel its width rounded up to whole vectors
  * of `lanes` (zero filled) so that it too is read with full vector loads.
  * 4 x 4 blocks are transposed in registers. */
-static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int64_t N, int64_t j0,
-                         int64_t nc, int64_t p0, int64_t kc, int32_t nr, int32_t lanes,
+static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K, catk_index N, catk_index j0,
+                         catk_index nc, catk_index p0, catk_index kc, int32_t nr, int32_t lanes,
                          float *restrict dst) {
-  for (int64_t jr = j0; jr < j0 + nc; jr += nr) {
-    int64_t w = N - jr < nr ? N - jr : nr, w4 = w / 4 * 4;
-    int64_t width = (w + lanes - 1) / lanes * lanes;
+  for (catk_index jr = j0; jr < j0 + nc; jr += nr) {
+    catk_index w = N - jr < nr ? N - jr : nr, w4 = w / 4 * 4;
+    catk_index width = (w + lanes - 1) / lanes * lanes;
     float *panel = dst + jr * K + p0 * width;
     const float *rows = src + jr * lds + p0;
-    int64_t k4 = kc / 4 * 4, l;
+    catk_index k4 = kc / 4 * 4, l;
     /* 64 rows of the panel (8 KiB for V512) at a time stay in L1 while four
      * rows of W after another fill them; more rows of W at once would
      * collide in one L1 set when W's rows are 4 KiB apart. */
-    for (int64_t lb = 0; lb < k4; lb += 64)
-      for (int64_t j = 0; j < w4; j += 4)
+    for (catk_index lb = 0; lb < k4; lb += 64)
+      for (catk_index j = 0; j < w4; j += 4)
         for (l = lb; l < lb + 64 && l < k4; l += 4) {
           const float *r = rows + j * lds + l;
           catk_f4 r0 = *(const catk_f4 *)r, r1 = *(const catk_f4 *)(r + lds);
@@ -104,11 +104,11 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
           *(catk_f4 *)(out + 3 * width) = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
         }
     for (l = k4; l < kc; ++l) /* the last < 4 rows */
-      for (int64_t j = 0; j < w4; ++j)
+      for (catk_index j = 0; j < w4; ++j)
         panel[l * width + j] = rows[j * lds + l];
     if (w4 < width) /* the last < 4 columns and the zero padding */
       for (l = 0; l < kc; ++l)
-        for (int64_t j = w4; j < width; ++j)
+        for (catk_index j = w4; j < width; ++j)
           panel[l * width + j] = j < w ? rows[j * lds + l] : 0.0f;
   }
 }
@@ -132,17 +132,17 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
  * is unrolled VW times before it folds (a sixth of iris's compile time). */
 #define CATK_MICRO(F, VT, VI, VW, MR, NV)                                                           \
   CATK_ALWAYS_INLINE void catk_micro_##F(                                                           \
-      int32_t mr, int32_t w, int32_t bfull, const float *restrict a, int64_t rsa, int64_t csa,      \
-      const float *restrict b, int64_t rsb, int64_t csb, float *restrict c, int64_t ldc,            \
-      int64_t kc, int32_t load_c, const float *restrict bias, int32_t relu) {                       \
+      int32_t mr, int32_t w, int32_t bfull, const float *restrict a, catk_index rsa, catk_index csa,      \
+      const float *restrict b, catk_index rsb, catk_index csb, float *restrict c, catk_index ldc,            \
+      catk_index kc, int32_t load_c, const float *restrict bias, int32_t relu) {                       \
     VT acc[MR][NV];                                                                                 \
     CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                                    \
       CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
-        acc[i][v] = (VT){0};                                                                        \
+        acc[i][v] = -(VT){0}; /* -0: x + -0 is x, so the first add folds */                         \
         if (VW > 1 && load_c && i < mr && v * VW < w && v * VW % 16 == 0)                           \
           __builtin_prefetch(c + i * ldc + v * VW);                                                 \
       }                                                                                             \
-    for (int64_t l = 0; l < kc; ++l) {                                                              \
+    for (catk_index l = 0; l < kc; ++l) {                                                              \
       VT row[NV];                                                                                   \
       CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
         const float *from = b + l * rsb + v * VW * csb;                                             \
@@ -179,6 +179,8 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
           else                                                                                      \
             __builtin_memcpy(&start, from, cnt * sizeof(float));                                    \
           out = start + out;                                                                        \
+        } else {                                                                                    \
+          out = out + (VT){0}; /* -0 + 0: as if the sum had started at +0 */                        \
         }                                                                                           \
         if (relu) /* x > 0 ? x : 0 (NaN -> 0, as cat_k_relu_fwd) */                                 \
           out = (VT)((VI)out & (VI)(out > (VT){0}));                                                \
@@ -217,12 +219,12 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
 #define CATK_GEMM(F, VW, MR, NR, KC, MC, NC, KA, NA)                                                \
   typedef char catk_blocks_hold_whole_tiles_##F[MC % MR || NC % NA || NA % NR ? -1 : 1];            \
   /* Row tiles of rows [0, mc) against one panel of w columns. */                                   \
-  CATK_ALWAYS_INLINE void catk_rows_##F(int64_t mc, int32_t tail, int32_t w, int32_t bfull,         \
-                                        const float *a, int64_t rsa, int64_t csa, const float *b,   \
-                                        int64_t rsb, int64_t csb, float *c, int64_t ldc,            \
-                                        int64_t kc, int32_t load_c, const float *bias,              \
+  CATK_ALWAYS_INLINE void catk_rows_##F(catk_index mc, int32_t tail, int32_t w, int32_t bfull,         \
+                                        const float *a, catk_index rsa, catk_index csa, const float *b,   \
+                                        catk_index rsb, catk_index csb, float *c, catk_index ldc,            \
+                                        catk_index kc, int32_t load_c, const float *bias,              \
                                         int32_t relu) {                                             \
-    int64_t i = 0;                                                                                  \
+    catk_index i = 0;                                                                                  \
     for (; i + MR <= mc; i += MR)                                                                   \
       catk_micro_##F(MR, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,        \
                      load_c, bias, relu);                                                           \
@@ -232,11 +234,11 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
   }                                                                                                 \
   /* One row tile of mr rows, A(i, l) = a[i + l * MR], against the panels of                        \
    * columns [0, nc) of a row-major B. */                                                           \
-  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, int64_t rsb,    \
-                                        int64_t nc, int32_t edge, float *c, int64_t ldc,            \
-                                        int64_t kc, int32_t load_c, const float *bias,              \
+  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, catk_index rsb,    \
+                                        catk_index nc, int32_t edge, float *c, catk_index ldc,            \
+                                        catk_index kc, int32_t load_c, const float *bias,              \
                                         int32_t relu) {                                             \
-    int64_t jr = 0;                                                                                 \
+    catk_index jr = 0;                                                                                 \
     for (; jr + NR <= nc; jr += NR)                                                                 \
       catk_micro_##F(mr, NR, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                  \
                      bias ? bias + jr : 0, relu);                                                   \
@@ -245,34 +247,34 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
                      bias ? bias + jr : 0, relu);                                                   \
   }                                                                                                 \
   /* The first schedule, for columns [0, nc) and kc steps of the summed index. */                   \
-  CATK_ALWAYS_INLINE void catk_rowwise_##F(int64_t M, int64_t nc, int32_t tail, int32_t edge,       \
-                                           const float *a, int64_t rsa, int64_t csa,                \
-                                           const float *b, int64_t rsb, float *c, int64_t ldc,      \
-                                           int64_t kc, int32_t load_c, const float *bias,           \
+  CATK_ALWAYS_INLINE void catk_rowwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge,       \
+                                           const float *a, catk_index rsa, catk_index csa,                \
+                                           const float *b, catk_index rsb, float *c, catk_index ldc,      \
+                                           catk_index kc, int32_t load_c, const float *bias,           \
                                            int32_t relu) {                                          \
-    for (int64_t jb = 0; jb < nc; jb += NA) {                                                       \
-      int64_t nb = nc - jb < NA ? nc - jb : NA;                                                     \
+    for (catk_index jb = 0; jb < nc; jb += NA) {                                                       \
+      catk_index nb = nc - jb < NA ? nc - jb : NA;                                                     \
       const float *b_jb = b + jb;                                                                   \
-      int64_t ldb = rsb;                                                                            \
+      catk_index ldb = rsb;                                                                            \
       float block[VW > 1 ? KA * NA : 1];                                                            \
       if (VW > 1 && rsb >= CATK_FAR) {                                                              \
-        for (int64_t l = 0; l < kc; ++l)                                                            \
-          for (int64_t j = 0; j < nb; ++j)                                                          \
+        for (catk_index l = 0; l < kc; ++l)                                                            \
+          for (catk_index j = 0; j < nb; ++j)                                                          \
             block[l * NA + j] = b_jb[l * rsb + j];                                                  \
         b_jb = block, ldb = NA;                                                                     \
       }                                                                                             \
-      for (int64_t ir = 0; ir < M; ir += MR) {                                                      \
+      for (catk_index ir = 0; ir < M; ir += MR) {                                                      \
         float tile[MR * KC]; /* A(ir + i, l) at tile[l * MR + i] */                                 \
         const float *from = a + ir * rsa;                                                           \
         float *c_ir = c + ir * ldc + jb;                                                            \
         const float *bias_jb = bias ? bias + jb : 0;                                                \
         if (ir + MR <= M) { /* whole rows: one vector copy per step */                              \
-          for (int64_t l = 0; l < kc; ++l)                                                          \
+          for (catk_index l = 0; l < kc; ++l)                                                          \
             CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
               tile[l * MR + i] = from[i * rsa + l * csa];                                           \
           catk_cols_##F(MR, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu);       \
         } else {                                                                                    \
-          for (int64_t l = 0; l < kc; ++l)                                                          \
+          for (catk_index l = 0; l < kc; ++l)                                                          \
             CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
               if (i < tail)                                                                         \
                 tile[l * MR + i] = from[i * rsa + l * csa];                                         \
@@ -283,25 +285,25 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
   }                                                                                                 \
   /* The second schedule, for columns [0, nc) and the kc steps of the summed                        \
    * index from pc; `packed` is B^T's pack from column 0 on, or NULL. */                            \
-  CATK_ALWAYS_INLINE void catk_panelwise_##F(int64_t M, int64_t nc, int32_t tail, int32_t edge,     \
-                                             const float *a, int64_t rsa, int64_t csa,              \
-                                             const float *b, int64_t rsb, int64_t csb,              \
-                                             const float *packed, int64_t K, int64_t pc, float *c,  \
-                                             int64_t ldc, int64_t kc, int32_t load_c,               \
+  CATK_ALWAYS_INLINE void catk_panelwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge,     \
+                                             const float *a, catk_index rsa, catk_index csa,              \
+                                             const float *b, catk_index rsb, catk_index csb,              \
+                                             const float *packed, catk_index K, catk_index pc, float *c,  \
+                                             catk_index ldc, catk_index kc, int32_t load_c,               \
                                              const float *bias, int32_t relu) {                     \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
-    for (int64_t ic = 0; ic < M; ic += MC) {                                                        \
-      int64_t mc = M - ic < MC ? M - ic : MC;                                                       \
+    for (catk_index ic = 0; ic < M; ic += MC) {                                                        \
+      catk_index mc = M - ic < MC ? M - ic : MC;                                                       \
       int32_t copy = VW > 1 && !packed && rsb >= CATK_FAR && mc >= 8 * MR;                          \
-      for (int64_t jr = 0; jr < nc; jr += NR) {                                                     \
+      for (catk_index jr = 0; jr < nc; jr += NR) {                                                     \
         int32_t full = jr + NR <= nc, width = full ? NR : padded;                                   \
         const float *panel = b + jr * csb;                                                          \
-        int64_t ldp = rsb;                                                                          \
+        catk_index ldp = rsb;                                                                          \
         float stack[VW > 1 ? KC * NR : 1];                                                          \
         if (packed) { /* see catk_pack_bt */                                                        \
           panel = packed + jr * K + pc * width, ldp = width;                                        \
         } else if (copy) { /* the same layout as the pack, on the stack */                          \
-          for (int64_t l = 0; l < kc; ++l)                                                          \
+          for (catk_index l = 0; l < kc; ++l)                                                          \
             CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                            \
               if (j < width)                                                                        \
                 stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;                \
@@ -319,19 +321,54 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
       }                                                                                             \
     }                                                                                               \
   }                                                                                                 \
-  CATK_ALWAYS_INLINE void catk_gemm_##F(int64_t M, int64_t N, int64_t K, const float *a,            \
-                                        int64_t rsa, int64_t csa, const float *b, int64_t rsb,      \
-                                        int64_t csb, float *scratch, float *c, int64_t ldc,         \
+  /* The schedule of the one-lane family, for small cores without caches to                         \
+   * block for: one row of A at a time against every panel of B, the whole                          \
+   * summed index at once. With the panels innermost nothing of B is loop                           \
+   * invariant, so a batch of one (inference) loads each weight once, where                         \
+   * rows innermost would hoist a panel of B into registers and spill it. */                        \
+  CATK_ALWAYS_INLINE void catk_rows_small_##F(                                                      \
+      catk_index M, catk_index N, catk_index K, const float *a, catk_index rsa, catk_index csa,     \
+      const float *b, catk_index rsb, catk_index csb, float *c, catk_index ldc, int32_t accumulate, \
+      const float *bias, int32_t relu) {                                                            \
+    int32_t edge = (int32_t)(N % NR);                                                               \
+    for (catk_index i = 0; i < M; ++i) {                                                            \
+      catk_index jr = 0;                                                                            \
+      for (; jr + NR <= N; jr += NR)                                                                \
+        catk_micro_##F(MR, NR, 0, a + i * rsa, rsa, csa, b + jr * csb, rsb, csb, c + i * ldc + jr,  \
+                       ldc, K, accumulate, bias ? bias + jr : 0, relu);                             \
+      if (jr < N)                                                                                   \
+        catk_micro_##F(MR, edge, 0, a + i * rsa, rsa, csa, b + jr * csb, rsb, csb,                  \
+                       c + i * ldc + jr, ldc, K, accumulate, bias ? bias + jr : 0, relu);           \
+    }                                                                                               \
+  }                                                                                                 \
+  /* A summed index of 1 (the weight gradient of a batch of one) gets its own                       \
+   * copy, without the loop over it: the same arithmetic, start + a * b. */                         \
+  CATK_ALWAYS_INLINE void catk_gemm_small_##F(                                                      \
+      catk_index M, catk_index N, catk_index K, const float *a, catk_index rsa, catk_index csa,     \
+      const float *b, catk_index rsb, catk_index csb, float *c, catk_index ldc, int32_t accumulate, \
+      const float *bias, int32_t relu) {                                                            \
+    if (K == 1)                                                                                     \
+      catk_rows_small_##F(M, N, 1, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
+    else                                                                                            \
+      catk_rows_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
+  }                                                                                                 \
+  CATK_ALWAYS_INLINE void catk_gemm_##F(catk_index M, catk_index N, catk_index K, const float *a,            \
+                                        catk_index rsa, catk_index csa, const float *b, catk_index rsb,      \
+                                        catk_index csb, float *scratch, float *c, catk_index ldc,         \
                                         int32_t accumulate, const float *bias, int32_t relu) {      \
+    if (VW == 1) { /* see catk_gemm_small */                                                       \
+      catk_gemm_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);      \
+      return;                                                                                       \
+    }                                                                                               \
     int32_t packs = VW > 1 && csb != 1;                   /* B^T into scratch */                    \
     int32_t rowwise = VW > 1 && csb == 1 && csa >= CATK_FAR; /* the first schedule */               \
     int32_t edge = (int32_t)(N % NR); /* width of the last panel, a constant */                     \
     int32_t tail = (int32_t)(M % MR); /* height of the last row tile, a constant if M is */         \
-    for (int64_t jc = 0; jc < N; jc += NC) {                                                        \
-      int64_t nc = N - jc < NC ? N - jc : NC;                                                       \
-      int64_t kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */              \
+    for (catk_index jc = 0; jc < N; jc += NC) {                                                        \
+      catk_index nc = N - jc < NC ? N - jc : NC;                                                       \
+      catk_index kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */              \
       do { /* once even when K == 0, to write the start value */                                    \
-        int64_t kc = K - pc < kb ? K - pc : kb;                                                     \
+        catk_index kc = K - pc < kb ? K - pc : kb;                                                     \
         int32_t load_c = accumulate || pc > 0, act = relu && pc + kc == K;                          \
         const float *bias_jc = bias ? bias + jc : 0;                                                \
         if (packs)                                                                                  \
@@ -357,8 +394,8 @@ static void catk_pack_bt(const float *restrict src, int64_t lds, int64_t K, int6
  * every row tile of an MC-row block of A, and a KC x NC block stays in L2.
  * The stack copies take KC x NR floats (32 KiB for V512), or KA x NA (32 KiB)
  * and MR x KC (8 KiB); the one-lane family has no use for KA and NA. */
-CATK_MICRO(scalar, catk_f1, catk_i1, 1, 4, 4)
-CATK_GEMM(scalar, 1, 4, 4, 256, 64, 1024, 1, 4)
+CATK_MICRO(scalar, catk_f1, catk_i1, 1, 1, 8)
+CATK_GEMM(scalar, 1, 1, 8, 256, 64, 1024, 1, 8)
 CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2)
 CATK_GEMM(v128, 4, 6, 8, 256, 96, 512, 16, 512)
 CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2)
@@ -367,9 +404,9 @@ CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2)
 CATK_GEMM(v512, 16, 8, 32, 256, 128, 512, 32, 256)
 
 /* One GEMM through the family `tile` names (unknown values: scalar). */
-CATK_ALWAYS_INLINE void catk_gemm(int tile, int64_t M, int64_t N, int64_t K, const float *a,
-                                  int64_t rsa, int64_t csa, const float *b, int64_t rsb,
-                                  int64_t csb, float *scratch, float *c, int64_t ldc,
+CATK_ALWAYS_INLINE void catk_gemm(int tile, catk_index M, catk_index N, catk_index K, const float *a,
+                                  catk_index rsa, catk_index csa, const float *b, catk_index rsb,
+                                  catk_index csb, float *scratch, float *c, catk_index ldc,
                                   int32_t accumulate, const float *bias, int32_t relu) {
   switch (tile) {
   case CATK_TILE_V512:
@@ -391,15 +428,15 @@ CATK_ALWAYS_INLINE void catk_gemm(int tile, int64_t M, int64_t N, int64_t K, con
 
 /* y = x W^T: A = x, B = W^T (W read transposed, packed by vector families). */
 void cat_k_linear_fwd(const float *restrict W, const float *restrict bias,
-                      const float *restrict x, float *restrict y, int64_t n, int64_t m,
-                      int64_t k, int act, float *restrict scratch, int tile) {
+                      const float *restrict x, float *restrict y, catk_index n, catk_index m,
+                      catk_index k, int act, float *restrict scratch, int tile) {
   catk_gemm(tile, n, m, k, x, k, 1, W, 1, k, scratch, y, m, 0, bias, act == CATK_ACT_RELU);
 }
 
 /* dx = dy W: B = W as stored. dW += dy^T x: A(i, l) = dy[l * m + i], the
  * batch is the summed index. */
 void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
-                      float *restrict dW, float *restrict dx, int64_t n, int64_t m, int64_t k,
+                      float *restrict dW, float *restrict dx, catk_index n, catk_index m, catk_index k,
                       int tile) {
   if (dx)
     catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0);
@@ -408,8 +445,8 @@ void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const fl
 }
 
 void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,
-                      int64_t n, int64_t m, int64_t k, int64_t p, int tile) {
-  for (int64_t i = 0; i < n; ++i)
+                      catk_index n, catk_index m, catk_index k, catk_index p, int tile) {
+  for (catk_index i = 0; i < n; ++i)
     catk_gemm(tile, m, p, k, A + i * m * k, k, 1, B + i * k * p, p, 1, 0, C + i * m * p, p, 0, 0,
               0);
 }
@@ -417,9 +454,9 @@ void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *r
 /* dA = dC B^T (B read transposed, packed by vector families); dB = A^T dC,
  * A(l, r) read through strides. */
 void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const float *restrict dC,
-                      float *restrict dA, float *restrict dB, int64_t n, int64_t m, int64_t k,
-                      int64_t p, float *restrict scratch, int tile) {
-  for (int64_t i = 0; i < n; ++i) {
+                      float *restrict dA, float *restrict dB, catk_index n, catk_index m, catk_index k,
+                      catk_index p, float *restrict scratch, int tile) {
+  for (catk_index i = 0; i < n; ++i) {
     const float *dC_i = dC + i * m * p;
     if (dA)
       catk_gemm(tile, m, k, p, dC_i, p, 1, B + i * k * p, 1, p, scratch, dA + i * m * k, k, 0, 0,

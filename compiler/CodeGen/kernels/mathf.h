@@ -13,7 +13,7 @@
  * ranges where a reduction or branch changes, and special values):
  *   catk_expf    1.05 ulp  (bound 1.5)     catk_logf    0.84 ulp  (bound 1)
  *   catk_log1pf  1.44 ulp  (bound 2)       catk_tanhf   1.47 ulp  (bound 2)
- *   catk_erff    1.45 ulp  (bound 2)
+ *   catk_erff    1.45 ulp  (bound 2)       catk_one_minus_expf 1.62 ulp (bound 2, x <= 0)
  * Special values are those of C99 Annex F (exp(+-inf) = +inf, 0; log(0) =
  * -inf; log(x < 0) = NaN; tanh and erf saturate to +-1, keep -0; NaN in,
  * NaN out), and results underflow gradually into subnormals.
@@ -75,9 +75,17 @@ static inline float catk_pow2i(int32_t k) {
 #define CATK_LN2_HI 0x1.62ep-1f
 #define CATK_LN2_LO 0x1.0bfbe8p-15f
 
-/* e^x. Reduction x = k ln2 + r, |r| <= ln2/2; e^r = 1 + r + r^2 q(r) with
- * q a degree-4 fit (error 6.5e-8 in q, so under 8e-9 relative in e^r, a
- * tenth of an ulp; the rest is rounding). 2^k is applied as two factors
+/* e^r - 1 for |r| <= ln2/2: r + r^2 q(r), q a degree-4 fit (error 6.5e-8
+ * in q, so under 8e-9 relative in e^r, a tenth of an ulp). */
+static inline float catk_expm1_reduced(float r) {
+  CATK_NO_FMA
+  float q = 0x1.0p-1f +
+            r * (0x1.5554dcp-3f + r * (0x1.55551ap-5f + r * (0x1.120b6ep-7f + r * 0x1.6d110ap-10f)));
+  return r + (r * r) * q;
+}
+
+/* e^x. Reduction x = k ln2 + r, |r| <= ln2/2; e^r = 1 + catk_expm1_reduced(r)
+ * (the rest of the error is rounding). 2^k is applied as two factors
  * 2^(k/2) * 2^(k - k/2) so that k = 128 (results near FLT_MAX) and
  * k < -126 (subnormal results) need no special path; the first product is
  * exact and the second rounds once, so subnormal results are rounded
@@ -96,13 +104,19 @@ static inline float catk_expf(float x) {
   float kf = shifted - shifter;
   int32_t k = (int32_t)(catk_float_bits(shifted) - catk_float_bits(shifter));
   float r = (xc - kf * CATK_LN2_HI) - kf * CATK_LN2_LO;
-  float q = 0x1.0p-1f +
-            r * (0x1.5554dcp-3f + r * (0x1.55551ap-5f + r * (0x1.120b6ep-7f + r * 0x1.6d110ap-10f)));
-  float p = 1.0f + (r + (r * r) * q);
+  float p = 1.0f + catk_expm1_reduced(r);
   int32_t k1 = k / 2;
   float y = (p * catk_pow2i(k1)) * catk_pow2i(k - k1);
   /* 0x1.62e42ep6 is the largest float whose exp rounds below FLT_MAX. */
   return x > 0x1.62e42ep6f ? INFINITY : y;
+}
+
+/* 1 - e^x for x <= 0, to a few float ulps relative (Adam's bias corrections
+ * 1 - beta^t = 1 - e^(t ln beta), which come close to 0). Near 0 it is
+ * -(e^x - 1) from the polynomial, without cancellation; below -ln2/2,
+ * e^x <= 0.71, so 1 - e^x loses at most two bits. */
+static inline float catk_one_minus_expf(float x) {
+  return x > -0x1.62e430p-2f ? -catk_expm1_reduced(x) : 1.0f - catk_expf(x);
 }
 
 /* log(1 + f) for f = m - 1, m in [sqrt(1/2), sqrt(2)), with s = f/(2+f):
