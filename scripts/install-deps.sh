@@ -21,12 +21,17 @@ BUILD_PACKAGES=(
 )
 
 # What the test suite needs on top: the independent gradient oracle (torch),
-# cross targets under qemu-user, graphviz for --emit=dot, psutil for lit's
-# per-test timeout.
+# cross targets under qemu-user, the microcontroller boards of
+# examples/embed/boards/ under qemu's system emulators (qemu-system-misc has
+# qemu-system-riscv32) with their bare-metal toolchains and C libraries,
+# graphviz for --emit=dot, psutil for lit's per-test timeout.
 TEST_PACKAGES=(
   python3-torch python3-numpy python3-sklearn python3-psutil
   qemu-user gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
   libc6-dev-armhf-cross libc6-dev-arm64-cross libc6-dev-riscv64-cross
+  qemu-system-arm qemu-system-misc
+  gcc-arm-none-eabi libnewlib-arm-none-eabi
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   graphviz
 )
 

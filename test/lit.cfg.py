@@ -9,6 +9,10 @@
 #   torch, numpy, sklearn             importable by /usr/bin/python3
 #   qemu-arm, qemu-aarch64, qemu-riscv64
 #   arm-linux-gnueabihf-gcc, aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc
+#   qemu-system-arm, qemu-system-riscv32  system emulators for the boards of
+#                                     examples/embed/boards/
+#   arm-none-eabi-gcc                 with newlib-nano (nano.specs)
+#   riscv64-unknown-elf-gcc           with picolibc (picolibc.specs)
 #   dot                               graphviz
 #   sanitize                          catc and the runtime are instrumented
 #                                     (CATC_SANITIZE; LD_PRELOAD tricks fail)
@@ -69,6 +73,22 @@ config.substitutions += [
     ("%examples", os.path.join(config.catc_src_root, "examples")),
     ("%stdlib", config.catc_stdlib_dir),
     ("%src_root", config.catc_src_root),
+    ("%boards", os.path.join(config.catc_src_root, "examples", "embed", "boards")),
+]
+
+# The microcontroller boards of examples/embed/boards/ under qemu's system
+# emulators: output and exit status through semihosting (the console on
+# stdout through a chardev: without one, qemu 7.2 writes it to stderr),
+# no display, serial port or monitor, and the instruction count as the
+# clock (-icount shift=0), so that counters are deterministic. A hung image
+# is killed after 60 s (a run takes well under a second) and fails the test.
+qemu_system = ("timeout 60 {} -display none -monitor none -serial none "
+               "-chardev stdio,id=semihosting "
+               "-semihosting-config enable=on,target=native,chardev=semihosting "
+               "-icount shift=0")
+config.substitutions += [
+    ("%qemu_m4", qemu_system.format("qemu-system-arm -M mps2-an386") + " -kernel"),
+    ("%qemu_rv32", qemu_system.format("qemu-system-riscv32 -M virt -bios none") + " -kernel"),
 ]
 
 # --- Features -------------------------------------------------------------------
@@ -100,9 +120,21 @@ for module in probe.stdout.split():
 
 for program in ("qemu-arm", "qemu-aarch64", "qemu-riscv64", "dot",
                 "arm-linux-gnueabihf-gcc", "aarch64-linux-gnu-gcc",
-                "riscv64-linux-gnu-gcc"):
+                "riscv64-linux-gnu-gcc", "qemu-system-arm", "qemu-system-riscv32"):
     if tool(program):
         config.available_features.add(program)
+
+# The bare-metal compilers count only with their C library, which Debian
+# packages separately (libnewlib-arm-none-eabi, picolibc-riscv64-unknown-elf):
+# gcc prints a specs file's bare name when it cannot find it.
+for program, specs in (("arm-none-eabi-gcc", "nano.specs"),
+                       ("riscv64-unknown-elf-gcc", "picolibc.specs")):
+    compiler = tool(program)
+    if compiler:
+        found = subprocess.run([compiler, f"-print-file-name={specs}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if os.path.isabs(found.stdout.strip()):
+            config.available_features.add(program)
 
 # A pseudo-terminal (for the live progress bar): missing in some chroots
 # without /dev/pts, where those tests show as UNSUPPORTED.

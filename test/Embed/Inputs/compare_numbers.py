@@ -2,7 +2,9 @@
 
 usage: compare_numbers.py [--tol T] EXPECTED ACTUAL
 
-Both files are split at whitespace. Tokens that parse as numbers must
+Both files are split at whitespace. Tokens that parse as numbers (decimal,
+or C99 hexadecimal such as 0x1.8p+1, which the boards of
+examples/embed/boards/ print because it is exact) must
 differ by at most T * max(1, |expected|) (absolute for values of magnitude
 up to 1, relative above); every other token must be equal. Prints the count
 and the largest difference, or each disagreement and exits 1.
@@ -16,7 +18,14 @@ def number(token):
     try:
         return float(token)
     except ValueError:
-        return None
+        pass
+    # Only with the 0x prefix: fromhex alone would read words like "add".
+    if token.lstrip("+-")[:2].lower() == "0x":
+        try:
+            return float.fromhex(token)
+        except ValueError:
+            pass
+    return None
 
 
 def main():
