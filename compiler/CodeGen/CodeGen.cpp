@@ -246,13 +246,17 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
     const ad::KernelCall &call = g.calls[c];
     Function *k = kernel(call.kernel);
     std::vector<Value *> args;
-    llvm::SmallVector<bool, 12> isConstant;
+    llvm::SmallVector<bool, 12> isConstant, nonNull;
     for (const ad::KArg &a : call.args) {
       Value *v = nullptr;
+      // Parameters and their gradients are never null: the kernels' optional
+      // operands (bias, dW) fold. Values are not marked, so that a shape
+      // met with an argument and with a workspace value is one function.
+      bool never = false;
       switch (a.kind) {
       case ad::KArg::Kind::Value: v = pointerOf(a.value, g, p, env); break;
-      case ad::KArg::Kind::Param: v = b.CreateConstGEP1_64(f32, env.params, a.offset); break;
-      case ad::KArg::Kind::Grad: v = b.CreateConstGEP1_64(f32, env.dparams, a.offset); break;
+      case ad::KArg::Kind::Param: v = b.CreateConstGEP1_64(f32, env.params, a.offset), never = true; break;
+      case ad::KArg::Kind::Grad: v = b.CreateConstGEP1_64(f32, env.dparams, a.offset), never = true; break;
       case ad::KArg::Kind::Int:
         v = a.scale ? b.CreateAdd(b.CreateMul(env.n, ConstantInt::get(idxTy, a.scale)),
                                   ConstantInt::get(idxTy, a.offset))
@@ -268,27 +272,30 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
         // (seed, stream): the step's seed, then this box's stream.
         args.push_back(env.dropoutSeed);
         isConstant.push_back(false);
+        nonNull.push_back(false);
         v = ConstantInt::get(i64, a.offset);
         break;
       }
       args.push_back(v);
       isConstant.push_back(isa<Constant>(v));
+      nonNull.push_back(never);
     }
-    Value *r = callKernel(k, args, isConstant);
+    Value *r = callKernel(k, args, isConstant, nonNull);
     if (call.returnsLoss)
       loss = r;
   }
   return loss;
 }
 
-Value *ModuleBuilder::callKernel(Function *k, ArrayRef<Value *> args, ArrayRef<bool> isConstant) {
+Value *ModuleBuilder::callKernel(Function *k, ArrayRef<Value *> args, ArrayRef<bool> isConstant,
+                                 ArrayRef<bool> nonNull) {
   if (!opts.specializeKernels)
     return b.CreateCall(k, args);
   std::vector<Value *> varying;
   for (size_t i = 0; i < args.size(); ++i)
     if (!isConstant[i])
       varying.push_back(args[i]);
-  return b.CreateCall(specialization(k, args, isConstant), varying);
+  return b.CreateCall(specialization(k, args, isConstant, nonNull), varying);
 }
 
 /// A key naming a constant argument's value exactly.
@@ -306,11 +313,13 @@ static bool isDenseProduct(StringRef kernel) {
   return kernel.starts_with("cat_k_linear_") || kernel.starts_with("cat_k_matmul_");
 }
 
-Function *ModuleBuilder::specialization(Function *k, ArrayRef<Value *> args, ArrayRef<bool> isConstant) {
+Function *ModuleBuilder::specialization(Function *k, ArrayRef<Value *> args, ArrayRef<bool> isConstant,
+                                        ArrayRef<bool> nonNull) {
   std::string key = k->getName().str();
   std::vector<Type *> params;
+  auto neverNull = [&](size_t i) { return !nonNull.empty() && nonNull[i]; };
   for (size_t i = 0; i < args.size(); ++i) {
-    key += "," + (isConstant[i] ? constantKey(args[i]) : std::string("_"));
+    key += "," + (isConstant[i] ? constantKey(args[i]) : std::string(neverNull(i) ? "!" : "_"));
     if (!isConstant[i])
       params.push_back(args[i]->getType());
   }
@@ -326,8 +335,15 @@ Function *ModuleBuilder::specialization(Function *k, ArrayRef<Value *> args, Arr
   IRBuilder<> body(BasicBlock::Create(ctx, "entry", f));
   std::vector<Value *> full;
   auto formal = f->arg_begin();
-  for (size_t i = 0; i < args.size(); ++i)
-    full.push_back(isConstant[i] ? args[i] : &*formal++);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (isConstant[i]) {
+      full.push_back(args[i]);
+      continue;
+    }
+    if (neverNull(i))
+      formal->addAttr(Attribute::NonNull);
+    full.push_back(&*formal++);
+  }
   Value *r = body.CreateCall(k, full);
   if (f->getReturnType()->isVoidTy())
     body.CreateRetVoid();

@@ -93,13 +93,15 @@ public:
                          const GraphEnv &env);
   llvm::Value *batchArg(llvm::Value *n);
   /// Calls \p kernel, through its specialisation to the arguments that
-  /// \p isConstant marks when kernels are specialised.
+  /// \p isConstant marks when kernels are specialised. \p nonNull (empty,
+  /// or one flag per argument) marks pointers that cannot be null, so that
+  /// the kernel's tests of optional operands fold.
   llvm::Value *callKernel(llvm::Function *kernel, llvm::ArrayRef<llvm::Value *> args,
-                          llvm::ArrayRef<bool> isConstant);
+                          llvm::ArrayRef<bool> isConstant, llvm::ArrayRef<bool> nonNull = {});
   /// The internal function computing \p kernel with the arguments that
   /// \p isConstant marks fixed to \p args (one per distinct combination).
   llvm::Function *specialization(llvm::Function *kernel, llvm::ArrayRef<llvm::Value *> args,
-                                 llvm::ArrayRef<bool> isConstant);
+                                 llvm::ArrayRef<bool> isConstant, llvm::ArrayRef<bool> nonNull);
   llvm::Function *emitTrainStep(const std::string &name, llvm::Function *lossGrad, MorphismFunctions &out,
                                 const TrainSpec &train, size_t nIn, size_t nT, size_t nOut,
                                 int64_t gradBytes);

@@ -46,13 +46,18 @@
 
 /* Loops over the rows and vectors of a tile must be unrolled for the tile to
  * live in registers, and the bitcode is built with -fno-unroll-loops, which
- * marks every loop without a pragma "do not unroll". GCC builds only the
- * native library for unit tests, and its unroll pragma would make that one
- * compile take minutes. */
+ * marks every loop without a pragma "do not unroll". The one-lane family
+ * unrolls its summed index by 4 too: a scalar core otherwise spends as many
+ * instructions on the loop as on the multiply-adds of a narrow tile. GCC
+ * builds only the native library for unit tests, and its unroll pragma
+ * would make that one compile take minutes. */
 #if defined(__clang__)
 #define CATK_UNROLL _Pragma("clang loop unroll(full)")
+#define CATK_UNROLL_BY(n) _Pragma(CATK_STRINGIFY(clang loop unroll_count(n)))
+#define CATK_STRINGIFY(x) #x
 #else
 #define CATK_UNROLL
+#define CATK_UNROLL_BY(n)
 #endif
 
 /* Vector types for unaligned loads and stores straight through a cast:
@@ -130,7 +135,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * and written once per tile, are copied by memcpy of the cnt floats: one
  * instruction or two once cnt is a constant, where a loop over the lanes
  * is unrolled VW times before it folds (a sixth of iris's compile time). */
-#define CATK_MICRO(F, VT, VI, VW, MR, NV)                                                           \
+#define CATK_MICRO(F, VT, VI, VW, MR, NV, SUM_UNROLL)                                                         \
   CATK_ALWAYS_INLINE void catk_micro_##F(                                                           \
       int32_t mr, int32_t w, int32_t bfull, const float *restrict a, catk_index rsa, catk_index csa,      \
       const float *restrict b, catk_index rsb, catk_index csb, float *restrict c, catk_index ldc,            \
@@ -142,7 +147,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         if (VW > 1 && load_c && i < mr && v * VW < w && v * VW % 16 == 0)                           \
           __builtin_prefetch(c + i * ldc + v * VW);                                                 \
       }                                                                                             \
-    for (catk_index l = 0; l < kc; ++l) {                                                              \
+    SUM_UNROLL for (catk_index l = 0; l < kc; ++l) {                                                \
       VT row[NV];                                                                                   \
       CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
         const float *from = b + l * rsb + v * VW * csb;                                             \
@@ -394,13 +399,13 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * every row tile of an MC-row block of A, and a KC x NC block stays in L2.
  * The stack copies take KC x NR floats (32 KiB for V512), or KA x NA (32 KiB)
  * and MR x KC (8 KiB); the one-lane family has no use for KA and NA. */
-CATK_MICRO(scalar, catk_f1, catk_i1, 1, 1, 8)
+CATK_MICRO(scalar, catk_f1, catk_i1, 1, 1, 8, CATK_UNROLL_BY(4))
 CATK_GEMM(scalar, 1, 1, 8, 256, 64, 1024, 1, 8)
-CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2)
+CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2, )
 CATK_GEMM(v128, 4, 6, 8, 256, 96, 512, 16, 512)
-CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2)
+CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2, )
 CATK_GEMM(v256, 8, 6, 16, 256, 96, 512, 16, 512)
-CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2)
+CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2, )
 CATK_GEMM(v512, 16, 8, 32, 256, 128, 512, 32, 256)
 
 /* One GEMM through the family `tile` names (unknown values: scalar). */
