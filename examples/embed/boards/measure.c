@@ -21,7 +21,8 @@
  * loop's instruction count is known exactly (2 per iteration), which checks
  * the counter's scale. The stack is repainted before the measured call,
  * so its high-water mark is that call's depth (from the caller's stack
- * pointer, the call's return address and arguments included).
+ * pointer, the call's return address and arguments included), and the
+ * workspace is painted too, so that the part the call overwrote shows.
  *
  * Every figure is a line "name value"; the first example's outputs are
  * printed exactly (hexadecimal floats), so a test can compare them with
@@ -88,6 +89,25 @@ static void __attribute__((noipa)) empty_forward(const float *p, const float *in
 
 static size_t high_water;
 
+#define WORKSPACE_PAINT 0x7fc5a7c5u /* a NaN no computation produces */
+
+static void paint_workspace(void) {
+  uint32_t *w = (uint32_t *)workspace;
+  size_t i;
+  for (i = 0; i < sizeof workspace / sizeof *w; ++i)
+    w[i] = WORKSPACE_PAINT;
+}
+
+/* Bytes of the workspace a call overwrote (the words that lost the
+ * paint): how much of the header's size it uses at batch 1. */
+static size_t workspace_touched(void) {
+  const uint32_t *w = (const uint32_t *)workspace;
+  size_t i, written = 0;
+  for (i = 0; i < sizeof workspace / sizeof *w; ++i)
+    written += w[i] != WORKSPACE_PAINT;
+  return written * sizeof *w;
+}
+
 /* Records the whole program's high-water mark, then repaints below here. */
 static void repaint(void) {
   size_t used = board_stack_used();
@@ -122,9 +142,11 @@ int main(void) {
   MODEL(init)(params, 1);
   /* One step first, so that the measured ones start from a used state. */
   repaint();
+  paint_workspace();
   sp = board_stack_pointer();
   sink += MODEL(train_step)(params, opt_state, x, target, 1, workspace);
   print("call_stack", board_stack_used() - sp);
+  print("workspace_touched", workspace_touched());
   start = board_counter();
   for (i = 0; i < REPEATS; ++i)
     sink += MODEL(train_step)(params, opt_state, x, target, 1, workspace);
@@ -137,9 +159,11 @@ int main(void) {
   MODEL(forward)(params, x, y, 1, workspace);
 #else
   repaint();
+  paint_workspace();
   sp = board_stack_pointer();
   MODEL(forward)(params, x, y, 1, workspace);
   print("call_stack", board_stack_used() - sp);
+  print("workspace_touched", workspace_touched());
   start = board_counter();
   for (i = 0; i < REPEATS; ++i)
     MODEL(forward)(params, x, y, 1, workspace);

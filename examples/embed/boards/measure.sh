@@ -24,7 +24,8 @@
 #                 buffers) + the stack reserve (the linker script's 16 KB);
 #   stack         the high-water mark of the whole run and the depth of one
 #                 call (the stack is painted with a pattern and scanned);
-#   workspace     <PREFIX>_WORKSPACE_BYTES(1) of the header;
+#   workspace     <PREFIX>_WORKSPACE_BYTES(1) of the header, and how much
+#                 of it one call writes (painted, then scanned);
 #   instructions  per call at batch 1: _forward (inference) and _train_step
 #                 (training), under qemu -icount shift=0. These are
 #                 INSTRUCTIONS EXECUTED, NOT CYCLES: qemu does not model
@@ -261,6 +262,7 @@ for board in "$@"; do
     fig[$image.ram]=$((data + bss))
     fig[$image.state]=$state
     fig[$image.workspace]=$workspace
+    fig[$image.touched]=$(value workspace_touched "$out")
     fig[$image.other]=$((data + bss - stack - state - workspace))
     fig[$image.stack]=$stack
     fig[$image.high]=$(value stack_high_water "$out")
@@ -282,6 +284,7 @@ for board in "$@"; do
   row "RAM bytes (with the stack reserve)" ram
   row "  parameters, optimizer state" state
   row "  workspace (batch 1)" workspace
+  row "    of which one call writes" touched
   row "  other .data + .bss" other
   row "  stack reserve" stack
   row "stack high-water, whole run" high
