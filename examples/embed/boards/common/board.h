@@ -38,8 +38,9 @@ void board_exit(int status) __attribute__((noreturn));
  * real hardware; qemu clocks the MPS2's core at 25 MHz in virtual time,
  * and with -icount shift=0 an instruction takes 1 ns, so one count is
  * BOARD_COUNTS_TO_INSTRUCTIONS = 40 instructions there.
- * RV32: the minstret CSR, instructions retired (qemu -icount derives it from
- * its instruction count), so one count is one instruction. */
+ * RV32: the minstret CSR, instructions retired; qemu derives it from its
+ * virtual clock in nanoseconds, which -icount shift=0 advances by one per
+ * instruction, so one count is one instruction there. */
 uint64_t board_counter(void);
 extern const char board_counter_name[];
 /* Instructions per count under qemu -icount shift=0 (see above). */

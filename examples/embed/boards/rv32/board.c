@@ -14,9 +14,10 @@
  * with {ADP_Stopped_ApplicationExit 0x20026, status} (a 32-bit target's
  * plain SYS_EXIT carries no status).
  *
- * The counter is minstret, instructions retired. qemu -icount makes it the
- * deterministic instruction count; without -icount qemu returns the host's
- * time stamp counter instead, which means nothing here.
+ * The counter is minstret, instructions retired. qemu 7.2 computes it (and
+ * mcycle) from its virtual clock in nanoseconds: with -icount shift=0 that
+ * is the exact instruction count (shift=N gives 2^N per instruction), and
+ * without -icount it follows the host's clock, which means nothing here.
  */
 #include "board.h"
 
