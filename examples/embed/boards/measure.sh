@@ -49,21 +49,25 @@ catc=$root/build/bin/catc
 keep=
 repeats=1000
 
-usage() {
-  sed -n '3,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
+usage() {  # usage STATUS: the header's synopsis, to stderr unless asked for
+  if [[ $1 == 0 ]]; then
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  else
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  fi
+  exit "$1"
 }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
     --catc) catc=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) usage ;;
-    -*) echo "measure.sh: unknown option '$1'" >&2; usage ;;
+    -h|--help) usage 0 ;;
+    -*) echo "measure.sh: unknown option '$1'" >&2; usage 2 ;;
     *) break ;;
   esac
 done
-[[ $# -ge 2 ]] || usage
+[[ $# -ge 2 ]] || usage 2
 model=$1
 shift
 [[ -f $model ]] || { echo "measure.sh: no model file '$model'" >&2; exit 2; }
@@ -88,7 +92,7 @@ board_settings() {
       # -z noexecstack: newlib's assembly objects (memset, ...) lack the
       # .note.GNU-stack section and ld 2.39+ warns of an executable stack,
       # which means nothing on a core without an MMU.
-      ldflags=(--specs=nano.specs -nostartfiles -T "$here/cortex-m4/mps2-an386.ld" -Wl,-z,noexecstack)
+      ldflags=(--specs=nano.specs -nostartfiles -T "$here/cortex-m4/mps2-an386.ld" "-Wl,-z,noexecstack")
       kit=("$here/cortex-m4/startup.c")
       size=arm-none-eabi-size
       qemu=(qemu-system-arm -M mps2-an386)
@@ -113,7 +117,7 @@ board_settings() {
       ;;
   esac
   cflags+=(-Os -ffunction-sections -fdata-sections -std=c99 -Wall -Wextra)
-  ldflags+=(-Wl,--gc-sections)
+  ldflags+=("-Wl,--gc-sections")
 }
 
 # ---- The model: compile for the host, read its header ---------------------------
@@ -130,7 +134,7 @@ if [[ -z $step ]] || ! grep -qE '\(float \*params, float \*opt_state, const floa
   exit 1
 fi
 target_type=$(sed -E 's/.*const (int32_t|float) \*t0.*/\1/' <<<"$step")
-upper=$(tr a-z A-Z <<<"$prefix")
+upper=$(tr '[:lower:]' '[:upper:]' <<<"$prefix")
 # Its signature comment, /* name : R[4] -> R[3] */, just above its macros.
 signature=$(grep -B1 "^#define ${upper}_PARAM_COUNT " "$header" | head -1 |
             sed -E 's|^/\* (.*) \*/$|\1|')
