@@ -113,7 +113,9 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
        << fmt::format("#define {}_PARAM_COUNT {}\n", up, f.layout.totalFloats)
        << fmt::format("#define {}_PARAM_TENSORS {}\n", up, f.layout.tensors.size())
        << fmt::format("#define {}_WORKSPACE_BYTES(n) ((size_t){} + (size_t)(n) * {})\n", up,
-                      f.wsConst, f.wsPerN);
+                      f.wsConst, f.wsPerN)
+       << fmt::format("#define {}_FORWARD_WORKSPACE_BYTES(n) ((size_t){} + (size_t)(n) * {})\n", up,
+                      f.forwardWsConst, f.forwardWsPerN);
     if (f.trainStep)
       os << fmt::format("#define {}_OPT_STATE_COUNT {}\n", up, f.optStateFloats);
     os << "extern const catc_param_info " << sym << "_param_table[];\n"

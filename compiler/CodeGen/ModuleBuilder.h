@@ -65,6 +65,7 @@ struct MorphismFunctions {
   llvm::GlobalVariable *paramTable = nullptr;
   Obj target; ///< the loss's second object, when trained
   int64_t wsConst = 0, wsPerN = 0; ///< workspace bytes = wsConst + n * wsPerN
+  int64_t forwardWsConst = 0, forwardWsPerN = 0; ///< the same for _forward (and _predict) alone
 };
 
 /// The C header declaring the generated functions (`--emit-header`).

@@ -21,6 +21,7 @@
 #include "CodeGen/ModuleBuilder.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace cat {
 
@@ -99,6 +100,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                        env.inputs = take(it, nIn);
                        env.outputs = take(it, nOut);
                      });
+  std::tie(out.forwardWsConst, out.forwardWsPerN) = wsNeeds.back();
   size_t nDOut = countReal(inst.cod), nDIn = countReal(inst.dom);
   out.backward = emit(sym + "_backward", b.getVoidTy(), 1 + nIn + nDOut + 1 + nDIn, nullptr,
                       ad::FunctionKind::Backward, [&](GraphEnv &env, auto &it) {

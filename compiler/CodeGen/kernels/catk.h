@@ -92,10 +92,11 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
 #define CATK_ACT_NONE 0
 #define CATK_ACT_RELU 1
 /* Floats of scratch linear_fwd provides for its packed copy of W^T: k rows
- * of m rounded up to whole vectors of the widest family. Independent of the
- * tile on purpose: the workspace size in a generated header is then the
- * same for every target (the scalar tile reads W in place and leaves it). */
-#define CATK_LINEAR_FWD_SCRATCH(m, k, tile) ((k) * (((m) + 15) / 16 * 16))
+ * of m rounded up to whole vectors of the widest family, the same for every
+ * vector family on purpose (a generated header's workspace size is then the
+ * same for every target with SIMD). The one-lane family reads W in place and
+ * needs none, which matters most where RAM is scarcest. */
+#define CATK_LINEAR_FWD_SCRATCH(m, k, tile) ((tile) == CATK_TILE_SCALAR ? 0 : (k) * (((m) + 15) / 16 * 16))
 /* The same for matmul_bwd's packed copy of B^T (p rows of k, rounded up). */
 #define CATK_MATMUL_BWD_SCRATCH(k, p, tile) CATK_LINEAR_FWD_SCRATCH(k, p, tile)
 

@@ -47,7 +47,13 @@ static const float params[MODEL_PARAM_COUNT] = {
 #include "params.inc"
 };
 #endif
-static float workspace[(MODEL_WORKSPACE_BYTES(1) + sizeof(float) - 1) / sizeof(float)];
+/* An inference image needs only the forward pass's workspace. */
+#ifdef MEASURE_TRAINING
+#define MEASURED_WORKSPACE_BYTES MODEL_WORKSPACE_BYTES(1)
+#else
+#define MEASURED_WORKSPACE_BYTES MODEL_FORWARD_WORKSPACE_BYTES(1)
+#endif
+static float workspace[(MEASURED_WORKSPACE_BYTES + sizeof(float) - 1) / sizeof(float)];
 static float x[MODEL_IN], y[MODEL_OUT];
 #ifdef MEASURE_TRAINING
 static MODEL_TARGET_TYPE target[MODEL_TARGET_SIZE];
@@ -127,7 +133,7 @@ int main(void) {
 
   print("counts_to_instructions", board_counts_to_instructions);
   print("repeats", REPEATS);
-  print("workspace_bytes", MODEL_WORKSPACE_BYTES(1));
+  print("workspace_bytes", MEASURED_WORKSPACE_BYTES);
   print("stack_size", board_stack_size());
 
   start = board_counter();

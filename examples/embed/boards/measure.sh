@@ -24,7 +24,8 @@
 #                 buffers) + the stack reserve (the linker script's 16 KB);
 #   stack         the high-water mark of the whole run and the depth of one
 #                 call (the stack is painted with a pattern and scanned);
-#   workspace     <PREFIX>_WORKSPACE_BYTES(1) of the header, and how much
+#   workspace     <PREFIX>_WORKSPACE_BYTES(1) of the header (FORWARD_WORKSPACE_BYTES(1)
+#                 for the inference image), and how much
 #                 of it one call writes (painted, then scanned);
 #   instructions  per call at batch 1: _forward (inference) and _train_step
 #                 (training), under qemu -icount shift=0. These are
@@ -166,6 +167,7 @@ cat > "$work/host/measure_model.h" <<EOF
 #define MODEL_PARAM_COUNT ${upper}_PARAM_COUNT
 #define MODEL_OPT_STATE_COUNT ${upper}_OPT_STATE_COUNT
 #define MODEL_WORKSPACE_BYTES(n) ${upper}_WORKSPACE_BYTES(n)
+#define MODEL_FORWARD_WORKSPACE_BYTES(n) ${upper}_FORWARD_WORKSPACE_BYTES(n)
 #define MODEL_IN $inputs
 #define MODEL_OUT $outputs
 #define MODEL_TARGET_TYPE $target_type
