@@ -48,8 +48,10 @@ cl::opt<bool> emitLLVM("emit-llvm", cl::desc("With -S or -c: emit LLVM IR / bitc
 cl::opt<bool> syntaxOnly("fsyntax-only", cl::desc("Check the program and stop"), cl::cat(category));
 cl::opt<bool> verifyMode("verify", cl::desc("Check diagnostics against expected-* comments"),
                          cl::cat(category));
-cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3 (default 2)"), cl::Prefix, cl::init(2),
-                           cl::cat(category));
+cl::opt<std::string> optLevel("O",
+                              cl::desc("Optimisation level: 0-3, s (small code) or z (smallest code); "
+                                       "default 2"),
+                              cl::value_desc("level"), cl::Prefix, cl::init("2"), cl::cat(category));
 cl::list<std::string> includeDirs("I", cl::desc("Add <dir> to the module search path"),
                                   cl::value_desc("dir"), cl::Prefix, cl::cat(category));
 cl::opt<std::string> targetTriple("target", cl::desc("Generate code for <triple>"),
@@ -81,6 +83,21 @@ cl::opt<std::string> weightsFile("weights",
 
 /// What the driver produces, in pipeline order; the last one asked wins.
 enum class Action { SyntaxOnly, View, EmitLLVM, EmitAssembly, EmitObject, Link };
+
+/// -O's value: "0" to "3", "s" (-O2 for size) or "z" (-O2 for the least size).
+struct OptLevel {
+  unsigned optLevel = 2, sizeLevel = 0;
+};
+static bool parseOptLevel(StringRef text, OptLevel &level) {
+  if (text == "s" || text == "z") {
+    level = {2, text == "s" ? 1u : 2u};
+    return true;
+  }
+  if (text.size() != 1 || text[0] < '0' || text[0] > '3')
+    return false;
+  level = {unsigned(text[0] - '0'), 0};
+  return true;
+}
 
 static Action selectAction() {
   if (syntaxOnly || verifyMode)
@@ -128,6 +145,7 @@ private:
   SourceMgr sourceMgr;
   DiagnosticEngine diags;
   std::unique_ptr<BakedWeights> weights; ///< --weights, once read and checked
+  OptLevel level;                        ///< -O, once parsed
 };
 } // namespace
 
@@ -175,8 +193,8 @@ std::vector<std::string> Compilation::splitForVerify(StringRef text) {
 int Compilation::run() {
   if (inputFile.empty())
     return error("no input file; usage: catc [options] <file.cat> (see --help)");
-  if (optLevel > 3)
-    return error("invalid optimisation level '-O" + Twine(optLevel.getValue()) + "'; use -O0 to -O3");
+  if (!parseOptLevel(optLevel, level))
+    return error("invalid optimisation level '-O" + optLevel + "'; use -O0 to -O3, -Os or -Oz");
   std::vector<unsigned> buffers;
   if (!loadInput(buffers))
     return 1;
@@ -261,7 +279,8 @@ int Compilation::generate(const Program &program, Action action) {
   topts.cpu = targetArch == "native" ? "native" : targetCPU.getValue();
   if (!targetArch.empty() && targetArch != "native")
     return error("unsupported '-march=" + targetArch + "'; use --target=<triple> and -mcpu=<cpu>");
-  topts.optLevel = optLevel;
+  topts.optLevel = level.optLevel;
+  topts.sizeLevel = level.sizeLevel;
   std::string err;
   auto machine = createTargetMachine(topts, err);
   if (!machine)
@@ -273,7 +292,7 @@ int Compilation::generate(const Program &program, Action action) {
   copts.triple = machine->getTargetTriple().str();
   copts.dataLayout = machine->createDataLayout().getStringRepresentation();
   copts.executableGlue = action == Action::Link;
-  copts.specializeKernels = optLevel >= 1;
+  copts.specializeKernels = level.optLevel >= 1;
   copts.gemmTile = gemmTileFor(*machine);
   copts.weights = weights.get();
   SmallString<256> dir(program.mainFile);
@@ -281,7 +300,7 @@ int Compilation::generate(const Program &program, Action action) {
   copts.sourceDir = dir.str().str();
   std::string header;
   auto module = generateModule(program, context, copts, headerFile.empty() ? nullptr : &header);
-  optimizeModule(*module, *machine, optLevel);
+  optimizeModule(*module, *machine, topts);
 
   if (!headerFile.empty()) {
     std::error_code ec;

@@ -119,7 +119,16 @@ std::string describeTarget(const TargetMachine &machine, const TargetOptions &op
          tiles[gemmTileFor(machine)];
 }
 
-void optimizeModule(Module &module, TargetMachine &machine, unsigned optLevel) {
+void optimizeModule(Module &module, TargetMachine &machine, const TargetOptions &options) {
+  unsigned optLevel = options.optLevel;
+  // The passes and the backend read the size goal from each function.
+  if (options.sizeLevel > 0)
+    for (Function &f : module)
+      if (!f.isDeclaration()) {
+        f.addFnAttr(Attribute::OptimizeForSize);
+        if (options.sizeLevel > 1)
+          f.addFnAttr(Attribute::MinSize);
+      }
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
@@ -141,7 +150,10 @@ void optimizeModule(Module &module, TargetMachine &machine, unsigned optLevel) {
   } else {
     static const OptimizationLevel levels[] = {OptimizationLevel::O0, OptimizationLevel::O1,
                                                OptimizationLevel::O2, OptimizationLevel::O3};
-    mpm = pb.buildPerModuleDefaultPipeline(levels[std::min(optLevel, 3u)]);
+    OptimizationLevel level = options.sizeLevel == 1   ? OptimizationLevel::Os
+                              : options.sizeLevel == 2 ? OptimizationLevel::Oz
+                                                       : levels[std::min(optLevel, 3u)];
+    mpm = pb.buildPerModuleDefaultPipeline(level);
   }
   mpm.run(module, mam);
 }

@@ -26,6 +26,8 @@ struct TargetOptions {
   /// platform's baseline; "native": the host CPU; "generic": the baseline.
   std::string cpu;
   unsigned optLevel = 2;
+  /// 0: speed; 1: small code (-Os); 2: smallest code (-Oz), at optLevel 2.
+  unsigned sizeLevel = 0;
 };
 
 /// A target machine, or null with \p error set (e.g. an unknown triple).
@@ -42,8 +44,9 @@ int gemmTileFor(const llvm::TargetMachine &machine);
 std::string describeTarget(const llvm::TargetMachine &machine, const TargetOptions &options);
 
 /// Runs LLVM's default per-module pipeline for the optimisation level
-/// (at -O0 only the always-inliner and dead-global removal).
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine, unsigned optLevel);
+/// (at -O0 only the always-inliner and dead-global removal); with a size
+/// level, the -Os or -Oz pipeline on functions marked optsize (minsize).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine, const TargetOptions &options);
 
 /// Writes the module as assembly or an object file.
 bool emitCode(llvm::Module &module, llvm::TargetMachine &machine, llvm::CodeGenFileType type,

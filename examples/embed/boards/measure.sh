@@ -2,11 +2,12 @@
 # measure.sh - flash, RAM, stack and instructions of a catc model on the
 # emulated microcontroller boards of examples/embed/boards/.
 #
-# Usage: measure.sh [--catc CATC] [--keep DIR] MODEL.cat BOARD...
+# Usage: measure.sh [--catc CATC] [-O LEVEL] [--keep DIR] MODEL.cat BOARD...
 #   BOARD: cortex-m4 (qemu-system-arm -M mps2-an386, Cortex-M4F, hard float)
 #          rv32      (qemu-system-riscv32 -M virt, RV32IMAFC, ilp32f)
 #          rv32imac  (the same machine without the FPU: soft float, ilp32)
-#   CATC defaults to build/bin/catc of this source tree; --keep DIR keeps
+#   CATC defaults to build/bin/catc of this source tree; -O passes catc
+#   -O<LEVEL> (2 by default; s or z for small code); --keep DIR keeps
 #   the objects, images, link maps and outputs in DIR.
 #
 # The model's trained morphism must take one real input (R[...]) and have
@@ -48,13 +49,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 catc=$root/build/bin/catc
 keep=
+opt=2
 repeats=1000
 
 usage() {  # usage STATUS: the header's synopsis, to stderr unless asked for
   if [[ $1 == 0 ]]; then
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   else
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   fi
   exit "$1"
 }
@@ -63,6 +65,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --catc) catc=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    -O) opt=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) echo "measure.sh: unknown option '$1'" >&2; usage 2 ;;
     *) break ;;
@@ -232,7 +235,7 @@ for board in "$@"; do
   board_settings "$board"
   dir=$work/$board
   mkdir -p "$dir"
-  "$catc" "$model" -c -o "$dir/model.o" --emit-header "$dir/model.h" "${catc_flags[@]}"
+  "$catc" "$model" -c -o "$dir/model.o" --emit-header "$dir/model.h" "-O$opt" "${catc_flags[@]}"
   cp "$work/host/measure_model.h" "$work/host/params.inc" "$dir/"
   for image in inference training; do
     define=()
