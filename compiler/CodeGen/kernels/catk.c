@@ -603,12 +603,14 @@ static inline void catk_exp_in_place(float *restrict x, catk_index count) {
 #define CATK_ROW_BLOCK 128
 
 /* Rows at least this long are processed one at a time, while they are in
- * L1; shorter ones through flat loops over all rows. Both orders compute
- * the same values. */
+ * L1; shorter ones through flat loops over all rows, which vectorise. Both
+ * orders compute the same values. Scalar targets take every row at a time:
+ * flat loops gain them nothing and cost each row their loop overhead. */
 #define CATK_LONG_ROW 32
+static inline int catk_row_at_a_time(catk_index k) { return k >= CATK_LONG_ROW || !catk_pads(); }
 
 void cat_k_softmax_fwd(const float *restrict x, float *restrict y, catk_index rows, catk_index k) {
-  if (k >= CATK_LONG_ROW) {
+  if (catk_row_at_a_time(k)) {
     for (catk_index r = 0; r < rows; ++r) {
       catk_subtract_row_max(x + r * k, y + r * k, 1, k);
       catk_exp_in_place(y + r * k, k);
@@ -739,7 +741,7 @@ void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
 static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
                                       const float *restrict dloss, float *restrict loss,
                                       float *restrict dz, catk_index rows, catk_index k) {
-  int flat = k < CATK_LONG_ROW;
+  int flat = !catk_row_at_a_time(k);
   if (flat) {
     catk_subtract_row_max(z, dz, rows, k);
     catk_exp_in_place(dz, rows * k);
