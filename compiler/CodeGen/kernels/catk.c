@@ -279,7 +279,8 @@ static inline float catk_dot(const float *restrict a, const float *restrict b, c
 
 /* y += alpha * x over k contiguous elements: the vectorisable inner loop of
  * every transposed product below. */
-static inline void catk_axpy(float alpha, const float *restrict x, float *restrict y, catk_index k) {
+static inline void catk_axpy(float alpha, const float *restrict x, float *restrict y,
+                             catk_index k) {
   for (catk_index l = 0; l < k; ++l)
     y[l] += alpha * x[l];
 }
@@ -342,7 +343,8 @@ void cat_k_embed_bwd(const int32_t *restrict idx, const float *restrict dy, floa
 
 /* Mean and 1/sqrt(biased variance + eps) of one row, two-pass for accuracy
  * (PyTorch's layer_norm also uses the biased variance). */
-static inline void catk_row_moments(const float *restrict x, catk_index k, float *mean, float *rstd) {
+static inline void catk_row_moments(const float *restrict x, catk_index k, float *mean,
+                                    float *rstd) {
   float sum = 0.0f;
   for (catk_index l = 0; l < k; ++l)
     sum += x[l];
@@ -444,7 +446,8 @@ void cat_k_dot_bwd(const float *restrict a, const float *restrict b, const float
         db[i * k + l] = dy[i] * a[i * k + l];
 }
 
-void cat_k_transpose(const float *restrict x, float *restrict y, catk_index n, catk_index r, catk_index c) {
+void cat_k_transpose(const float *restrict x, float *restrict y, catk_index n, catk_index r,
+                     catk_index c) {
   for (catk_index i = 0; i < n; ++i)
     for (catk_index row = 0; row < r; ++row)
       for (catk_index col = 0; col < c; ++col)
@@ -561,8 +564,8 @@ static inline float catk_row_sum_exp(const float *restrict x, catk_index k, floa
  * (rows are often shorter than a vector: 3 classes), between per-row
  * passes that subtract the max and sum. out = x minus its row's max, for
  * every row. */
-static inline void catk_subtract_row_max(const float *restrict x, float *restrict out, catk_index rows,
-                                         catk_index k) {
+static inline void catk_subtract_row_max(const float *restrict x, float *restrict out,
+                                         catk_index rows, catk_index k) {
   for (catk_index r = 0; r < rows; ++r) {
     float shift = catk_row_max(x + r * k, k);
     CATK_ROW_LOOP
@@ -643,7 +646,8 @@ void cat_k_softmax_bwd(const float *restrict y, const float *restrict dy, float 
 
 /* y holds the exps until their sums are known; the max is found again
  * rather than kept (k comparisons, no buffer). */
-void cat_k_log_softmax_fwd(const float *restrict x, float *restrict y, catk_index rows, catk_index k) {
+void cat_k_log_softmax_fwd(const float *restrict x, float *restrict y, catk_index rows,
+                           catk_index k) {
   catk_subtract_row_max(x, y, rows, k);
   catk_exp_in_place(y, rows * k);
   for (catk_index r = 0; r < rows; ++r) {
@@ -685,7 +689,8 @@ void cat_k_causal_mask_fwd(const float *restrict x, float *restrict y, catk_inde
       }
 }
 
-void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, catk_index n, catk_index T) {
+void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, catk_index n,
+                           catk_index T) {
   if (!dx)
     return;
   for (catk_index i = 0; i < n; ++i)

@@ -66,7 +66,8 @@ void cat_k_log_bwd(const float *x, const float *y, const float *dy, float *dx, c
 void cat_k_sqrt_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
 void cat_k_square_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
 void cat_k_relu_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
-void cat_k_sigmoid_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
+void cat_k_sigmoid_bwd(const float *x, const float *y, const float *dy, float *dx,
+                       catk_index count);
 void cat_k_tanh_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
 void cat_k_gelu_bwd(const float *x, const float *y, const float *dy, float *dx, catk_index count);
 
@@ -74,8 +75,10 @@ void cat_k_add_fwd(const float *a, const float *b, float *c, catk_index count);
 void cat_k_sub_fwd(const float *a, const float *b, float *c, catk_index count);
 void cat_k_mul_fwd(const float *a, const float *b, float *c, catk_index count);
 void cat_k_div_fwd(const float *a, const float *b, float *c, catk_index count);
-void cat_k_mul_bwd(const float *a, const float *b, const float *dc, float *da, float *db, catk_index count);
-void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, float *db, catk_index count);
+void cat_k_mul_bwd(const float *a, const float *b, const float *dc, float *da, float *db,
+                   catk_index count);
+void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, float *db,
+                   catk_index count);
 
 /* ---- parametric ---------------------------------------------------------- */
 /* The dense products (gemm.c) are one blocked GEMM whose register tile is
@@ -96,15 +99,16 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
  * vector family on purpose (a generated header's workspace size is then the
  * same for every target with SIMD). The one-lane family reads W in place and
  * needs none, which matters most where RAM is scarcest. */
-#define CATK_LINEAR_FWD_SCRATCH(m, k, tile) ((tile) == CATK_TILE_SCALAR ? 0 : (k) * (((m) + 15) / 16 * 16))
+#define CATK_LINEAR_FWD_SCRATCH(m, k, tile)                                                        \
+  ((tile) == CATK_TILE_SCALAR ? 0 : (k) * (((m) + 15) / 16 * 16))
 /* The same for matmul_bwd's packed copy of B^T (p rows of k, rounded up). */
 #define CATK_MATMUL_BWD_SCRATCH(k, p, tile) CATK_LINEAR_FWD_SCRATCH(k, p, tile)
 
 /* linear: W is [m, k] (outputs x inputs); x [n, k] -> y [n, m] = act(x W^T + bias).
  * bias [m] may be NULL; scratch holds CATK_LINEAR_FWD_SCRATCH(m, k, tile)
  * floats, 16-byte aligned (NULL when that is 0). */
-void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, catk_index n, catk_index m,
-                      catk_index k, int act, float *scratch, int tile);
+void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, catk_index n,
+                      catk_index m, catk_index k, int act, float *scratch, int tile);
 /* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL). */
 void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
                       catk_index n, catk_index m, catk_index k, int tile);
@@ -116,47 +120,57 @@ void cat_k_sum_batch_acc(const float *dy, float *db, catk_index n, catk_index m)
 void cat_k_param_fwd(const float *P, float *y, catk_index n, catk_index m);
 /* embed: E is [V, d]; idx [count] in [0, V) -> y [count, d]. Out-of-range
  * indices are clamped (the runtime validates data before it gets here). */
-void cat_k_embed_fwd(const float *E, const int32_t *idx, float *y, catk_index count, catk_index V, catk_index d);
-void cat_k_embed_bwd(const int32_t *idx, const float *dy, float *dE, catk_index count, catk_index V, catk_index d);
+void cat_k_embed_fwd(const float *E, const int32_t *idx, float *y, catk_index count, catk_index V,
+                     catk_index d);
+void cat_k_embed_bwd(const int32_t *idx, const float *dy, float *dE, catk_index count, catk_index V,
+                     catk_index d);
 /* layernorm over the last k elements of each of `rows` rows; eps = 1e-5,
  * biased variance. g (gain) and b (bias) are [k]. */
-void cat_k_layernorm_fwd(const float *g, const float *b, const float *x, float *y, catk_index rows, catk_index k);
-void cat_k_layernorm_bwd(const float *g, const float *x, const float *dy, float *dg, float *db, float *dx,
-                         catk_index rows, catk_index k);
+void cat_k_layernorm_fwd(const float *g, const float *b, const float *x, float *y, catk_index rows,
+                         catk_index k);
+void cat_k_layernorm_bwd(const float *g, const float *x, const float *dy, float *dg, float *db,
+                         float *dx, catk_index rows, catk_index k);
 
 /* ---- monoid and shape ------------------------------------------------------ */
 /* x is [n, len, inner] -> y [n, inner], y = scale * sum over len
  * (sum: scale 1; mean: scale 1/len). */
-void cat_k_reduce_fwd(const float *x, float *y, catk_index n, catk_index len, catk_index inner, float scale);
+void cat_k_reduce_fwd(const float *x, float *y, catk_index n, catk_index len, catk_index inner,
+                      float scale);
 /* x is [n, inner] -> y [n, len, inner], y = scale * x at every position. */
-void cat_k_broadcast_fwd(const float *x, float *y, catk_index n, catk_index len, catk_index inner, float scale);
+void cat_k_broadcast_fwd(const float *x, float *y, catk_index n, catk_index len, catk_index inner,
+                         float scale);
 /* dot: a, b [n, k] -> y [n]. */
 void cat_k_dot_fwd(const float *a, const float *b, float *y, catk_index n, catk_index k);
-void cat_k_dot_bwd(const float *a, const float *b, const float *dy, float *da, float *db, catk_index n, catk_index k);
+void cat_k_dot_bwd(const float *a, const float *b, const float *dy, float *da, float *db,
+                   catk_index n, catk_index k);
 /* matmul per example: A [m, k] * B [k, p] -> C [m, p] (gemm.c). */
-void cat_k_matmul_fwd(const float *A, const float *B, float *C, catk_index n, catk_index m, catk_index k, catk_index p,
-                      int tile);
+void cat_k_matmul_fwd(const float *A, const float *B, float *C, catk_index n, catk_index m,
+                      catk_index k, catk_index p, int tile);
 /* dA = dC B^T, dB = A^T dC, both written (either may be NULL); scratch holds
  * CATK_MATMUL_BWD_SCRATCH(k, p, tile) floats, 16-byte aligned. */
 void cat_k_matmul_bwd(const float *A, const float *B, const float *dC, float *dA, float *dB,
-                      catk_index n, catk_index m, catk_index k, catk_index p, float *scratch, int tile);
+                      catk_index n, catk_index m, catk_index k, catk_index p, float *scratch,
+                      int tile);
 /* transpose per example: x [r, c] -> y [c, r]. */
 void cat_k_transpose(const float *x, float *y, catk_index n, catk_index r, catk_index c);
 /* concat per example: a [na], b [nb] -> y [na + nb]; split is its reverse. */
-void cat_k_concat_fwd(const float *a, const float *b, float *y, catk_index n, catk_index na, catk_index nb);
+void cat_k_concat_fwd(const float *a, const float *b, float *y, catk_index n, catk_index na,
+                      catk_index nb);
 void cat_k_split(const float *y, float *a, float *b, catk_index n, catk_index na, catk_index nb);
 /* softmax / log_softmax over the last k of each of `rows` rows (stable). */
 void cat_k_softmax_fwd(const float *x, float *y, catk_index rows, catk_index k);
 void cat_k_softmax_bwd(const float *y, const float *dy, float *dx, catk_index rows, catk_index k);
 void cat_k_log_softmax_fwd(const float *x, float *y, catk_index rows, catk_index k);
-void cat_k_log_softmax_bwd(const float *y, const float *dy, float *dx, catk_index rows, catk_index k);
+void cat_k_log_softmax_bwd(const float *y, const float *dy, float *dx, catk_index rows,
+                           catk_index k);
 /* causal_mask per example on [T, T]: entries above the diagonal -> -inf. */
 void cat_k_causal_mask_fwd(const float *x, float *y, catk_index n, catk_index T);
 void cat_k_causal_mask_bwd(const float *dy, float *dx, catk_index n, catk_index T);
 
 /* ---- losses: one loss per row; dloss is the gradient per row ------------- */
 /* cross_entropy(z [rows, k], t [rows]) = lse(z) - z_t. */
-void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, catk_index rows, catk_index k);
+void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, catk_index rows,
+                             catk_index k);
 /* Both at once, sharing the exps (the training step's fusion of the two):
  * the same loss and dz, bit for bit, as the two kernels. */
 void cat_k_cross_entropy_fwd_bwd(const float *z, const int32_t *t, const float *dloss, float *loss,
@@ -176,15 +190,18 @@ float cat_k_mean(const float *x, catk_index n);
 
 /* ---- initialisation (deterministic in seed and stream) ------------------- */
 /* Glorot/Xavier uniform for a [fan_out, fan_in] matrix. */
-void cat_k_init_glorot(float *w, catk_index fan_out, catk_index fan_in, uint64_t seed, uint64_t stream);
+void cat_k_init_glorot(float *w, catk_index fan_out, catk_index fan_in, uint64_t seed,
+                       uint64_t stream);
 /* Normal(0, stddev). */
 void cat_k_init_normal(float *w, catk_index count, float stddev, uint64_t seed, uint64_t stream);
-void cat_k_init_uniform(float *w, catk_index count, float lo, float hi, uint64_t seed, uint64_t stream);
+void cat_k_init_uniform(float *w, catk_index count, float lo, float hi, uint64_t seed,
+                        uint64_t stream);
 
 /* Inverted dropout of a training step: y[i] = x[i] / (1 - p), or 0 with
  * probability p, the mask a function of (seed, stream, i) only, so that the
  * reverse derivative is the same call on the output gradient. */
-void cat_k_dropout(const float *x, float *y, catk_index count, float p, uint64_t seed, uint64_t stream);
+void cat_k_dropout(const float *x, float *y, catk_index count, float p, uint64_t seed,
+                   uint64_t stream);
 
 /* ---- optimizers (PyTorch semantics, AD.md); `step` counts from 1 -------- */
 /* With d = g + weight_decay * p: v = momentum * v + d (v = d at step 1);

@@ -80,9 +80,9 @@ typedef int32_t catk_i16 __attribute__((vector_size(64)));
  * nr, or for the last, narrower panel its width rounded up to whole vectors
  * of `lanes` (zero filled) so that it too is read with full vector loads.
  * 4 x 4 blocks are transposed in registers. */
-static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K, catk_index N, catk_index j0,
-                         catk_index nc, catk_index p0, catk_index kc, int32_t nr, int32_t lanes,
-                         float *restrict dst) {
+static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K, catk_index N,
+                         catk_index j0, catk_index nc, catk_index p0, catk_index kc, int32_t nr,
+                         int32_t lanes, float *restrict dst) {
   for (catk_index jr = j0; jr < j0 + nc; jr += nr) {
     catk_index w = N - jr < nr ? N - jr : nr, w4 = w / 4 * 4;
     catk_index width = (w + lanes - 1) / lanes * lanes;
@@ -135,11 +135,13 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * and written once per tile, are copied by memcpy of the cnt floats: one
  * instruction or two once cnt is a constant, where a loop over the lanes
  * is unrolled VW times before it folds (a sixth of iris's compile time). */
-#define CATK_MICRO(F, VT, VI, VW, MR, NV, SUM_UNROLL)                                                         \
-  CATK_ALWAYS_INLINE void catk_micro_##F(                                                           \
-      int32_t mr, int32_t w, int32_t bfull, const float *restrict a, catk_index rsa, catk_index csa,      \
-      const float *restrict b, catk_index rsb, catk_index csb, float *restrict c, catk_index ldc,            \
-      catk_index kc, int32_t load_c, const float *restrict bias, int32_t relu) {                       \
+#define CATK_MICRO(F, VT, VI, VW, MR, NV, SUM_UNROLL)                                               \
+  CATK_ALWAYS_INLINE void catk_micro_##F(int32_t mr, int32_t w, int32_t bfull,                      \
+                                         const float *restrict a, catk_index rsa, catk_index csa,   \
+                                         const float *restrict b, catk_index rsb, catk_index csb,   \
+                                         float *restrict c, catk_index ldc, catk_index kc,          \
+                                         int32_t load_c, const float *restrict bias,                \
+                                         int32_t relu) {                                            \
     VT acc[MR][NV];                                                                                 \
     CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                                    \
       CATK_UNROLL for (int32_t v = 0; v < NV; ++v) {                                                \
@@ -193,7 +195,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         if (cnt >= VW)                                                                              \
           *(VT *)to = out;                                                                          \
         else                                                                                        \
-          __builtin_memcpy(to, &out, cnt * sizeof(float));                                         \
+          __builtin_memcpy(to, &out, cnt * sizeof(float));                                          \
       }                                                                                             \
   }
 
@@ -224,12 +226,12 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
 #define CATK_GEMM(F, VW, MR, NR, KC, MC, NC, KA, NA)                                                \
   typedef char catk_blocks_hold_whole_tiles_##F[MC % MR || NC % NA || NA % NR ? -1 : 1];            \
   /* Row tiles of rows [0, mc) against one panel of w columns. */                                   \
-  CATK_ALWAYS_INLINE void catk_rows_##F(catk_index mc, int32_t tail, int32_t w, int32_t bfull,         \
-                                        const float *a, catk_index rsa, catk_index csa, const float *b,   \
-                                        catk_index rsb, catk_index csb, float *c, catk_index ldc,            \
-                                        catk_index kc, int32_t load_c, const float *bias,              \
-                                        int32_t relu) {                                             \
-    catk_index i = 0;                                                                                  \
+  CATK_ALWAYS_INLINE void catk_rows_##F(catk_index mc, int32_t tail, int32_t w, int32_t bfull,      \
+                                        const float *a, catk_index rsa, catk_index csa,             \
+                                        const float *b, catk_index rsb, catk_index csb, float *c,   \
+                                        catk_index ldc, catk_index kc, int32_t load_c,              \
+                                        const float *bias, int32_t relu) {                          \
+    catk_index i = 0;                                                                               \
     for (; i + MR <= mc; i += MR)                                                                   \
       catk_micro_##F(MR, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,        \
                      load_c, bias, relu);                                                           \
@@ -239,11 +241,11 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
   }                                                                                                 \
   /* One row tile of mr rows, A(i, l) = a[i + l * MR], against the panels of                        \
    * columns [0, nc) of a row-major B. */                                                           \
-  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, catk_index rsb,    \
-                                        catk_index nc, int32_t edge, float *c, catk_index ldc,            \
-                                        catk_index kc, int32_t load_c, const float *bias,              \
+  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, catk_index rsb, \
+                                        catk_index nc, int32_t edge, float *c, catk_index ldc,      \
+                                        catk_index kc, int32_t load_c, const float *bias,           \
                                         int32_t relu) {                                             \
-    catk_index jr = 0;                                                                                 \
+    catk_index jr = 0;                                                                              \
     for (; jr + NR <= nc; jr += NR)                                                                 \
       catk_micro_##F(mr, NR, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                  \
                      bias ? bias + jr : 0, relu);                                                   \
@@ -252,34 +254,34 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                      bias ? bias + jr : 0, relu);                                                   \
   }                                                                                                 \
   /* The first schedule, for columns [0, nc) and kc steps of the summed index. */                   \
-  CATK_ALWAYS_INLINE void catk_rowwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge,       \
-                                           const float *a, catk_index rsa, catk_index csa,                \
-                                           const float *b, catk_index rsb, float *c, catk_index ldc,      \
-                                           catk_index kc, int32_t load_c, const float *bias,           \
-                                           int32_t relu) {                                          \
-    for (catk_index jb = 0; jb < nc; jb += NA) {                                                       \
-      catk_index nb = nc - jb < NA ? nc - jb : NA;                                                     \
+  CATK_ALWAYS_INLINE void catk_rowwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge, \
+                                           const float *a, catk_index rsa, catk_index csa,          \
+                                           const float *b, catk_index rsb, float *c,                \
+                                           catk_index ldc, catk_index kc, int32_t load_c,           \
+                                           const float *bias, int32_t relu) {                       \
+    for (catk_index jb = 0; jb < nc; jb += NA) {                                                    \
+      catk_index nb = nc - jb < NA ? nc - jb : NA;                                                  \
       const float *b_jb = b + jb;                                                                   \
-      catk_index ldb = rsb;                                                                            \
+      catk_index ldb = rsb;                                                                         \
       float block[VW > 1 ? KA * NA : 1];                                                            \
       if (VW > 1 && rsb >= CATK_FAR) {                                                              \
-        for (catk_index l = 0; l < kc; ++l)                                                            \
-          for (catk_index j = 0; j < nb; ++j)                                                          \
+        for (catk_index l = 0; l < kc; ++l)                                                         \
+          for (catk_index j = 0; j < nb; ++j)                                                       \
             block[l * NA + j] = b_jb[l * rsb + j];                                                  \
         b_jb = block, ldb = NA;                                                                     \
       }                                                                                             \
-      for (catk_index ir = 0; ir < M; ir += MR) {                                                      \
+      for (catk_index ir = 0; ir < M; ir += MR) {                                                   \
         float tile[MR * KC]; /* A(ir + i, l) at tile[l * MR + i] */                                 \
         const float *from = a + ir * rsa;                                                           \
         float *c_ir = c + ir * ldc + jb;                                                            \
         const float *bias_jb = bias ? bias + jb : 0;                                                \
         if (ir + MR <= M) { /* whole rows: one vector copy per step */                              \
-          for (catk_index l = 0; l < kc; ++l)                                                          \
+          for (catk_index l = 0; l < kc; ++l)                                                       \
             CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
               tile[l * MR + i] = from[i * rsa + l * csa];                                           \
           catk_cols_##F(MR, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu);       \
         } else {                                                                                    \
-          for (catk_index l = 0; l < kc; ++l)                                                          \
+          for (catk_index l = 0; l < kc; ++l)                                                       \
             CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
               if (i < tail)                                                                         \
                 tile[l * MR + i] = from[i * rsa + l * csa];                                         \
@@ -290,25 +292,26 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
   }                                                                                                 \
   /* The second schedule, for columns [0, nc) and the kc steps of the summed                        \
    * index from pc; `packed` is B^T's pack from column 0 on, or NULL. */                            \
-  CATK_ALWAYS_INLINE void catk_panelwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge,     \
-                                             const float *a, catk_index rsa, catk_index csa,              \
-                                             const float *b, catk_index rsb, catk_index csb,              \
-                                             const float *packed, catk_index K, catk_index pc, float *c,  \
-                                             catk_index ldc, catk_index kc, int32_t load_c,               \
-                                             const float *bias, int32_t relu) {                     \
+  CATK_ALWAYS_INLINE void catk_panelwise_##F(catk_index M, catk_index nc, int32_t tail,             \
+                                             int32_t edge, const float *a, catk_index rsa,          \
+                                             catk_index csa, const float *b, catk_index rsb,        \
+                                             catk_index csb, const float *packed, catk_index K,     \
+                                             catk_index pc, float *c, catk_index ldc,               \
+                                             catk_index kc, int32_t load_c, const float *bias,      \
+                                             int32_t relu) {                                        \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
-    for (catk_index ic = 0; ic < M; ic += MC) {                                                        \
-      catk_index mc = M - ic < MC ? M - ic : MC;                                                       \
+    for (catk_index ic = 0; ic < M; ic += MC) {                                                     \
+      catk_index mc = M - ic < MC ? M - ic : MC;                                                    \
       int32_t copy = VW > 1 && !packed && rsb >= CATK_FAR && mc >= 8 * MR;                          \
-      for (catk_index jr = 0; jr < nc; jr += NR) {                                                     \
+      for (catk_index jr = 0; jr < nc; jr += NR) {                                                  \
         int32_t full = jr + NR <= nc, width = full ? NR : padded;                                   \
         const float *panel = b + jr * csb;                                                          \
-        catk_index ldp = rsb;                                                                          \
+        catk_index ldp = rsb;                                                                       \
         float stack[VW > 1 ? KC * NR : 1];                                                          \
         if (packed) { /* see catk_pack_bt */                                                        \
           panel = packed + jr * K + pc * width, ldp = width;                                        \
         } else if (copy) { /* the same layout as the pack, on the stack */                          \
-          for (catk_index l = 0; l < kc; ++l)                                                          \
+          for (catk_index l = 0; l < kc; ++l)                                                       \
             CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                            \
               if (j < width)                                                                        \
                 stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;                \
@@ -357,23 +360,24 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
     else                                                                                            \
       catk_rows_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
   }                                                                                                 \
-  CATK_ALWAYS_INLINE void catk_gemm_##F(catk_index M, catk_index N, catk_index K, const float *a,            \
-                                        catk_index rsa, catk_index csa, const float *b, catk_index rsb,      \
-                                        catk_index csb, float *scratch, float *c, catk_index ldc,         \
-                                        int32_t accumulate, const float *bias, int32_t relu) {      \
-    if (VW == 1) { /* see catk_gemm_small */                                                       \
-      catk_gemm_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);      \
+  CATK_ALWAYS_INLINE void catk_gemm_##F(catk_index M, catk_index N, catk_index K, const float *a,   \
+                                        catk_index rsa, catk_index csa, const float *b,             \
+                                        catk_index rsb, catk_index csb, float *scratch, float *c,   \
+                                        catk_index ldc, int32_t accumulate, const float *bias,      \
+                                        int32_t relu) {                                             \
+    if (VW == 1) { /* see catk_gemm_small */                                                        \
+      catk_gemm_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
       return;                                                                                       \
     }                                                                                               \
     int32_t packs = VW > 1 && csb != 1;                   /* B^T into scratch */                    \
     int32_t rowwise = VW > 1 && csb == 1 && csa >= CATK_FAR; /* the first schedule */               \
     int32_t edge = (int32_t)(N % NR); /* width of the last panel, a constant */                     \
     int32_t tail = (int32_t)(M % MR); /* height of the last row tile, a constant if M is */         \
-    for (catk_index jc = 0; jc < N; jc += NC) {                                                        \
-      catk_index nc = N - jc < NC ? N - jc : NC;                                                       \
-      catk_index kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */              \
+    for (catk_index jc = 0; jc < N; jc += NC) {                                                     \
+      catk_index nc = N - jc < NC ? N - jc : NC;                                                    \
+      catk_index kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */           \
       do { /* once even when K == 0, to write the start value */                                    \
-        catk_index kc = K - pc < kb ? K - pc : kb;                                                     \
+        catk_index kc = K - pc < kb ? K - pc : kb;                                                  \
         int32_t load_c = accumulate || pc > 0, act = relu && pc + kc == K;                          \
         const float *bias_jc = bias ? bias + jc : 0;                                                \
         if (packs)                                                                                  \
@@ -409,10 +413,11 @@ CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2, )
 CATK_GEMM(v512, 16, 8, 32, 256, 128, 512, 32, 256)
 
 /* One GEMM through the family `tile` names (unknown values: scalar). */
-CATK_ALWAYS_INLINE void catk_gemm(int tile, catk_index M, catk_index N, catk_index K, const float *a,
-                                  catk_index rsa, catk_index csa, const float *b, catk_index rsb,
-                                  catk_index csb, float *scratch, float *c, catk_index ldc,
-                                  int32_t accumulate, const float *bias, int32_t relu) {
+CATK_ALWAYS_INLINE void catk_gemm(int tile, catk_index M, catk_index N, catk_index K,
+                                  const float *a, catk_index rsa, catk_index csa, const float *b,
+                                  catk_index rsb, catk_index csb, float *scratch, float *c,
+                                  catk_index ldc, int32_t accumulate, const float *bias,
+                                  int32_t relu) {
   switch (tile) {
   case CATK_TILE_V512:
     catk_gemm_v512(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
@@ -441,8 +446,8 @@ void cat_k_linear_fwd(const float *restrict W, const float *restrict bias,
 /* dx = dy W: B = W as stored. dW += dy^T x: A(i, l) = dy[l * m + i], the
  * batch is the summed index. */
 void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
-                      float *restrict dW, float *restrict dx, catk_index n, catk_index m, catk_index k,
-                      int tile) {
+                      float *restrict dW, float *restrict dx, catk_index n, catk_index m,
+                      catk_index k, int tile) {
   if (dx)
     catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0);
   if (dW)
@@ -459,8 +464,8 @@ void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *r
 /* dA = dC B^T (B read transposed, packed by vector families); dB = A^T dC,
  * A(l, r) read through strides. */
 void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const float *restrict dC,
-                      float *restrict dA, float *restrict dB, catk_index n, catk_index m, catk_index k,
-                      catk_index p, float *restrict scratch, int tile) {
+                      float *restrict dA, float *restrict dB, catk_index n, catk_index m,
+                      catk_index k, catk_index p, float *restrict scratch, int tile) {
   for (catk_index i = 0; i < n; ++i) {
     const float *dC_i = dC + i * m * p;
     if (dA)
