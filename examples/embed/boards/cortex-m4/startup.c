@@ -112,36 +112,8 @@ uint64_t board_counter(void) {
 
 /* ---- Stack ------------------------------------------------------------------ */
 
-static uint32_t *stack_pointer(void) {
-  uint32_t *sp;
-  __asm__ volatile("mov %0, sp" : "=r"(sp));
-  return sp;
-}
-
-size_t board_stack_size(void) {
-  return (size_t)((char *)__stack_top - (char *)__stack_bottom);
-}
-
-size_t board_stack_pointer(void) {
-  return (size_t)((char *)__stack_top - (char *)stack_pointer());
-}
-
-size_t board_stack_used(void) {
-  const uint32_t *p = __stack_bottom;
-  while (p < __stack_top && *p == STACK_PAINT)
-    ++p;
-  return (size_t)((char *)__stack_top - (char *)p);
-}
-
-/* Volatile stores: a memset call would put its own frame in the region it
- * paints. The 16 bytes below the stack pointer stay unpainted for the same
- * reason (this function itself needs no stack below it). */
-void board_stack_paint(void) {
-  volatile uint32_t *p = __stack_bottom;
-  uint32_t *end = stack_pointer() - 4;
-  while (p < end)
-    *p++ = STACK_PAINT;
-}
+#define STACK_POINTER_ASM "mov %0, sp"
+#include "../common/board_stack.h"
 
 /* ---- Reset -------------------------------------------------------------------- */
 
