@@ -236,17 +236,19 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
     for (size_t i = 0; i < codFlat.size(); ++i)
       if (dOut[i] != kZero)
         g.call("cat_k_sum_batch_acc", {KArg::val(dOut[i]), dparam(static_cast<int>(i)), rows,
-                                       KArg::constant(codFlat[i].numElements())});
+                                       KArg::constant(codFlat[i].numElements()), KArg::accumulate()});
     return dIn;
   }
   case PrimOp::Linear: {
     ValueId dx = grad(0);
     g.call("cat_k_linear_bwd", {param(0), KArg::val(in[0]), KArg::val(dy()), dparam(0), ptr(dx), rows,
-                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]), KArg::tile()});
+                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]), KArg::tile(),
+                                KArg::accumulate()});
     return dIn;
   }
   case PrimOp::Bias:
-    g.call("cat_k_sum_batch_acc", {KArg::val(dy()), dparam(0), rows, KArg::constant(cod.numElements())});
+    g.call("cat_k_sum_batch_acc",
+           {KArg::val(dy()), dparam(0), rows, KArg::constant(cod.numElements()), KArg::accumulate()});
     dIn[0] = needsGrad(in[0]) ? dy() : kZero;
     return dIn;
   case PrimOp::Embed:
@@ -257,7 +259,8 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
     ValueId dx = grad(0);
     int64_t k = lastDim(cod);
     g.call("cat_k_layernorm_bwd", {param(0), KArg::val(in[0]), KArg::val(dy()), dparam(0), dparam(1),
-                                   ptr(dx), KArg::rows(mult * cod.numElements() / k), KArg::constant(k)});
+                                   ptr(dx), KArg::rows(mult * cod.numElements() / k), KArg::constant(k),
+                                   KArg::accumulate()});
     return dIn;
   }
   case PrimOp::Mse: case PrimOp::Bce: {

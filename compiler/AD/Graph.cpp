@@ -16,6 +16,8 @@
 //===----------------------------------------------------------------------===//
 #include "AD/Builder.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 namespace cat::ad {
@@ -173,7 +175,54 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
   }
   }
   fuseEpilogues(g);
+  if (kind == FunctionKind::LossGrad || kind == FunctionKind::LossGradOutputs)
+    assignGradientWrites(g, layout);
   return g;
+}
+
+void assignGradientWrites(Graph &g, const ir::ParamLayout &layout) {
+  std::map<int64_t, size_t> tensorAt; // a tensor's first float -> its index
+  for (size_t t = 0; t < layout.tensors.size(); ++t)
+    tensorAt[layout.tensors[t].offset] = t;
+  std::vector<bool> written(layout.tensors.size(), false), clear(layout.tensors.size(), false);
+  bool whole = true; // every gradient pointer is the start of a tensor
+  for (KernelCall &call : g.calls) {
+    std::vector<size_t> touched;
+    KArg *mode = nullptr;
+    for (KArg &a : call.args) {
+      if (a.kind == KArg::Kind::Accumulate)
+        mode = &a;
+      if (a.kind != KArg::Kind::Grad)
+        continue;
+      auto it = tensorAt.find(a.offset);
+      if (it == tensorAt.end())
+        whole = false;
+      else
+        touched.push_back(it->second);
+    }
+    bool first = mode && !touched.empty() &&
+                 std::none_of(touched.begin(), touched.end(), [&](size_t t) { return written[t]; });
+    if (mode && !first)
+      *mode = KArg::i32(1);
+    for (size_t t : touched) {
+      clear[t] = clear[t] || (!written[t] && !first);
+      written[t] = true;
+    }
+  }
+  std::vector<KernelCall> clears;
+  if (!whole) { // add everywhere into a buffer cleared whole
+    for (KernelCall &call : g.calls)
+      for (KArg &a : call.args)
+        if (a.kind == KArg::Kind::Accumulate)
+          a = KArg::i32(1);
+    clears.push_back({"cat_k_zero_unless", {KArg::grad(0), KArg::constant(layout.totalFloats), KArg::accumulate()}});
+  } else {
+    for (size_t t = 0; t < layout.tensors.size(); ++t)
+      if (clear[t] || !written[t])
+        clears.push_back({"cat_k_zero_unless", {KArg::grad(layout.tensors[t].offset),
+                                                KArg::constant(layout.tensors[t].size), KArg::accumulate()}});
+  }
+  g.calls.insert(g.calls.begin(), clears.begin(), clears.end());
 }
 
 } // namespace cat::ad

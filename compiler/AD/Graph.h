@@ -64,6 +64,9 @@ struct KArg {
     Scratch,///< the function's scratch area, sized by CodeGen for the kernels that pack
     DropoutKey, ///< two uint64 arguments: the training step's dropout seed, and
                 ///< `offset`, the stream of one dropout box
+    Accumulate, ///< a C `int`: the function's mode, non-zero when it adds into
+                ///< the parameter gradients, 0 when it writes them (see
+                ///< assignGradientWrites)
   } kind;
   ValueId value = -1;
   int64_t offset = 0;
@@ -82,6 +85,7 @@ struct KArg {
   static KArg tile() { return {Kind::Tile}; }
   static KArg scratch() { return {Kind::Scratch}; }
   static KArg dropoutStream(int64_t stream) { return {Kind::DropoutKey, -1, stream}; }
+  static KArg accumulate() { return {Kind::Accumulate}; }
 };
 
 /// One kernel call. `returnsLoss` marks the `cat_k_mean` whose result the
@@ -130,6 +134,15 @@ bool hasTrainingBehaviour(const ir::Function &fn);
 /// reads its seed from an extra function argument.
 Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Function *loss,
                  const ir::ParamLayout &layout, bool training = false);
+
+/// Lets a loss-gradient graph write its parameter gradients instead of
+/// adding into a cleared buffer when its function runs in write mode
+/// (KArg::Accumulate is 0): the first kernel to contribute to each
+/// parameter tensor keeps the function's mode, the later ones add (1), and
+/// a tensor that no kernel writes first (an embedding's scatter-add, a
+/// parameter without gradient) is cleared by cat_k_zero_unless at the
+/// start. In add mode (the C interface's `_loss_grad`) nothing changes.
+void assignGradientWrites(Graph &g, const ir::ParamLayout &layout);
 
 /// Folds `bias` and `relu` calls into the epilogue of the `linear` call
 /// that produces their input, where nothing else reads the intermediate

@@ -107,6 +107,7 @@ static void printArg(const KArg &a, llvm::raw_ostream &os) {
   case KArg::Kind::Tile: os << "tile"; break;
   case KArg::Kind::Scratch: os << "scratch"; break;
   case KArg::Kind::DropoutKey: os << "seed, " << a.offset; break;
+  case KArg::Kind::Accumulate: os << "accumulate"; break;
   }
 }
 

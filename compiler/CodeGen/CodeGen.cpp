@@ -200,6 +200,8 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     envValues.push_back(env.losses);
   if (env.dropoutSeed)
     envValues.push_back(env.dropoutSeed);
+  if (env.accumulate)
+    envValues.push_back(env.accumulate);
   std::vector<Type *> types;
   for (Value *v : envValues)
     types.push_back(v->getType());
@@ -229,6 +231,7 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
         to->push_back(&*arg++);
     local.losses = env.losses ? &*arg++ : nullptr;
     local.dropoutSeed = env.dropoutSeed ? &*arg++ : nullptr;
+    local.accumulate = env.accumulate ? &*arg++ : nullptr;
     Value *partLoss = emitCalls(g, first, last, p, local);
     b.CreateRet(partLoss ? partLoss : ConstantFP::get(f32, 0.0));
     b.restoreIP(caller);
@@ -268,6 +271,7 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       case ad::KArg::Kind::Int32: v = ConstantInt::get(i32, a.offset); break;
       case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, opts.gemmTile); break;
       case ad::KArg::Kind::Scratch: v = env.ws; break;
+      case ad::KArg::Kind::Accumulate: v = env.accumulate ? env.accumulate : ConstantInt::get(i32, 1); break;
       case ad::KArg::Kind::DropoutKey:
         // (seed, stream): the step's seed, then this box's stream.
         args.push_back(env.dropoutSeed);

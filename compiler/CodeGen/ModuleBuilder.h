@@ -32,6 +32,9 @@ struct GraphEnv {
   std::vector<llvm::Value *> inputs, targets, outputs, dOutputs, dInputs;
   llvm::Value *losses = nullptr;
   llvm::Value *dropoutSeed = nullptr; ///< i64: a training step's, for dropout
+  /// i32: non-zero when the function adds into dparams, 0 when it writes
+  /// them (a training step's); null: always adds (KArg::Accumulate)
+  llvm::Value *accumulate = nullptr;
 };
 
 /// The optimizer state's header (mirrors catrt.h's CAT_OPT_*): the step
@@ -59,6 +62,9 @@ struct MorphismFunctions {
   /// active), with a trailing uint64 seed argument; null when the model
   /// behaves the same in training.
   llvm::Function *trainLossGrad = nullptr, *trainLossGradOutputs = nullptr;
+  /// loss_grad and loss_grad_outputs with a trailing `int accumulate`: the
+  /// C interface's functions call them with 1, the training steps with 0.
+  llvm::Function *lossGradModal = nullptr, *lossGradOutputsModal = nullptr;
   /// For a loss that is a sum of two heads: (params, <A>, <T>, float
   /// *head1, float *head2, n, ws) writes each head's per-example loss.
   llvm::Function *headLosses = nullptr;
@@ -103,6 +109,9 @@ public:
   /// \p isConstant marks fixed to \p args (one per distinct combination).
   llvm::Function *specialization(llvm::Function *kernel, llvm::ArrayRef<llvm::Value *> args,
                                  llvm::ArrayRef<bool> isConstant, llvm::ArrayRef<bool> nonNull);
+  /// The external function \p name: \p modal with its last argument
+  /// (`accumulate`) 1.
+  llvm::Function *emitAdding(const std::string &name, llvm::Function *modal);
   llvm::Function *emitTrainStep(const std::string &name, llvm::Function *lossGrad, MorphismFunctions &out,
                                 const TrainSpec &train, size_t nIn, size_t nT, size_t nOut,
                                 int64_t gradBytes);

@@ -66,16 +66,22 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
 
   // Builds the function of one graph: `pointers` pointer arguments, bound
   // by `bindArgs`, then `size_t n, void *workspace`; a training step's
-  // graph (internal) takes a `uint64_t` dropout seed last.
+  // graph (internal) takes a `uint64_t` dropout seed, and a loss gradient's
+  // (internal, `modal`) an `int accumulate` last (ad::assignGradientWrites).
   auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
-                  ad::FunctionKind kind, auto bindArgs, bool training = false, bool internal = false) {
+                  ad::FunctionKind kind, auto bindArgs, bool training = false, bool internal = false,
+                  bool modal = false) {
     ad::Graph g = ad::buildGraph(kind, fn, lossFn, out.layout, training);
     std::vector<Type *> types(pointers, ptrTy);
     types.push_back(sizeTy);
     types.push_back(ptrTy);
     if (training)
       types.push_back(i64);
-    Function *f = declare(name, ret, types, !training && !internal);
+    if (modal)
+      types.push_back(i32);
+    Function *f = declare(name, ret, types, !training && !internal && !modal);
+    if (modal) // one copy, called by the C interface's function and the steps
+      f->addFnAttr(Attribute::NoInline);
     b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
     GraphEnv env;
     auto it = f->arg_begin();
@@ -84,6 +90,8 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     env.ws = &*it++;
     if (training)
       env.dropoutSeed = &*it++;
+    if (modal)
+      env.accumulate = &*it++;
     WorkspacePlan p = plan(g);
     wsNeeds.push_back({p.scratchBytes, p.perN});
     Value *result = emitGraph(g, p, env);
@@ -133,22 +141,28 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
       env.outputs = take(it, nOut);
       env.dparams = &*it++;
     };
-    out.lossGrad = emit(sym + "_loss_grad", f32, 1 + nIn + nT + 1, &*loss, ad::FunctionKind::LossGrad,
-                        bindLossGrad);
+    // The C interface's functions add into dparams; the training steps call
+    // the same code in write mode, on a gradient buffer they do not clear.
+    out.lossGradModal = emit(sym + "_loss_grad.modal", f32, 1 + nIn + nT + 1, &*loss,
+                             ad::FunctionKind::LossGrad, bindLossGrad, false, true, true);
+    out.lossGrad = emitAdding(sym + "_loss_grad", out.lossGradModal);
     int64_t gradBytes = alignedBytes(out.layout.totalFloats);
     wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
-    out.lossGradOutputs = emit(sym + "_loss_grad_outputs", f32, 1 + nIn + nT + nOut + 1, &*loss,
-                               ad::FunctionKind::LossGradOutputs, bindLossGradOutputs);
+    out.lossGradOutputsModal =
+        emit(sym + "_loss_grad_outputs.modal", f32, 1 + nIn + nT + nOut + 1, &*loss,
+             ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, false, true, true);
+    out.lossGradOutputs = emitAdding(sym + "_loss_grad_outputs", out.lossGradOutputsModal);
     // Its plan is the loss_grad one minus the outputs, but first fit is not
     // monotone: it is counted like the others, so the size stays an upper
     // bound, with the gradient its training step keeps in front.
     wsNeeds.back().first += gradBytes;
     if (ad::hasTrainingBehaviour(fn)) {
       out.trainLossGrad = emit(sym + "_loss_grad.train", f32, 1 + nIn + nT + 1, &*loss,
-                               ad::FunctionKind::LossGrad, bindLossGrad, true);
+                               ad::FunctionKind::LossGrad, bindLossGrad, true, true, true);
       wsNeeds.back().first += gradBytes;
-      out.trainLossGradOutputs = emit(sym + "_loss_grad_outputs.train", f32, 1 + nIn + nT + nOut + 1,
-                                      &*loss, ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, true);
+      out.trainLossGradOutputs =
+          emit(sym + "_loss_grad_outputs.train", f32, 1 + nIn + nT + nOut + 1, &*loss,
+               ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, true, true, true);
       wsNeeds.back().first += gradBytes;
     }
     if (ad::lossHeadsNode(*loss))
@@ -161,11 +175,11 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                               env.outputs = take(it, 2);
                             },
                             false, true);
-    out.trainStep = emitTrainStep(sym + "_train_step", out.trainLossGrad ? out.trainLossGrad : out.lossGrad,
+    out.trainStep = emitTrainStep(sym + "_train_step", out.trainLossGrad ? out.trainLossGrad : out.lossGradModal,
                                   out, *train, nIn, nT, 0, gradBytes);
     out.trainStepOutputs =
         emitTrainStep(sym + "_train_step_outputs",
-                      out.trainLossGradOutputs ? out.trainLossGradOutputs : out.lossGradOutputs, out, *train,
+                      out.trainLossGradOutputs ? out.trainLossGradOutputs : out.lossGradOutputsModal, out, *train,
                       nIn, nT, nOut, gradBytes);
   }
   out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
@@ -174,12 +188,28 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   return out;
 }
 
+Function *ModuleBuilder::emitAdding(const std::string &name, Function *modal) {
+  // The C interface's loss gradient: the modal function in add mode.
+  std::vector<Type *> types;
+  for (Argument &a : modal->args())
+    types.push_back(a.getType());
+  types.pop_back();
+  Function *f = declare(name, modal->getReturnType(), types, true);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  std::vector<Value *> args;
+  for (Argument &a : f->args())
+    args.push_back(&a);
+  args.push_back(ConstantInt::get(i32, 1));
+  b.CreateRet(b.CreateCall(modal, args));
+  return f;
+}
+
 Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGrad,
                                        MorphismFunctions &out, const TrainSpec &train, size_t nIn,
                                        size_t nT, size_t nOut, int64_t gradBytes) {
   // `lossGrad` takes (params, <A>, <T>, <nOut output buffers>, dparams, n,
-  // ws); the step passes its output arguments through (none for the plain
-  // step), so both steps share this code.
+  // ws, [dropout seed,] accumulate); the step passes its output arguments
+  // through (none for the plain step), so both steps share this code.
   int64_t P = out.layout.totalFloats;
   bool adam = train.optimizer.kind == OptimizerSpec::Kind::Adam;
   out.optStateFloats = kOptHeaderFloats + (adam ? 2 : 1) * P;
@@ -192,9 +222,8 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   Value *params = &*it++, *state = &*it++;
   std::vector<Value *> ins = take(it, nIn), tgts = take(it, nT), outs = take(it, nOut);
   Value *n = &*it++, *ws = &*it++;
-  // dparams = 0, then the loss gradient into it, with the rest of the
-  // workspace after it.
-  b.CreateCall(kernel("cat_k_zero"), {ws, ConstantInt::get(idxTy, P)});
+  // The loss gradient written (not added) into dparams at the front of the
+  // workspace, with the rest of the workspace after it.
   std::vector<Value *> args{params};
   args.insert(args.end(), ins.begin(), ins.end());
   args.insert(args.end(), tgts.begin(), tgts.end());
@@ -213,7 +242,7 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   // 32-bit cores).
   Value *stepSlot = b.CreateConstGEP1_64(f32, state, kOptSlotStep);
   Value *taken = b.CreateLoad(i32, stepSlot);
-  if (lossGrad->arg_size() == args.size() + 1) {
+  if (lossGrad->arg_size() == args.size() + 2) {
     // Dropout's seed for this step: the run's seed (the header's bits, or
     // the train block's), salted and moved on by the step count.
     Value *runSeed = b.CreateSelect(chosen, b.CreateZExt(b.CreateBitCast(slot(kOptSlotSeed), i32), i64),
@@ -221,6 +250,7 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
     Value *moved = b.CreateMul(b.CreateZExt(taken, i64), ConstantInt::get(i64, kDropoutStepGamma));
     args.push_back(b.CreateXor(b.CreateXor(runSeed, ConstantInt::get(i64, kDropoutSalt)), moved));
   }
+  args.push_back(ConstantInt::get(i32, 0)); // write mode
   Value *loss = b.CreateCall(lossGrad, args);
   // step = state[0] + 1, stored back: the optimizer's clock is part of S.
   Value *step = b.CreateAdd(taken, ConstantInt::get(i32, 1));

@@ -165,16 +165,50 @@ TEST(KernelGradient, Linear) {
     };
     // dW accumulates: start it from a known offset and subtract it again.
     Vec dW(m * k, 0.25f), dx(n * k);
-    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW.data(), dx.data(), n, m, k, tile);
+    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW.data(), dx.data(), n, m, k, tile, 1);
     for (float &v : dW)
       v -= 0.25f;
     expectGradientsMatch(dx, numericGradient(x, loss), "linear dx");
     expectGradientsMatch(dW, numericGradient(W, loss), "linear dW");
     Vec dW2(m * k, 0.0f);
-    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW2.data(), nullptr, n, m, k, tile);
+    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW2.data(), nullptr, n, m, k, tile, 1);
     for (int64_t e = 0; e < m * k; ++e)
       EXPECT_NEAR(dW2[e], dW[e], 1e-6f); // dW lost bits to the 0.25 offset
   }
+}
+
+TEST(KernelGradient, WriteModeEqualsAddingIntoZeros) {
+  // accumulate 0 writes the parameter gradients over whatever the buffer
+  // held: the very bits of adding into a cleared buffer (a training step
+  // relies on it), for every tile family and for batches of 1 (the
+  // one-lane family's own copy) and past a block of the summed index.
+  const int64_t m = 5, k = 7;
+  for (int64_t n : {1, 3, 300}) {
+    Vec W = randomVec(m * k, -1, 1, 21), x = randomVec(n * k, -1, 1, 22);
+    Vec dy = randomVec(n * m, -1, 1, 23);
+    for (int tile : kTiles) {
+      Vec added(m * k, 0.0f), written(m * k, 1e30f);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), added.data(), nullptr, n, m, k, tile, 1);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), written.data(), nullptr, n, m, k, tile, 0);
+      EXPECT_EQ(written, added) << "linear dW, n " << n << ", tile " << tile;
+    }
+    Vec addedB(m, 0.0f), writtenB(m, 1e30f);
+    cat_k_sum_batch_acc(dy.data(), addedB.data(), n, m, 1);
+    cat_k_sum_batch_acc(dy.data(), writtenB.data(), n, m, 0);
+    EXPECT_EQ(writtenB, addedB) << "bias, n " << n;
+    Vec g = randomVec(m, 0.5f, 1.5f, 24), xs = randomVec(n * m, -1, 1, 25);
+    Vec addedG(m, 0.0f), addedD(m, 0.0f), writtenG(m, 1e30f), writtenD(m, 1e30f);
+    cat_k_layernorm_bwd(g.data(), xs.data(), dy.data(), addedG.data(), addedD.data(), nullptr, n, m, 1);
+    cat_k_layernorm_bwd(g.data(), xs.data(), dy.data(), writtenG.data(), writtenD.data(), nullptr, n, m,
+                        0);
+    EXPECT_EQ(writtenG, addedG) << "layernorm gain, n " << n;
+    EXPECT_EQ(writtenD, addedD) << "layernorm bias, n " << n;
+  }
+  Vec cleared(9, 1e30f), kept(9, 2.0f);
+  cat_k_zero_unless(cleared.data(), 9, 0);
+  cat_k_zero_unless(kept.data(), 9, 1);
+  EXPECT_EQ(cleared, Vec(9, 0.0f));
+  EXPECT_EQ(kept, Vec(9, 2.0f));
 }
 
 TEST(KernelValue, Linear) {
@@ -200,7 +234,7 @@ TEST(KernelGradient, BiasAndParam) {
     return weightedSum(w, y);
   };
   Vec db(m, 0.0f);
-  cat_k_sum_batch_acc(w.data(), db.data(), n, m);
+  cat_k_sum_batch_acc(w.data(), db.data(), n, m, 1);
   expectGradientsMatch(db, numericGradient(b, biasLoss), "bias db");
   // bias passes dy straight through to x: dx = dy.
   expectGradientsMatch(w, numericGradient(x, biasLoss), "bias dx");
@@ -211,7 +245,7 @@ TEST(KernelGradient, BiasAndParam) {
     return weightedSum(w, y);
   };
   Vec dP(m, 0.0f);
-  cat_k_sum_batch_acc(w.data(), dP.data(), n, m);
+  cat_k_sum_batch_acc(w.data(), dP.data(), n, m, 1);
   expectGradientsMatch(dP, numericGradient(b, paramLoss), "param dP");
 }
 
@@ -248,7 +282,7 @@ TEST(KernelGradient, Layernorm) {
     return weightedSum(w, y);
   };
   Vec dg(k, 0.0f), db(k, 0.0f), dx(rows * k);
-  cat_k_layernorm_bwd(g.data(), x.data(), w.data(), dg.data(), db.data(), dx.data(), rows, k);
+  cat_k_layernorm_bwd(g.data(), x.data(), w.data(), dg.data(), db.data(), dx.data(), rows, k, 1);
   expectGradientsMatch(dx, numericGradient(x, loss), "layernorm dx");
   expectGradientsMatch(dg, numericGradient(g, loss), "layernorm dg");
   expectGradientsMatch(db, numericGradient(b, loss), "layernorm db");
@@ -744,7 +778,7 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
         dx.fillNaN();
         dW.fill(dW0);
         cat_k_linear_bwd(Wg.data(), xg.data(), dyg.data(), wantDW ? dW.data() : nullptr,
-                         wantDx ? dx.data() : nullptr, n, m, k, tile);
+                         wantDx ? dx.data() : nullptr, n, m, k, tile, 1);
         if (wantDx)
           expectClose(dx, refDx, dxScale, m, "linear_bwd dx " + where);
         if (wantDW)
@@ -821,14 +855,14 @@ TEST(KernelGemm, RowsDoNotDependOnTheBatch) {
       Vec scratch(CATK_LINEAR_FWD_SCRATCH(m, k, tile) + 1), y(n * m), dx(n * k), one(std::max(m, k));
       cat_k_linear_fwd(W.data(), bias.data(), x.data(), y.data(), n, m, k, CATK_ACT_NONE,
                        scratch.data(), tile);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile, 1);
       for (int64_t i = 0; i < n; ++i) {
         cat_k_linear_fwd(W.data(), bias.data(), x.data() + i * k, one.data(), 1, m, k,
                          CATK_ACT_NONE, scratch.data(), tile);
         EXPECT_TRUE(std::equal(one.begin(), one.begin() + m, y.begin() + i * m))
             << describe(tile, shape) << " row " << i;
         cat_k_linear_bwd(W.data(), x.data() + i * k, dy.data() + i * m, nullptr, one.data(), 1, m,
-                         k, tile);
+                         k, tile, 1);
         EXPECT_TRUE(std::equal(one.begin(), one.begin() + k, dx.begin() + i * k))
             << describe(tile, shape) << " row " << i;
       }

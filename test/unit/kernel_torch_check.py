@@ -123,7 +123,7 @@ def check_kernels(lib, rng):
     b = rng.standard_normal(k).astype(np.float32)
     dg, db = np.zeros(k, np.float32), np.zeros(k, np.float32)
     lib.cat_k_layernorm_fwd(ptr(g), ptr(b), ptr(x), ptr(y), rows, k)
-    lib.cat_k_layernorm_bwd(ptr(g), ptr(x), ptr(dy), ptr(dg), ptr(db), ptr(dx), rows, k)
+    lib.cat_k_layernorm_bwd(ptr(g), ptr(x), ptr(dy), ptr(dg), ptr(db), ptr(dx), rows, k, 1)
     tx, tg, tb = (torch.tensor(a, requires_grad=True) for a in (x, g, b))
     ty = torch.nn.functional.layer_norm(tx, (k,), tg, tb, eps=1e-5)
     ty.backward(torch.tensor(dy))
@@ -168,7 +168,7 @@ def check_kernels(lib, rng):
                           np.nan, np.float32)  # CATK_LINEAR_FWD_SCRATCH
         ys, dxs, dW = np.empty((n, m), np.float32), np.empty_like(xs), np.zeros_like(W)
         lib.cat_k_linear_fwd(ptr(W), ptr(bias), ptr(xs), ptr(ys), n, m, k, 0, ptr(scratch), tile)
-        lib.cat_k_linear_bwd(ptr(W), ptr(xs), ptr(dys), ptr(dW), ptr(dxs), n, m, k, tile)
+        lib.cat_k_linear_bwd(ptr(W), ptr(xs), ptr(dys), ptr(dW), ptr(dxs), n, m, k, tile, 1)
         results[f"linear fwd (tile {tile})"] = rel_diff(ys, ty.detach())
         results[f"linear dx (tile {tile})"] = rel_diff(dxs, tx.grad)
         results[f"linear dW (tile {tile})"] = rel_diff(dW, tW.grad)
@@ -189,14 +189,14 @@ def main():
         "cat_k_log_softmax_fwd": [F32P, F32P, I64, I64],
         "cat_k_log_softmax_bwd": [F32P, F32P, F32P, I64, I64],
         "cat_k_layernorm_fwd": [F32P, F32P, F32P, F32P, I64, I64],
-        "cat_k_layernorm_bwd": [F32P, F32P, F32P, F32P, F32P, F32P, I64, I64],
+        "cat_k_layernorm_bwd": [F32P, F32P, F32P, F32P, F32P, F32P, I64, I64, ctypes.c_int],
         "cat_k_cross_entropy_fwd": [F32P, I32P, F32P, I64, I64],
         "cat_k_cross_entropy_bwd": [F32P, I32P, F32P, F32P, I64, I64],
         "cat_k_bce_fwd": [F32P, F32P, F32P, I64, I64],
         "cat_k_bce_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64],
         "cat_k_linear_fwd": [F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int, F32P,
                              ctypes.c_int],
-        "cat_k_linear_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int],
+        "cat_k_linear_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int, ctypes.c_int],
     }
     for name, argtypes in signatures.items():
         getattr(lib, name).argtypes = argtypes

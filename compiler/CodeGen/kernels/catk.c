@@ -62,6 +62,11 @@ void cat_k_zero(float *restrict dst, catk_index count) {
     dst[i] = 0.0f;
 }
 
+void cat_k_zero_unless(float *restrict dst, catk_index count, int accumulate) {
+  if (!accumulate)
+    cat_k_zero(dst, count);
+}
+
 void cat_k_fill(float *restrict dst, catk_index count, float value) {
   for (catk_index i = 0; i < count; ++i)
     dst[i] = value;
@@ -292,9 +297,12 @@ void cat_k_bias_fwd(const float *restrict b, const float *restrict x, float *res
       y[i * m + j] = x[i * m + j] + b[j];
 }
 
-void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_index n, catk_index m) {
+void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_index n, catk_index m,
+                         int accumulate) {
   if (!db)
     return;
+  if (!accumulate) /* m floats: the same sums as into a cleared buffer */
+    cat_k_zero(db, m);
   /* A short row unrolled keeps db in registers across the batch instead of
    * a load-add-store chain through memory for every example. */
   for (catk_index i = 0; i < n; ++i) {
@@ -373,7 +381,13 @@ void cat_k_layernorm_fwd(const float *restrict g, const float *restrict b, const
  * the contract passes only x, and k is small. */
 void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const float *restrict dy,
                          float *restrict dg, float *restrict db, float *restrict dx,
-                         catk_index rows, catk_index k) {
+                         catk_index rows, catk_index k, int accumulate) {
+  if (!accumulate) { /* k floats each: the same sums as into cleared buffers */
+    if (dg)
+      cat_k_zero(dg, k);
+    if (db)
+      cat_k_zero(db, k);
+  }
   for (catk_index r = 0; r < rows; ++r) {
     const float *x_r = x + r * k;
     const float *dy_r = dy + r * k;

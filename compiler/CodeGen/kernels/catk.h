@@ -45,6 +45,11 @@ extern "C" {
 void cat_k_copy(const float *src, float *dst, catk_index count);
 void cat_k_copy_i32(const int32_t *src, int32_t *dst, catk_index count);
 void cat_k_zero(float *dst, catk_index count);
+/* Parameter-gradient kernels take `accumulate`: non-zero, they add into
+ * their gradient buffers (the C interface's dparams +=); zero, they write
+ * them, as the first contribution of a training step whose buffer is not
+ * cleared. cat_k_zero_unless clears a buffer that no kernel writes first. */
+void cat_k_zero_unless(float *dst, catk_index count, int accumulate);
 void cat_k_fill(float *dst, catk_index count, float value);
 void cat_k_accumulate(float *dst, const float *src, catk_index count); /* dst += src */
 
@@ -109,13 +114,15 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
  * floats, 16-byte aligned (NULL when that is 0). */
 void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, catk_index n,
                       catk_index m, catk_index k, int act, float *scratch, int tile);
-/* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL). */
+/* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL;
+ * = with accumulate 0). */
 void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
-                      catk_index n, catk_index m, catk_index k, int tile);
+                      catk_index n, catk_index m, catk_index k, int tile, int accumulate);
 /* bias: y = x + b, b is [m]. */
 void cat_k_bias_fwd(const float *b, const float *x, float *y, catk_index n, catk_index m);
-/* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i). */
-void cat_k_sum_batch_acc(const float *dy, float *db, catk_index n, catk_index m);
+/* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i); = with
+ * accumulate 0. */
+void cat_k_sum_batch_acc(const float *dy, float *db, catk_index n, catk_index m, int accumulate);
 /* param : 1 -> A: y_i = P for every example. */
 void cat_k_param_fwd(const float *P, float *y, catk_index n, catk_index m);
 /* embed: E is [V, d]; idx [count] in [0, V) -> y [count, d]. Out-of-range
@@ -129,7 +136,7 @@ void cat_k_embed_bwd(const int32_t *idx, const float *dy, float *dE, catk_index 
 void cat_k_layernorm_fwd(const float *g, const float *b, const float *x, float *y, catk_index rows,
                          catk_index k);
 void cat_k_layernorm_bwd(const float *g, const float *x, const float *dy, float *dg, float *db,
-                         float *dx, catk_index rows, catk_index k);
+                         float *dx, catk_index rows, catk_index k, int accumulate);
 
 /* ---- monoid and shape ------------------------------------------------------ */
 /* x is [n, len, inner] -> y [n, inner], y = scale * sum over len

@@ -447,11 +447,11 @@ void cat_k_linear_fwd(const float *restrict W, const float *restrict bias,
  * batch is the summed index. */
 void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
                       float *restrict dW, float *restrict dx, catk_index n, catk_index m,
-                      catk_index k, int tile) {
+                      catk_index k, int tile, int accumulate) {
   if (dx)
     catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0);
   if (dW)
-    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, 0, dW, k, 1, 0, 0);
+    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, 0, dW, k, accumulate != 0, 0, 0);
 }
 
 void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,
