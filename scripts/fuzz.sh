@@ -3,7 +3,7 @@
 #
 # Usage: bash scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS per target (default 60); TARGETs among frontend, codegen, csv,
-#   text, safetensors (default: all five).
+#   text, safetensors, weights (default: all six).
 #
 # Builds catc's libraries, the runtime and tools/fuzz with clang-19,
 # libFuzzer's coverage instrumentation, AddressSanitizer and
@@ -12,10 +12,12 @@
 # build-fuzz/fuzz/<target>/corpus, which persists between runs and starts
 # from seeds of the repository: every .cat file of examples/, stdlib/ and
 # test/ for the compiler's targets (with tools/fuzz/cat.dict), the CSV and
-# text files of examples/ and test/ for the readers, and checkpoints written
-# by the runtime for the safetensors reader. An input that crashes, trips a
-# sanitizer, takes over 1 s or needs over 2 GB is saved as
-# build-fuzz/fuzz/<target>/crash-* (or timeout-*, oom-*) and fails the run.
+# text files of examples/ and test/ for the readers, checkpoints written
+# by the runtime for the safetensors reader, and tools/fuzz/corpus/weights/
+# (with tools/fuzz/weights.dict) for catc's own reader of --weights. An
+# input that crashes, trips a sanitizer, takes over 1 s or needs over 2 GB
+# is saved as build-fuzz/fuzz/<target>/crash-* (or timeout-*, oom-*) and
+# fails the run.
 # Prints one line per target with its executions, then
 # "N passed, N failed" over the targets; exit status non-zero on a finding.
 # CATC_FUZZ_SEED (environment) fixes libFuzzer's random seed (default:
@@ -31,11 +33,11 @@ root=$(pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(frontend codegen csv text safetensors)
+[[ ${#targets[@]} -gt 0 ]] || targets=(frontend codegen csv text safetensors weights)
 for t in "${targets[@]}"; do
   case $t in
-    frontend | codegen | csv | text | safetensors) ;;
-    *) echo "fuzz.sh: unknown target '$t'; use frontend, codegen, csv, text or safetensors" >&2; exit 2 ;;
+    frontend | codegen | csv | text | safetensors | weights) ;;
+    *) echo "fuzz.sh: unknown target '$t'; use frontend, codegen, csv, text, safetensors or weights" >&2; exit 2 ;;
   esac
 done
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, not '$seconds'" >&2; exit 2; }
@@ -58,12 +60,14 @@ seed() {
     csv) mapfile -t files < <(find examples test -name '*.csv') ;;
     text) mapfile -t files < <(find examples test -name '*.txt') ;;
     safetensors) CATC_FUZZ_SEED_DIR=$2 "$build_dir/bin/catc-fuzz-safetensors" -runs=0 >/dev/null 2>&1 ;;
+    weights) mapfile -t files < <(find tools/fuzz/corpus/weights -type f) ;;
   esac
   local i=0
   for f in "${files[@]}"; do
     # The readers' targets take a first byte of options (see tools/fuzz).
     case $1 in
       csv | text) { printf '\x00'; cat "$f"; } >"$2/seed-$i" ;;
+      weights) cp "$f" "$2/seed-$i.safetensors" ;;
       *) cp "$f" "$2/seed-$i.cat" ;;
     esac
     i=$((i + 1))
@@ -81,6 +85,7 @@ for t in "${targets[@]}"; do
   # sanitizers' still reach the log).
   options=(-close_fd_mask=2)
   [[ $t == frontend || $t == codegen ]] && options=(-dict="$root/tools/fuzz/cat.dict")
+  [[ $t == weights ]] && options=(-dict="$root/tools/fuzz/weights.dict")
   echo "fuzz.sh: catc-fuzz-$t for $seconds s (log: $work/log)"
   (cd "$work" && "$build_dir/bin/catc-fuzz-$t" corpus seeds "${options[@]}" -max_total_time="$seconds" \
     -timeout="${CATC_FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -print_final_stats=1 -seed="${CATC_FUZZ_SEED:-0}" \

@@ -60,8 +60,8 @@ class Reader {
 public:
   Reader(StringRef path, DiagnosticEngine &diags) : path(path.str()), diags(diags) {}
 
-  /// The file, its header length and its JSON header.
-  bool readHeader();
+  /// The file's contents \p buffer, its header length and its JSON header.
+  bool readHeader(std::unique_ptr<MemoryBuffer> buffer);
   /// Every tensor's dtype, shape and byte range; no overlaps; the data
   /// section ends where the last tensor does.
   bool readEntries();
@@ -127,13 +127,8 @@ static std::string kindName(const json::Value &v) {
   return "unknown";
 }
 
-bool Reader::readHeader() {
-  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    diags.report(SMLoc(), diag::err_weights_unreadable) << path << buffer.getError().message();
-    return false;
-  }
-  file = std::move(*buffer);
+bool Reader::readHeader(std::unique_ptr<MemoryBuffer> buffer) {
+  file = std::move(buffer);
   StringRef bytes = file->getBuffer();
   if (bytes.size() < 8) {
     diags.report(SMLoc(), diag::err_weights_too_short) << path << uint64_t(bytes.size());
@@ -276,6 +271,13 @@ std::optional<std::string> Reader::metadata(StringRef key, bool &failed) {
 }
 
 bool Reader::readClasses(const std::string &text, std::vector<std::string> &out) {
+  // An array of strings nests one level deep; anything deeper is refused
+  // unparsed, as the parser (and the value's destructor) recurse once per
+  // level: a string of 200,000 '[' overflowed the stack.
+  if (nestingDepth(text) > 1) {
+    diags.report(SMLoc(), diag::err_weights_classes) << path;
+    return false;
+  }
   Expected<json::Value> list = json::parse(text);
   const json::Array *array = list ? list->getAsArray() : nullptr;
   if (!list)
@@ -347,8 +349,8 @@ bool Reader::checkModel(const Program &program, const MorphismInstance &inst, Ba
   return true;
 }
 
-std::unique_ptr<BakedWeights> readWeights(StringRef path, const Program &program,
-                                          DiagnosticEngine &diags) {
+std::unique_ptr<BakedWeights> readWeights(std::unique_ptr<MemoryBuffer> contents, StringRef path,
+                                          const Program &program, DiagnosticEngine &diags) {
   const MorphismInstance *inst = weightsMorphism(program);
   if (!inst) {
     diags.report(SMLoc(), diag::err_weights_no_morphism) << program.prefix;
@@ -356,9 +358,25 @@ std::unique_ptr<BakedWeights> readWeights(StringRef path, const Program &program
   }
   Reader reader(path, diags);
   auto out = std::make_unique<BakedWeights>();
-  if (!reader.readHeader() || !reader.readEntries() || !reader.checkModel(program, *inst, *out))
+  if (!reader.readHeader(std::move(contents)) || !reader.readEntries() ||
+      !reader.checkModel(program, *inst, *out))
     return nullptr;
   return out;
+}
+
+std::unique_ptr<BakedWeights> readWeights(StringRef path, const Program &program,
+                                          DiagnosticEngine &diags) {
+  // Without a morphism the file is not read at all.
+  if (!weightsMorphism(program)) {
+    diags.report(SMLoc(), diag::err_weights_no_morphism) << program.prefix;
+    return nullptr;
+  }
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    diags.report(SMLoc(), diag::err_weights_unreadable) << path << buffer.getError().message();
+    return nullptr;
+  }
+  return readWeights(std::move(*buffer), path, program, diags);
 }
 
 } // namespace cat

@@ -11,6 +11,7 @@
 #include "CodeGen/CodeGen.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <memory>
 
@@ -27,6 +28,12 @@ const MorphismInstance *weightsMorphism(const Program &program);
 /// parameter tensor's presence and shape. Reports each problem through
 /// \p diags (naming the file) and returns null after an error.
 std::unique_ptr<BakedWeights> readWeights(llvm::StringRef path, const Program &program,
+                                          DiagnosticEngine &diags);
+
+/// The same on the contents of a file already read (the fuzz target's
+/// input); \p path names it in messages and in the result.
+std::unique_ptr<BakedWeights> readWeights(std::unique_ptr<llvm::MemoryBuffer> contents,
+                                          llvm::StringRef path, const Program &program,
                                           DiagnosticEngine &diags);
 
 } // namespace cat

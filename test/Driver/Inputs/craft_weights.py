@@ -111,6 +111,8 @@ def main():
     changed["extra.weight"] = ("F32", [1], b"\0" * 4)
     write(path("unknown"), meta, changed)
     write(path("bad-classes"), dict(meta, classes="[1, 2]"), tensors)
+    # Nested deep enough to overflow the stack of a recursive JSON parser.
+    write(path("deep-classes"), dict(meta, classes="[" * 200000 + "]" * 200000), tensors)
     write(path("no-hash"), {k: v for k, v in meta.items() if k != "layout_hash"}, tensors)
     write(path("no-metadata"), None, tensors)
 
