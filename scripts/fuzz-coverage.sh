@@ -7,7 +7,7 @@
 # (-fprofile-instr-generate -fcoverage-mapping) in build-fuzz-cov/, replays
 # every input of the corpora scripts/fuzz.sh has grown in build-fuzz/fuzz/
 # (and their seeds) through them once, and prints llvm-cov's summary: one
-# line per file, then the totals, for compiler/ (the frontend and codegen
+# line per file, then the totals, for compiler/ (the frontend, codegen and weights
 # targets) and for runtime/ (the three readers' targets).
 set -uo pipefail
 
@@ -45,5 +45,5 @@ report() {
   echo "== $name: line coverage of $dir/ by the corpora of $*"
   llvm-cov-19 report "${objects[@]:1}" -instr-profile="$profiles/$name.profdata" "$root/$dir"
 }
-report compiler compiler frontend codegen
+report compiler compiler frontend codegen weights
 report runtime runtime csv text safetensors
