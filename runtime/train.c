@@ -404,6 +404,13 @@ static int run_training(trainer *t) {
   if (cat_progress_begin(&t->progress, t->model, t->train_count, t->val_count,
                          t->opts->log, t->opts->resume != NULL) != 0)
     return -1;
+  /* Where the weights come from when not from a fresh initialisation. */
+  if (!t->progress.quiet && !t->opts->resume) {
+    if (t->opts->init)
+      printf("starting from the weights in %s\n", t->opts->init);
+    else if (cat_baked_weights(t->model) && !t->opts->has_seed)
+      printf("starting from the weights compiled in from %s\n", t->model->weights_file);
+  }
   int64_t stopped = 0;
   for (int64_t epoch = first; epoch <= t->config.epochs; ++epoch, skip = 0) {
     int status = run_epoch(t, epoch, skip);
