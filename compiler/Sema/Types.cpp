@@ -246,6 +246,10 @@ bool TypeContext::unifyNodes(TypeId a, TypeId b) {
   TypeNode &na = types[a];
   TypeNode &nb = types[b];
   if (na.kind == TypeNode::Kind::Var || nb.kind == TypeNode::Kind::Var) {
+    // The occurs check: X = X * X has no finite solution, and binding it
+    // would make every later walk of the type loop forever.
+    if (na.kind == TypeNode::Kind::Var ? occurs(a, b) : occurs(b, a))
+      return false;
     if (na.kind == TypeNode::Kind::Var)
       na.parent = b;
     else
@@ -275,6 +279,18 @@ bool TypeContext::unifyNodes(TypeId a, TypeId b) {
     if (!unifyNodes(fa[i], fb[i]))
       return false;
   return true;
+}
+
+bool TypeContext::occurs(TypeId var, TypeId t) {
+  t = find(t);
+  if (t == var)
+    return true;
+  if (types[t].kind != TypeNode::Kind::Product)
+    return false;
+  for (TypeId f : std::vector<TypeId>(types[t].factors))
+    if (occurs(var, f))
+      return true;
+  return false;
 }
 
 bool TypeContext::unify(TypeId a, TypeId b) {

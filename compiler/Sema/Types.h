@@ -129,6 +129,8 @@ private:
   DimId findDim(DimId d);
   TypeId find(TypeId t);
   bool unifyNodes(TypeId a, TypeId b);
+  /// Whether the variable \p var is \p t or one of its factors, at any depth.
+  bool occurs(TypeId var, TypeId t);
   bool propagate();
   bool solvePower(PowerConstraint &c);
   bool solveSum(SumConstraint &c);
