@@ -30,7 +30,7 @@ std::optional<int64_t> wholeNumber(double v, double min) {
 /// Reads the values of one train block, reporting what is malformed.
 class TrainReader {
 public:
-  TrainReader(Sema &sema, DiagnosticEngine &diags) : sema(sema), diags(diags) {}
+  explicit TrainReader(DiagnosticEngine &diags) : diags(diags) {}
 
   std::optional<int64_t> integer(const TrainEntry &e, int64_t min) {
     auto *n = llvm::dyn_cast<NumberValue>(e.value.get());
@@ -71,7 +71,6 @@ public:
   bool weightDecayGiven = false;
 
 private:
-  Sema &sema;
   DiagnosticEngine &diags;
 };
 } // namespace
@@ -385,7 +384,7 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
     return;
   TrainSpec spec;
   spec.model = model;
-  TrainReader read(*this, diags);
+  TrainReader read(diags);
   std::set<std::string> seen;
   const TrainEntry *lossEntry = nullptr, *dataEntry = nullptr;
   std::optional<std::pair<double, const TrainEntry *>> weightDecay, clip;

@@ -47,8 +47,8 @@ static const char *fuzz_file(const uint8_t *data, size_t size) {
 
 /* A model of module "fuzz" with one input and one target factor, trained
  * by config: what the data readers check a file against. */
-static cat_model fuzz_model(const char *morphism, const cat_factor *input, const cat_factor *target,
-                            const cat_train_config *config) {
+static inline cat_model fuzz_model(const char *morphism, const cat_factor *input,
+                                   const cat_factor *target, const cat_train_config *config) {
   cat_model model = {0};
   model.module = "fuzz";
   model.morphism = morphism;
