@@ -182,6 +182,7 @@ typedef struct cat_train_state {
   const cat_train_config *settings;
   int has_settings;      /* on load: `loaded` holds them */
   cat_train_config loaded;
+  int64_t shards;        /* the run's --shards; on load 0: not stored */
 } cat_train_state;
 
 /* Writes params (and state, if not NULL) atomically: temp file, fsync,
@@ -234,6 +235,10 @@ typedef struct cat_options {
   const char *prompt;     /* NULL: start from the padding token alone */
   int64_t tokens;         /* how many tokens to generate */
   double temperature;     /* 0: greedy */
+  /* data parallelism */
+  int64_t threads;        /* --threads; 0: one per core */
+  int has_shards;
+  int64_t shards;         /* --shards: the most shards a batch splits into */
 } cat_options;
 
 /* The train block with the command-line overrides applied. */
@@ -258,11 +263,21 @@ typedef struct cat_runner {
   void **inputs, **targets, **outputs;  /* per factor, capacity examples */
   float *losses;
   void *workspace;
+  /* cat_runner_use_pool: the threads, each with a workspace for its part
+   * of a batch; parts = 0 without. */
+  struct cat_pool *pool;
+  int parts;
+  void **part_workspaces;
+  void **part_views;      /* per part: its rows of every buffer */
 } cat_runner;
 
 void cat_runner_init(cat_runner *runner, const cat_model *model,
                      size_t capacity);
 void cat_runner_free(cat_runner *runner);
+/* Runs the model's batches on the pool's threads from now on. */
+void cat_runner_use_pool(cat_runner *runner, struct cat_pool *pool);
+/* outputs = M(inputs) for the first n examples in the buffers. */
+void cat_runner_forward(cat_runner *runner, const float *params, size_t n);
 /* Copies the examples index[0..n) of data into the runner's buffers. */
 void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
                        const int64_t *index, size_t n);
@@ -347,6 +362,61 @@ int64_t *cat_identity_index(int64_t count);
  * `total` steps under the config's schedule. */
 double cat_scheduled_lr(const cat_train_config *config, int64_t step,
                         int64_t total);
+
+/*--- comm.c / comm_mpi.c: the processes of a run ---------------------------*/
+
+/* A run is one process, or (an executable linked with `catc --mpi`) one rank
+ * of an MPI job. The training loop exchanges shard gradients through these
+ * at fixed points of every step, so the same code serves both; comm.c is
+ * the one-process build, comm_mpi.c the MPI one. Every function that can
+ * fail prints the error, naming the rank involved where it is known, and
+ * returns non-zero; a failed collective means the job cannot go on. */
+
+/* Before anything else in cat_main (MPI_Init_thread); non-zero: stop. */
+int cat_comm_start(int *argc, char ***argv);
+/* At the end of cat_main, with the command's exit status. */
+void cat_comm_stop(int status);
+int cat_comm_rank(void);   /* 0 without MPI */
+int cat_comm_size(void);   /* 1 without MPI */
+/* Every rank passes its own block (bytes[rank] bytes at `mine`); `all`
+ * receives every rank's block, in rank order, on every rank. `mine` may be
+ * the place of this rank's block in `all` (in place, as train.c calls it). */
+int cat_comm_allgather(const void *mine, void *all, const size_t *bytes);
+/* The logical OR of flag over the ranks (1 or 0 on every rank), or -1. */
+int cat_comm_any(int flag);
+/* root's `bytes` bytes at data, on every rank. */
+int cat_comm_broadcast(void *data, size_t bytes, int root);
+/* Ends every rank of the job with `status` after an error on this one. */
+void cat_comm_abort(int status);
+
+/*--- pool.c: worker threads -----------------------------------------------*/
+
+/* The most threads --threads and shards --shards accept (cli.c's hints
+ * say so). */
+#define CAT_MAX_THREADS 256
+#define CAT_MAX_SHARDS 1024
+/* Examples a shard has at least: smaller shards cost more in summing their
+ * gradients than their parallel computation saves. */
+#define CAT_MIN_SHARD 16
+/* --shards by default: the decomposition must not depend on the machine,
+ * so it cannot be the core count. */
+#define CAT_DEFAULT_SHARDS 2
+
+/* One job of a pool: thread `t` of `threads` does its part. */
+typedef void (*cat_pool_job)(void *arg, int t, int threads);
+typedef struct cat_pool cat_pool;
+
+/* The cores online (at least 1, at most CAT_MAX_THREADS). */
+int cat_cpu_count(void);
+/* A pool of `threads` threads, the caller being one of them. */
+cat_pool *cat_pool_start(int threads);
+/* The pool --threads asks for (0: one thread per core); NULL for one. */
+cat_pool *cat_pool_for(int64_t threads);
+int cat_pool_threads(const cat_pool *pool);  /* 1 for NULL */
+/* Runs job(arg, t, threads) for every t, t = 0 on the caller, and returns
+ * when all are done; with a NULL pool, job(arg, 0, 1). */
+void cat_pool_run(cat_pool *pool, cat_pool_job job, void *arg);
+void cat_pool_stop(cat_pool *pool);  /* NULL: nothing */
 
 /*--- progress.c: what a training run prints -------------------------------*/
 

@@ -114,6 +114,9 @@ static void append_state(cat_strbuf *sb, const cat_train_state *state) {
              (double)c->schedule_gamma, (long long)c->batch, c->validation,
              (long long)c->patience);
     append_meta(sb, "settings", settings);
+    /* A key of its own: checkpoints from before shards load as they did. */
+    snprintf(text, sizeof text, "%lld", (long long)state->shards);
+    append_meta(sb, "shards", text);
   }
   if (!state->has_best)
     return;
@@ -684,15 +687,22 @@ static int load_best(const checkpoint_file *file, cat_train_state *state) {
 }
 
 static int load_state(const checkpoint_file *file, cat_train_state *state) {
-  uint64_t epoch, batch;
+  uint64_t epoch, batch, shards;
   if (meta_u64(file, "epoch", 0, &epoch) != 0 ||
       meta_u64(file, "batch", 0, &batch) != 0 ||
+      meta_u64(file, "shards", 0, &shards) != 0 ||
       meta_u64(file, "seed", 0, &state->seed) != 0 ||
       load_rng(file, "rng", &state->rng) != 0 || load_best(file, state) != 0 ||
       load_settings(file, state) != 0)
     return -1;
+  if (shards > CAT_MAX_SHARDS) {
+    cat_error("%s: metadata 'shards' is %llu; at most %d are possible",
+              file->path, (unsigned long long)shards, CAT_MAX_SHARDS);
+    return -1;
+  }
   state->epoch = (int64_t)epoch;
   state->batch = (int64_t)batch;
+  state->shards = (int64_t)shards;
   const char *optimizer = metadata_string(file, "optimizer");
   state->optimizer = optimizer && !strcmp(optimizer, "adam") ? CAT_OPT_ADAM
                                                              : CAT_OPT_SGD;

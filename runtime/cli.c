@@ -49,6 +49,10 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --patience K     stop after K epochs without a better validation loss\n"
       "                   and keep the best epoch's weights\n"
       "  --seed N         seed of initialisation, shuffling and the split\n"
+      "  --threads N      threads for train, eval and predict (default: one per\n"
+      "                   core); results do not depend on it\n"
+      "  --shards K       train: split each batch into at most K shards of at\n"
+      "                   least 16 examples, run in parallel (default 2)\n"
       "  --out W          where train writes the checkpoint "
       "(default: %s.safetensors)\n"
       "  --init W         start training from the weights in W\n"
@@ -231,6 +235,11 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
     return parse_int(value, 0, &o->tokens);
   else if (!strcmp(flag, "--temperature"))
     return parse_temperature(value, &o->temperature);
+  else if (!strcmp(flag, "--threads"))
+    return parse_int(value, 1, &o->threads) != 0 || o->threads > CAT_MAX_THREADS ? -1 : 0;
+  else if (!strcmp(flag, "--shards"))
+    return (o->has_shards = 1,
+            parse_int(value, 1, &o->shards) != 0 || o->shards > CAT_MAX_SHARDS ? -1 : 0);
   return *value ? 0 : -1;
 }
 
@@ -239,7 +248,8 @@ static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
                                     "--lr", "--seed", "--prompt", "--tokens",
                                     "--temperature", "--output",
                                     "--weight-decay", "--clip", "--validation",
-                                    "--schedule", "--patience"};
+                                    "--schedule", "--patience", "--threads",
+                                    "--shards"};
 static const char *value_hints[] = {
     "a file name", "a file name", "a file name", "a file name", "a file name",
     "a file name",
@@ -248,7 +258,7 @@ static const char *value_hints[] = {
     "a non-negative integer", "a non-negative number", "a file name",
     "a non-negative number", "a positive number", "a fraction in [0, 1)",
     "constant, step(every = K, gamma = G) or cosine(warmup = K)",
-    "a positive integer"};
+    "a positive integer", "an integer from 1 to 256", "an integer from 1 to 1024"};
 
 static int find_value_flag(const char *flag, size_t len) {
   for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
@@ -373,19 +383,32 @@ void cat_effective_config(const cat_model *model, const cat_options *opts,
   if (opts->has_seed) config->seed = opts->seed;
 }
 
-int cat_main(const cat_model *model, int argc, char **argv) {
-  const char *prog = program_name(argc > 0 ? argv[0] : NULL);
-  cat_options opts;
-  if (parse_args(model, &opts, prog, argc, argv) != 0)
-    return CAT_EXIT_USAGE;
-  switch (opts.command) {
+static int run_command(const cat_model *model, const cat_options *opts,
+                       const char *prog) {
+  switch (opts->command) {
   case CAT_CMD_HELP: print_usage(model, prog); return CAT_EXIT_OK;
-  case CAT_CMD_EVAL: return cat_cmd_eval(model, &opts);
-  case CAT_CMD_PREDICT: return cat_cmd_predict(model, &opts);
-  case CAT_CMD_INFO: return cat_cmd_info(model, &opts);
-  case CAT_CMD_GRADCHECK: return cat_cmd_gradcheck(model, &opts);
-  case CAT_CMD_GENERATE: return cat_cmd_generate(model, &opts);
+  case CAT_CMD_EVAL: return cat_cmd_eval(model, opts);
+  case CAT_CMD_PREDICT: return cat_cmd_predict(model, opts);
+  case CAT_CMD_INFO: return cat_cmd_info(model, opts);
+  case CAT_CMD_GRADCHECK: return cat_cmd_gradcheck(model, opts);
+  case CAT_CMD_GENERATE: return cat_cmd_generate(model, opts);
   case CAT_CMD_TRAIN: break;
   }
-  return cat_cmd_train(model, &opts);
+  return cat_cmd_train(model, opts);
+}
+
+int cat_main(const cat_model *model, int argc, char **argv) {
+  if (cat_comm_start(&argc, &argv) != 0)
+    return CAT_EXIT_ERROR;
+  /* Every rank of an MPI job runs the same command to the same result;
+   * rank 0 speaks for them (errors still come from each). */
+  if (cat_comm_rank() != 0 && !freopen("/dev/null", "w", stdout))
+    return CAT_EXIT_ERROR;
+  const char *prog = program_name(argc > 0 ? argv[0] : NULL);
+  cat_options opts;
+  int status = parse_args(model, &opts, prog, argc, argv) != 0
+                   ? CAT_EXIT_USAGE
+                   : run_command(model, &opts, prog);
+  cat_comm_stop(status);
+  return status;
 }

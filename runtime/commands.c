@@ -46,6 +46,8 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
   if (status == 0) {
     cat_runner runner;
     cat_runner_init(&runner, model, chunk_for(data.count));
+    cat_pool *pool = cat_pool_for(opts->threads);
+    cat_runner_use_pool(&runner, pool);
     cat_scores scores;
     cat_scores_init(&scores, model);
     int64_t *index = cat_identity_index(data.count);
@@ -57,6 +59,7 @@ int cat_cmd_eval(const cat_model *model, const cat_options *opts) {
     cat_scores_free(&scores);
     free(index);
     cat_runner_free(&runner);
+    cat_pool_stop(pool);
   }
   cat_dataset_free(&data);
   cat_classes_free(&classes);
@@ -267,9 +270,12 @@ static void print_prediction(const prediction_sink *sink,
 }
 
 static void predict_all(const cat_model *model, const float *params,
-                        const cat_dataset *data, const prediction_sink *sink) {
+                        const cat_dataset *data, const prediction_sink *sink,
+                        int64_t threads) {
   cat_runner runner;
   cat_runner_init(&runner, model, chunk_for(data->count));
+  cat_pool *pool = cat_pool_for(threads);
+  cat_runner_use_pool(&runner, pool);
   int64_t *index = cat_identity_index(data->count);
   if (sink->header)
     print_header(sink, model);
@@ -278,12 +284,13 @@ static void predict_all(const cat_model *model, const float *params,
     size_t n = (size_t)(data->count - start) < runner.capacity
                    ? (size_t)(data->count - start) : runner.capacity;
     cat_runner_gather(&runner, data, index + start, n);
-    model->forward(params, runner.inputs, runner.outputs, n, runner.workspace);
+    cat_runner_forward(&runner, params, n);
     for (size_t i = 0; i < n; ++i)
       print_prediction(sink, &runner, i);
   }
   free(index);
   cat_runner_free(&runner);
+  cat_pool_stop(pool);
 }
 
 int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
@@ -322,7 +329,7 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts) {
     }
   }
   if (status == 0) {
-    predict_all(model, params, &data, &sink);
+    predict_all(model, params, &data, &sink, opts->threads);
     if (sink.out != stdout && fclose(sink.out) != 0) {
       cat_error("%s: cannot write the predictions: %s", opts->output,
                 strerror(errno));

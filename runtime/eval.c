@@ -6,6 +6,12 @@
  * batch. Batches are gathered from a data set through an index array, which
  * is how shuffling and the validation split avoid copying the data set.
  *
+ * With a pool of threads, a batch large enough to pay for the hand-over is
+ * cut into contiguous parts, one per thread, each with its own workspace:
+ * every example's results are the same bits in any batch (the kernels fix
+ * their summation order per example), so the parts change nothing but the
+ * time.
+ *
  *===----------------------------------------------------------------------===*/
 #include "catrt_internal.h"
 
@@ -29,6 +35,7 @@ static void free_buffers(void **buffers, int32_t count) {
 
 void cat_runner_init(cat_runner *runner, const cat_model *model,
                      size_t capacity) {
+  memset(runner, 0, sizeof *runner);
   runner->model = model;
   runner->capacity = capacity ? capacity : 1;
   runner->inputs = alloc_buffers(model->inputs, model->num_inputs,
@@ -41,8 +48,27 @@ void cat_runner_init(cat_runner *runner, const cat_model *model,
   runner->workspace = cat_xaligned(model->workspace_size(runner->capacity));
 }
 
+void cat_runner_use_pool(cat_runner *runner, cat_pool *pool) {
+  int threads = cat_pool_threads(pool);
+  if (threads <= 1)
+    return;
+  const cat_model *model = runner->model;
+  runner->pool = pool;
+  runner->parts = threads;
+  size_t part = (runner->capacity + (size_t)threads - 1) / (size_t)threads;
+  runner->part_workspaces = cat_xcalloc((size_t)threads, sizeof(void *));
+  for (int t = 0; t < threads; ++t)
+    runner->part_workspaces[t] = cat_xaligned(model->workspace_size(part));
+  int32_t factors = model->num_inputs + model->num_targets + model->num_outputs + 3;
+  runner->part_views = cat_xcalloc((size_t)(threads * factors), sizeof(void *));
+}
+
 void cat_runner_free(cat_runner *runner) {
   const cat_model *model = runner->model;
+  for (int t = 0; runner->part_workspaces && t < runner->parts; ++t)
+    free(runner->part_workspaces[t]);
+  free(runner->part_workspaces);
+  free(runner->part_views);
   free_buffers(runner->inputs, model->num_inputs);
   free_buffers(runner->targets, model->num_targets);
   free_buffers(runner->outputs, model->num_outputs);
@@ -72,6 +98,88 @@ void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
                    model->num_targets, index, n);
 }
 
+/*--- running the model on the gathered batch, in parts ---------------------*/
+
+typedef enum { RUN_FORWARD, RUN_EVALUATE, RUN_HEADS } run_kind;
+
+typedef struct run_job {
+  cat_runner *runner;
+  run_kind kind;
+  const float *params;
+  float *const *heads;  /* RUN_HEADS: two arrays of n losses */
+  size_t n;
+  int parts;
+} run_job;
+
+/* Part `part` of the job: its rows of every buffer, its own workspace. */
+static void run_part(void *arg, int part, int threads) {
+  const run_job *job = arg;
+  (void)threads;
+  if (part >= job->parts)
+    return;
+  cat_runner *r = job->runner;
+  const cat_model *model = r->model;
+  size_t lo = job->n * (size_t)part / (size_t)job->parts;
+  size_t hi = job->n * (size_t)(part + 1) / (size_t)job->parts;
+  void *ws = r->workspace;
+  void **inputs = r->inputs, **targets = r->targets, **outputs = r->outputs;
+  float *losses = r->losses, *heads[2] = {NULL, NULL};
+  if (job->heads)
+    heads[0] = job->heads[0], heads[1] = job->heads[1];
+  if (job->parts > 1) {
+    int32_t factors = model->num_inputs + model->num_targets + model->num_outputs + 3;
+    void **views = r->part_views + part * factors;
+    ws = r->part_workspaces[part];
+    inputs = views;
+    targets = inputs + model->num_inputs;
+    outputs = targets + model->num_targets;
+    for (int32_t f = 0; f < model->num_inputs; ++f)
+      inputs[f] = (char *)r->inputs[f] + lo * (size_t)model->inputs[f].size * 4;
+    for (int32_t f = 0; f < model->num_targets; ++f)
+      targets[f] = (char *)r->targets[f] + lo * (size_t)model->targets[f].size * 4;
+    for (int32_t f = 0; f < model->num_outputs; ++f)
+      outputs[f] = (char *)r->outputs[f] + lo * (size_t)model->outputs[f].size * 4;
+    losses += lo;
+    if (job->heads)
+      heads[0] += lo, heads[1] += lo;
+  }
+  switch (job->kind) {
+  case RUN_FORWARD:
+    model->forward(job->params, inputs, outputs, hi - lo, ws);
+    break;
+  case RUN_EVALUATE:
+    model->evaluate(job->params, inputs, targets, outputs, losses, hi - lo, ws);
+    break;
+  case RUN_HEADS:
+    model->head_losses(job->params, inputs, targets, (void *const *)heads, hi - lo, ws);
+    break;
+  }
+}
+
+/* Multiply-adds a thread should have in hand before a batch is cut: about
+ * the work of a few tens of microseconds, the cost of the hand-over. */
+enum { PART_WORK = 1 << 17 };
+
+static void run(cat_runner *runner, run_kind kind, const float *params,
+                float *const *heads, size_t n) {
+  run_job job = {runner, kind, params, heads, n, 1};
+  double work = (double)n * (double)runner->model->param_count;
+  if (runner->parts > 1 && n > 1) {
+    double parts = work / PART_WORK;
+    job.parts = parts >= runner->parts ? runner->parts : parts >= 2 ? (int)parts : 1;
+    if ((size_t)job.parts > n)
+      job.parts = (int)n;
+  }
+  if (job.parts > 1)
+    cat_pool_run(runner->pool, run_part, &job);
+  else
+    run_part(&job, 0, 1);
+}
+
+void cat_runner_forward(cat_runner *runner, const float *params, size_t n) {
+  run(runner, RUN_FORWARD, params, NULL, n);
+}
+
 int cat_model_has_accuracy(const cat_model *model) {
   return model->num_targets == 1 && model->num_outputs == 1 &&
          model->targets[0].kind == CAT_FIN && model->targets[0].size == 1 &&
@@ -83,12 +191,29 @@ int cat_model_has_output_steps(const cat_model *model) {
   return model->outputs_magic == CAT_OUTPUTS_MAGIC;
 }
 
+/* The first index of the largest score (NaNs never win, ties go to the
+ * first). A language model scores every position of every example over its
+ * vocabulary, so this runs as two passes the compiler vectorises: the
+ * maximum, kept in eight lanes, then the first score equal to it. */
 int32_t cat_argmax(const float *scores, int64_t count) {
-  int32_t best = 0;
-  for (int64_t c = 1; c < count; ++c)
-    if (scores[c] > scores[best])
-      best = (int32_t)c;
-  return best;
+  if (count <= 1 || scores[0] != scores[0])
+    return 0;  /* a NaN first is never beaten */
+  enum { LANES = 8 };
+  float lane[LANES];
+  for (int j = 0; j < LANES; ++j)
+    lane[j] = scores[0];
+  int64_t c = 1;
+  for (; c + LANES <= count; c += LANES)
+    for (int j = 0; j < LANES; ++j)
+      lane[j] = scores[c + j] > lane[j] ? scores[c + j] : lane[j];
+  float best = lane[0];
+  for (int j = 1; j < LANES; ++j)
+    best = lane[j] > best ? lane[j] : best;
+  for (; c < count; ++c)
+    best = scores[c] > best ? scores[c] : best;
+  for (c = 0; scores[c] != best; ++c) {
+  }
+  return (int32_t)c;
 }
 
 int32_t cat_runner_argmax(const cat_runner *runner, size_t i) {
@@ -107,8 +232,7 @@ cat_metrics cat_evaluate(cat_runner *runner, cat_scores *scores,
     size_t n = (size_t)(count - start) < runner->capacity
                    ? (size_t)(count - start) : runner->capacity;
     cat_runner_gather(runner, data, index + start, n);
-    model->evaluate(params, runner->inputs, runner->targets, runner->outputs,
-                    runner->losses, n, runner->workspace);
+    run(runner, RUN_EVALUATE, params, NULL, n);
     for (size_t i = 0; i < n; ++i)
       loss_sum += runner->losses[i];
     cat_scores_add(scores, model, runner->outputs, runner->targets, n);
@@ -138,8 +262,7 @@ void cat_evaluate_heads(cat_runner *runner, const float *params,
     size_t n = (size_t)(count - start) < runner->capacity
                    ? (size_t)(count - start) : runner->capacity;
     cat_runner_gather(runner, data, index + start, n);
-    model->head_losses(params, runner->inputs, runner->targets,
-                       (void *const *)losses, n, runner->workspace);
+    run(runner, RUN_HEADS, params, losses, n);
     for (int h = 0; h < 2; ++h)
       for (size_t i = 0; i < n; ++i)
         sums[h] += losses[h][i];

@@ -25,6 +25,16 @@
  * functions gets the predictions from one more forward pass on the batch
  * before the step.
  *
+ * Data parallelism (docs/scaling.md): a batch of n examples splits into
+ * min(--shards, n / CAT_MIN_SHARD) shards of equal size (the first n mod K
+ * one example larger), a decomposition fixed by the batch and --shards
+ * alone. Each shard's gradient is computed on its own (shard_grad, on the
+ * pool's threads and across MPI ranks), the shards' gradients are summed
+ * along a fixed pairwise tree, and one optimizer step (apply_gradient)
+ * follows; the same bytes for any number of threads or ranks. A batch of
+ * one shard is the fused train_step, as before shards existed. Every rank
+ * of an MPI job keeps the same state; rank 0 alone prints and writes.
+ *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
 #include "catrt_internal.h"
@@ -33,6 +43,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The data-parallel step's buffers, sized for the largest batch. */
+typedef struct sharder {
+  int64_t max_shards;      /* --shards */
+  int64_t capacity;        /* shards of the largest batch, at most */
+  size_t stride;           /* floats per shard gradient (P, 64-byte rounded) */
+  float *grads;            /* capacity x stride */
+  float *losses;           /* each shard's mean loss */
+  void **views;            /* per shard: its inputs, targets, outputs */
+  void **workspaces;       /* per thread, for the largest shard */
+} sharder;
 
 typedef struct trainer {
   const cat_model *model;
@@ -66,6 +87,10 @@ typedef struct trainer {
   int best_seen;
   char *out;               /* where the checkpoint goes */
   cat_progress progress;
+  sharder shards;
+  cat_pool *pool;          /* --threads; NULL: one */
+  int rank, ranks;         /* MPI: this process's rank of `ranks` */
+  int failed;              /* the ranks could not exchange a step's shards */
 } trainer;
 
 /*--- SIGINT: finish the step, save, exit 130 -----------------------------*/
@@ -80,13 +105,22 @@ static void on_sigint(int signo) {
   signal(SIGINT, SIG_DFL);
 }
 
-static void catch_sigint(int on) {
+/* An MPI job's ranks are stopped with SIGTERM by mpirun when it gets a
+ * Ctrl-C: they save like a lone process does on SIGINT. */
+static void catch_sigint(int on, int ranks) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = on ? on_sigint : SIG_DFL;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, NULL);
+  if (ranks > 1)
+    sigaction(SIGTERM, &action, NULL);
   interrupted = 0;
+}
+
+/* Whether any rank was interrupted: all of them stop after the same step. */
+static int any_interrupted(const trainer *t) {
+  return t->ranks > 1 ? cat_comm_any(interrupted) : interrupted != 0;
 }
 
 /*--- setting up ----------------------------------------------------------*/
@@ -110,6 +144,18 @@ static void keep_settings(trainer *t) {
   if (!o->has_batch) c->batch = saved->batch;
   if (!o->has_validation) c->validation = saved->validation;
   if (!o->has_patience) c->patience = saved->patience;
+}
+
+/* --shards, else the resumed run's (1 for a checkpoint from before shards:
+ * every batch was one then), else the default. */
+static int64_t choose_shards(const trainer *t) {
+  if (t->model->shards_magic != CAT_SHARDS_MAGIC || !t->model->shard_grad)
+    return 1;  /* a descriptor without shard_grad: one shard, always */
+  if (t->opts->has_shards)
+    return t->opts->shards;
+  if (t->opts->resume && t->resume.has_settings)
+    return t->resume.shards > 0 ? t->resume.shards : 1;
+  return CAT_DEFAULT_SHARDS;
 }
 
 static int load_start(trainer *t) {
@@ -220,9 +266,185 @@ static int choose_step(trainer *t) {
   return restore_optimizer(t);
 }
 
+/*--- data parallelism ------------------------------------------------------*/
+
+/* Shards of a batch of n: as many as the run's --shards allows with at
+ * least CAT_MIN_SHARD examples each. */
+static int64_t shard_count(const trainer *t, int64_t n) {
+  int64_t k = n / CAT_MIN_SHARD;
+  if (k > t->shards.max_shards)
+    k = t->shards.max_shards;
+  return k < 1 ? 1 : k;
+}
+
+/* The first example of shard s of k of a batch of n (s = k: n). */
+static int64_t shard_start(int64_t n, int64_t k, int64_t s) {
+  return s * (n / k) + (s < n % k ? s : n % k);
+}
+
+/* The shards of [0, k) rank r of `ranks` computes: [lo, hi). */
+static int64_t rank_first_shard(int64_t k, int r, int ranks) {
+  return (int64_t)r * k / ranks;
+}
+
+static void init_sharder(trainer *t) {
+  sharder *sh = &t->shards;
+  const cat_model *model = t->model;
+  int64_t batch = (int64_t)t->batch, largest = 1;
+  sh->capacity = 1;
+  for (int64_t n = 1; n <= batch; ++n) {  /* the largest shard of any batch */
+    int64_t k = shard_count(t, n);
+    int64_t size = shard_start(n, k, 1) - shard_start(n, k, 0);
+    largest = size > largest ? size : largest;
+    sh->capacity = k > sh->capacity ? k : sh->capacity;
+  }
+  if (sh->capacity == 1)
+    return;  /* every batch is one shard: the fused train_step */
+  int threads = cat_pool_threads(t->pool);
+  sh->stride = ((size_t)model->param_count + 15) / 16 * 16;
+  sh->grads = cat_xaligned((size_t)sh->capacity * sh->stride * sizeof(float));
+  sh->losses = cat_xcalloc((size_t)sh->capacity, sizeof(float));
+  int32_t factors = model->num_inputs + model->num_targets + model->num_outputs;
+  sh->views = cat_xcalloc((size_t)(sh->capacity * (factors ? factors : 1)), sizeof(void *));
+  sh->workspaces = cat_xcalloc((size_t)threads, sizeof(void *));
+  for (int i = 0; i < threads; ++i)
+    sh->workspaces[i] = cat_xaligned(model->workspace_size((size_t)largest));
+}
+
+static void free_sharder(sharder *sh, int threads) {
+  for (int i = 0; sh->workspaces && i < threads; ++i)
+    free(sh->workspaces[i]);
+  free(sh->workspaces);
+  free(sh->views);
+  free(sh->losses);
+  free(sh->grads);
+  memset(sh, 0, sizeof *sh);
+}
+
+/* One step's shards, as the pool's job sees them. */
+typedef struct shard_job {
+  trainer *t;
+  int64_t n, k, first, last;  /* this rank computes shards [first, last) */
+  int outputs;                /* shard_grad_outputs */
+} shard_job;
+
+/* Points shard s's views at its rows of the runner's batch buffers. */
+static void **shard_views(const shard_job *job, int64_t s) {
+  const cat_model *model = job->t->model;
+  const cat_runner *r = &job->t->runner;
+  int32_t factors = model->num_inputs + model->num_targets + model->num_outputs;
+  void **views = job->t->shards.views + s * (factors ? factors : 1);
+  size_t row = (size_t)shard_start(job->n, job->k, s);
+  int32_t v = 0;
+  for (int32_t f = 0; f < model->num_inputs; ++f)
+    views[v++] = (char *)r->inputs[f] + row * (size_t)model->inputs[f].size * 4;
+  for (int32_t f = 0; f < model->num_targets; ++f)
+    views[v++] = (char *)r->targets[f] + row * (size_t)model->targets[f].size * 4;
+  for (int32_t f = 0; f < model->num_outputs; ++f)
+    views[v++] = (char *)r->outputs[f] + row * (size_t)model->outputs[f].size * 4;
+  return views;
+}
+
+/* Thread `thread` computes every `threads`-th of this rank's shards. */
+static void compute_shards(void *arg, int thread, int threads) {
+  const shard_job *job = arg;
+  trainer *t = job->t;
+  const cat_model *model = t->model;
+  sharder *sh = &t->shards;
+  for (int64_t s = job->first + thread; s < job->last; s += threads) {
+    void **views = shard_views(job, s);
+    void *const *inputs = views, *const *targets = views + model->num_inputs;
+    void *const *outputs = targets + model->num_targets;
+    size_t n = (size_t)(shard_start(job->n, job->k, s + 1) - shard_start(job->n, job->k, s));
+    float *grad = sh->grads + (size_t)s * sh->stride;
+    void *ws = sh->workspaces[thread];
+    sh->losses[s] = job->outputs
+        ? model->shard_grad_outputs(t->params, t->opt_state, inputs, targets, outputs, grad,
+                                    n, (size_t)job->n, (size_t)s, ws)
+        : model->shard_grad(t->params, t->opt_state, inputs, targets, grad, n,
+                            (size_t)job->n, (size_t)s, ws);
+  }
+}
+
+/* Thread `thread` sums its slice of the k shard gradients into shard 0's,
+ * pairwise: g0 += g1, g2 += g3, ...; then g0 += g2, g4 += g6, ...; a tree
+ * fixed by k, so the sum's bits do not depend on who adds. */
+static void sum_shards(void *arg, int thread, int threads) {
+  const shard_job *job = arg;
+  const sharder *sh = &job->t->shards;
+  size_t floats = (size_t)job->t->model->param_count;
+  size_t slice = (floats + (size_t)threads - 1) / (size_t)threads;
+  slice = (slice + 15) / 16 * 16;
+  size_t lo = (size_t)thread * slice, hi = lo + slice < floats ? lo + slice : floats;
+  for (int64_t step = 1; step < job->k; step *= 2)
+    for (int64_t s = 0; s + step < job->k; s += 2 * step) {
+      float *to = sh->grads + (size_t)s * sh->stride;
+      const float *from = sh->grads + (size_t)(s + step) * sh->stride;
+      for (size_t i = lo; i < hi; ++i)
+        to[i] += from[i];
+    }
+}
+
+/* Every rank's shards, their gradients and losses (and outputs), on every
+ * rank. */
+static int exchange_shards(trainer *t, const shard_job *job) {
+  sharder *sh = &t->shards;
+  const cat_model *model = t->model;
+  size_t *bytes = cat_xcalloc((size_t)t->ranks, sizeof *bytes);
+  int status = 0;
+  /* Gradients, then losses: each rank's block of consecutive shards. */
+  for (int part = 0; part < 2 && status == 0; ++part) {
+    size_t unit = part == 0 ? sh->stride * sizeof(float) : sizeof(float);
+    char *all = part == 0 ? (char *)sh->grads : (char *)sh->losses;
+    for (int r = 0; r < t->ranks; ++r)
+      bytes[r] = (size_t)(rank_first_shard(job->k, r + 1, t->ranks) -
+                          rank_first_shard(job->k, r, t->ranks)) * unit;
+    status = cat_comm_allgather(all + (size_t)job->first * unit, all, bytes);
+  }
+  /* The outputs the metrics score: each rank's rows of every factor. */
+  for (int32_t f = 0; job->outputs && f < model->num_outputs && status == 0; ++f) {
+    size_t unit = (size_t)model->outputs[f].size * 4;
+    for (int r = 0; r < t->ranks; ++r)
+      bytes[r] = (size_t)(shard_start(job->n, job->k, rank_first_shard(job->k, r + 1, t->ranks)) -
+                          shard_start(job->n, job->k, rank_first_shard(job->k, r, t->ranks))) * unit;
+    char *all = t->runner.outputs[f];
+    status = cat_comm_allgather(all + (size_t)shard_start(job->n, job->k, job->first) * unit,
+                                all, bytes);
+  }
+  free(bytes);
+  return status;
+}
+
+/* A step over a batch of n > one shard: the shards' gradients, summed,
+ * then one optimizer step. Returns the batch's mean loss, or NAN after a
+ * failed exchange (with the error printed). */
+static float sharded_step(trainer *t, int64_t n, int64_t k, int outputs) {
+  sharder *sh = &t->shards;
+  shard_job job = {t, n, k, rank_first_shard(k, t->rank, t->ranks),
+                   rank_first_shard(k, t->rank + 1, t->ranks), outputs};
+  cat_pool_run(t->pool, compute_shards, &job);
+  if (t->ranks > 1 && exchange_shards(t, &job) != 0) {
+    t->failed = 1;
+    return NAN;
+  }
+  /* Summing is memory-bound: a small model's is faster on one thread
+   * than the threads' hand-over. */
+  if (t->model->param_count >= 65536)
+    cat_pool_run(t->pool, sum_shards, &job);
+  else
+    sum_shards(&job, 0, 1);
+  t->model->apply_gradient(t->params, t->opt_state, sh->grads);
+  double loss = 0;
+  for (int64_t s = 0; s < k; ++s)
+    loss += (double)sh->losses[s] * (double)(shard_start(n, k, s + 1) - shard_start(n, k, s));
+  return (float)(loss / (double)n);
+}
+
 /*--- the loop ------------------------------------------------------------*/
 
 static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
+  if (t->rank != 0)
+    return 0;  /* every rank holds the same state; one writes it */
   cat_train_state state = t->best;  /* the early-stopping record, if any */
   state.epoch = epoch;
   state.batch = batch;
@@ -232,6 +454,7 @@ static int save(trainer *t, int64_t epoch, int64_t batch, const cat_rng *rng) {
   state.opt_count = t->opt_count;
   state.opt_state = t->opt_state;
   state.settings = &t->config;
+  state.shards = t->shards.max_shards;
   return cat_checkpoint_save(t->model, t->params, &t->classes, &state, t->out);
 }
 
@@ -323,7 +546,10 @@ static float step(trainer *t, int64_t start) {
   cat_runner_gather(r, &t->data, t->order + start, n);
   choose_hyperparameters(t);
   float loss;
-  if (t->scored && cat_model_has_output_steps(model) &&
+  int64_t shards = shard_count(t, (int64_t)n);
+  if (shards > 1) {
+    loss = sharded_step(t, (int64_t)n, shards, t->scored && model->shard_grad_outputs);
+  } else if (t->scored && cat_model_has_output_steps(model) &&
              model->train_step_outputs) {
     loss = model->train_step_outputs(t->params, t->opt_state, r->inputs,
                                      r->targets, r->outputs, n, r->workspace);
@@ -333,6 +559,8 @@ static float step(trainer *t, int64_t start) {
     loss = model->train_step(t->params, t->opt_state, r->inputs, r->targets,
                              n, r->workspace);
   }
+  if (t->failed)
+    return loss;
   t->loss_sum += (double)loss * (double)n;
   t->examples += (int64_t)n;
   if (t->scored)
@@ -367,6 +595,8 @@ static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
        start += (int64_t)t->batch) {
     float loss = step(t, start);
     ++done;
+    if (t->failed)
+      return -1;
     if (!isfinite(loss)) {
       cat_error("the loss became %s in epoch %lld, batch %lld; stopped without "
                 "writing %s (try a smaller learning rate, --lr)",
@@ -374,7 +604,10 @@ static int run_epoch(trainer *t, int64_t epoch, int64_t skip) {
                 (long long)epoch, (long long)done, t->out);
       return -1;
     }
-    if (interrupted)
+    int stop = any_interrupted(t);
+    if (stop < 0)
+      return -1;
+    if (stop)
       return stop_interrupted(t, epoch, done, &before);
   }
   return 0;
@@ -402,7 +635,8 @@ static int run_training(trainer *t) {
   int64_t first = t->resume.epoch + 1, skip = t->resume.batch;
   t->progress.first_epoch = first;
   if (cat_progress_begin(&t->progress, t->model, t->train_count, t->val_count,
-                         t->opts->log, t->opts->resume != NULL) != 0)
+                         t->rank == 0 ? t->opts->log : NULL,
+                         t->opts->resume != NULL) != 0)
     return -1;
   /* Where the weights come from when not from a fresh initialisation. */
   if (!t->progress.quiet && !t->opts->resume) {
@@ -471,6 +705,8 @@ static void free_trainer(trainer *t) {
   free(t->resume.best);
   free(t->best.best);
   free(t->out);
+  free_sharder(&t->shards, cat_pool_threads(t->pool));
+  cat_pool_stop(t->pool);
 }
 
 static void init_trainer(trainer *t, const cat_model *model,
@@ -486,6 +722,8 @@ static void init_trainer(trainer *t, const cat_model *model,
   t->progress.quiet = opts->quiet || opts->json;
   t->progress.json = opts->json;
   t->progress.epochs = t->config.epochs;
+  t->rank = cat_comm_rank();
+  t->ranks = cat_comm_size();
 }
 
 int cat_cmd_train(const cat_model *model, const cat_options *opts) {
@@ -496,11 +734,18 @@ int cat_cmd_train(const cat_model *model, const cat_options *opts) {
   if (status == 0) status = load_data(&t);
   if (status == 0) status = split_data(&t);
   if (status == 0) status = choose_step(&t);
+  /* Every rank sets up the same way; if one cannot, none goes on. */
+  if (t.ranks > 1 && cat_comm_any(status != 0) != 0)
+    status = -1;
   if (status == 0) {
     cat_runner_init(&t.runner, model, t.batch);
-    catch_sigint(1);
+    t.pool = cat_pool_for(opts->threads);
+    cat_runner_use_pool(&t.runner, t.pool);
+    t.shards.max_shards = choose_shards(&t);
+    init_sharder(&t);
+    catch_sigint(1, t.ranks);
     status = run_training(&t);
-    catch_sigint(0);
+    catch_sigint(0, t.ranks);
   }
   free_trainer(&t);
   if (status == CAT_EXIT_INTERRUPTED)

@@ -202,6 +202,8 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     envValues.push_back(env.dropoutSeed);
   if (env.accumulate)
     envValues.push_back(env.accumulate);
+  if (env.total)
+    envValues.push_back(env.total);
   std::vector<Type *> types;
   for (Value *v : envValues)
     types.push_back(v->getType());
@@ -232,6 +234,7 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     local.losses = env.losses ? &*arg++ : nullptr;
     local.dropoutSeed = env.dropoutSeed ? &*arg++ : nullptr;
     local.accumulate = env.accumulate ? &*arg++ : nullptr;
+    local.total = env.total ? &*arg++ : nullptr;
     Value *partLoss = emitCalls(g, first, last, p, local);
     b.CreateRet(partLoss ? partLoss : ConstantFP::get(f32, 0.0));
     b.restoreIP(caller);
@@ -266,7 +269,9 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
                     : ConstantInt::get(idxTy, a.offset);
         break;
       case ad::KArg::Kind::Float: v = ConstantFP::get(f32, a.real); break;
-      case ad::KArg::Kind::InvN: v = b.CreateFDiv(ConstantFP::get(f32, 1.0), b.CreateUIToFP(env.n, f32)); break;
+      case ad::KArg::Kind::InvN:
+        v = b.CreateFDiv(ConstantFP::get(f32, 1.0), b.CreateUIToFP(env.total ? env.total : env.n, f32));
+        break;
       case ad::KArg::Kind::Null: v = ConstantPointerNull::get(cast<PointerType>(ptrTy)); break;
       case ad::KArg::Kind::Int32: v = ConstantInt::get(i32, a.offset); break;
       case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, opts.gemmTile); break;

@@ -142,7 +142,16 @@ std::string headerText(const Program &program, const std::vector<MorphismFunctio
          << "float " << sym << "_loss_grad_outputs(const float *params, " << ins << tgts << outs
          << "float *dparams, size_t n, void *workspace);\n"
          << "float " << sym << "_train_step_outputs(float *params, float *opt_state, " << ins << tgts
-         << outs << "size_t n, void *workspace);\n";
+         << outs << "size_t n, void *workspace);\n"
+         << "/* train_step in two halves, for data-parallel training: the gradient of\n"
+         << " * shard `shard` (n examples) of a batch of `total`, written to grad, and its\n"
+         << " * mean loss; then the optimizer's update with the shards' summed gradient\n"
+         << " * (clipped in place). With one shard of the whole batch they are train_step. */\n"
+         << "float " << sym << "_shard_grad(const float *params, const float *opt_state, " << ins << tgts
+         << "float *grad, size_t n, size_t total, size_t shard, void *workspace);\n"
+         << "float " << sym << "_shard_grad_outputs(const float *params, const float *opt_state, " << ins
+         << tgts << outs << "float *grad, size_t n, size_t total, size_t shard, void *workspace);\n"
+         << "void " << sym << "_apply_gradient(float *params, float *opt_state, float *grad);\n";
     }
     if (baked.of[i].predict && trained)
       bakedDeclarations(os, f, *trained, baked.of[i], *baked.source);

@@ -35,6 +35,9 @@ struct GraphEnv {
   /// i32: non-zero when the function adds into dparams, 0 when it writes
   /// them (a training step's); null: always adds (KArg::Accumulate)
   llvm::Value *accumulate = nullptr;
+  /// idx: the examples the loss is the mean over (the seed of the backward
+  /// pass is 1/total); null: n. A shard of a batch passes the batch's size.
+  llvm::Value *total = nullptr;
 };
 
 /// The optimizer state's header (mirrors catrt.h's CAT_OPT_*): the step
@@ -48,6 +51,9 @@ constexpr int64_t kOptSlotStep = 0, kOptSlotChosen = 1, kOptSlotLr = 2,
 /// the kernel's counter-based generator (cat_k_dropout).
 constexpr uint64_t kDropoutSalt = 0x64726f706f757400ull; // "dropout\0"
 constexpr uint64_t kDropoutStepGamma = 0x9e3779b97f4a7c15ull;
+/// Shard s of a step's batch draws with that seed ^ s * kDropoutShardGamma
+/// (shard 0: the step's seed itself).
+constexpr uint64_t kDropoutShardGamma = 0xd1b54a32d192ed03ull;
 
 /// Everything generated for one exported morphism.
 struct MorphismFunctions {
@@ -58,12 +64,17 @@ struct MorphismFunctions {
   llvm::Function *workspaceSize = nullptr, *init = nullptr, *forward = nullptr,
                  *backward = nullptr, *evaluate = nullptr, *lossGrad = nullptr,
                  *trainStep = nullptr, *lossGradOutputs = nullptr, *trainStepOutputs = nullptr;
+  /// A training step in two halves, for data-parallel training: the
+  /// gradient of one shard of a batch, and the optimizer's update with a
+  /// gradient (the shards' sum).
+  llvm::Function *shardGrad = nullptr, *shardGradOutputs = nullptr, *applyGradient = nullptr;
   /// loss_grad and loss_grad_outputs as a training step runs them (dropout
   /// active), with a trailing uint64 seed argument; null when the model
   /// behaves the same in training.
   llvm::Function *trainLossGrad = nullptr, *trainLossGradOutputs = nullptr;
-  /// loss_grad and loss_grad_outputs with a trailing `int accumulate`: the
-  /// C interface's functions call them with 1, the training steps with 0.
+  /// loss_grad and loss_grad_outputs with a trailing `int accumulate,
+  /// size_t total`: the C interface's functions call them with 1 and n, the
+  /// training steps with 0 and the batch's size.
   llvm::Function *lossGradModal = nullptr, *lossGradOutputsModal = nullptr;
   /// For a loss that is a sum of two heads: (params, <A>, <T>, float
   /// *head1, float *head2, n, ws) writes each head's per-example loss.
@@ -115,6 +126,19 @@ public:
   llvm::Function *emitTrainStep(const std::string &name, llvm::Function *lossGrad, MorphismFunctions &out,
                                 const TrainSpec &train, size_t nIn, size_t nT, size_t nOut,
                                 int64_t gradBytes);
+  llvm::Function *emitShardGrad(const std::string &name, llvm::Function *lossGrad, const TrainSpec &train,
+                                size_t nIn, size_t nT, size_t nOut);
+  llvm::Function *emitApplyGradient(const std::string &name, MorphismFunctions &out, const TrainSpec &train);
+  /// At the builder's position: the loss of a step's shard and its gradient
+  /// written into \p dparams (`lossGrad` in write mode, dropout keyed by the
+  /// state's step and the shard).
+  llvm::Value *emitStepLoss(llvm::Function *lossGrad, const TrainSpec &train, llvm::Value *params,
+                            llvm::Value *state, llvm::ArrayRef<llvm::Value *> data, llvm::Value *dparams,
+                            llvm::Value *n, llvm::Value *total, llvm::Value *shard, llvm::Value *ws);
+  /// At the builder's position: the optimizer's update of \p params with
+  /// the gradient \p grad (clipped in place), the step counted in \p state.
+  void emitOptimizerUpdate(const TrainSpec &train, int64_t P, llvm::Value *params, llvm::Value *state,
+                           llvm::Value *grad);
   llvm::Function *emitWorkspaceSize(const std::string &sym, MorphismFunctions &out,
                                     const std::vector<std::pair<int64_t, int64_t>> &needs);
   llvm::Function *emitInit(const std::string &sym, const ir::ParamLayout &layout);

@@ -67,7 +67,8 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   // Builds the function of one graph: `pointers` pointer arguments, bound
   // by `bindArgs`, then `size_t n, void *workspace`; a training step's
   // graph (internal) takes a `uint64_t` dropout seed, and a loss gradient's
-  // (internal, `modal`) an `int accumulate` last (ad::assignGradientWrites).
+  // (internal, `modal`) an `int accumulate` (ad::assignGradientWrites) and
+  // the `size_t total` its mean is over last.
   auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
                   ad::FunctionKind kind, auto bindArgs, bool training = false, bool internal = false,
                   bool modal = false) {
@@ -77,8 +78,10 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     types.push_back(ptrTy);
     if (training)
       types.push_back(i64);
-    if (modal)
+    if (modal) {
       types.push_back(i32);
+      types.push_back(sizeTy);
+    }
     Function *f = declare(name, ret, types, !training && !internal && !modal);
     if (modal) // one copy, called by the C interface's function and the steps
       f->addFnAttr(Attribute::NoInline);
@@ -90,8 +93,10 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     env.ws = &*it++;
     if (training)
       env.dropoutSeed = &*it++;
-    if (modal)
+    if (modal) {
       env.accumulate = &*it++;
+      env.total = batchArg(&*it++);
+    }
     WorkspacePlan p = plan(g);
     wsNeeds.push_back({p.scratchBytes, p.perN});
     Value *result = emitGraph(g, p, env);
@@ -181,6 +186,12 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
         emitTrainStep(sym + "_train_step_outputs",
                       out.trainLossGradOutputs ? out.trainLossGradOutputs : out.lossGradOutputsModal, out, *train,
                       nIn, nT, nOut, gradBytes);
+    out.shardGrad = emitShardGrad(sym + "_shard_grad", out.trainLossGrad ? out.trainLossGrad : out.lossGradModal,
+                                  *train, nIn, nT, 0);
+    out.shardGradOutputs = emitShardGrad(
+        sym + "_shard_grad_outputs", out.trainLossGradOutputs ? out.trainLossGradOutputs : out.lossGradOutputsModal,
+        *train, nIn, nT, nOut);
+    out.applyGradient = emitApplyGradient(sym + "_apply_gradient", out, *train);
   }
   out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
   out.init = emitInit(sym, out.layout);
@@ -189,27 +200,90 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
 }
 
 Function *ModuleBuilder::emitAdding(const std::string &name, Function *modal) {
-  // The C interface's loss gradient: the modal function in add mode.
+  // The C interface's loss gradient: the modal function in add mode, the
+  // mean over the n examples it is given.
   std::vector<Type *> types;
   for (Argument &a : modal->args())
     types.push_back(a.getType());
-  types.pop_back();
+  types.resize(types.size() - 2);
   Function *f = declare(name, modal->getReturnType(), types, true);
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   std::vector<Value *> args;
   for (Argument &a : f->args())
     args.push_back(&a);
   args.push_back(ConstantInt::get(i32, 1));
+  args.push_back(f->getArg(f->arg_size() - 2)); // (..., n, ws)
   b.CreateRet(b.CreateCall(modal, args));
   return f;
+}
+
+Value *ModuleBuilder::emitStepLoss(Function *lossGrad, const TrainSpec &train, Value *params, Value *state,
+                                   ArrayRef<Value *> data, Value *dparams, Value *n, Value *total, Value *shard,
+                                   Value *ws) {
+  // `lossGrad` takes (params, <A>, <T>, <outputs>, dparams, n, ws,
+  // [dropout seed,] accumulate, total); `data` are the pointers between
+  // params and dparams.
+  std::vector<Value *> args{params};
+  args.insert(args.end(), data.begin(), data.end());
+  args.push_back(dparams);
+  args.push_back(n);
+  args.push_back(ws);
+  if (lossGrad->arg_size() == args.size() + 3) {
+    // Dropout's seed for this step: the run's seed (the header's bits, or
+    // the train block's), salted and moved on by the step count and the
+    // shard.
+    auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
+    Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), ConstantFP::get(f32, 0));
+    Value *runSeed = b.CreateSelect(chosen, b.CreateZExt(b.CreateBitCast(slot(kOptSlotSeed), i32), i64),
+                                    ConstantInt::get(i64, train.seed & 0xffffffffu));
+    Value *taken = b.CreateLoad(i32, b.CreateConstGEP1_64(f32, state, kOptSlotStep));
+    Value *moved = b.CreateMul(b.CreateZExt(taken, i64), ConstantInt::get(i64, kDropoutStepGamma));
+    Value *seed = b.CreateXor(b.CreateXor(runSeed, ConstantInt::get(i64, kDropoutSalt)), moved);
+    if (shard)
+      seed = b.CreateXor(seed, b.CreateMul(b.CreateZExtOrTrunc(shard, i64), ConstantInt::get(i64, kDropoutShardGamma)));
+    args.push_back(seed);
+  }
+  args.push_back(ConstantInt::get(i32, 0)); // write mode
+  args.push_back(total);
+  return b.CreateCall(lossGrad, args);
+}
+
+void ModuleBuilder::emitOptimizerUpdate(const TrainSpec &train, int64_t P, Value *params, Value *state,
+                                        Value *grad) {
+  // The step's hyperparameters: the train block's, unless the caller set
+  // state[1] and chose them in the header (schedules, flags).
+  const OptimizerSpec &o = train.optimizer;
+  auto fl = [&](double v) { return ConstantFP::get(f32, v); };
+  auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
+  Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), fl(0));
+  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
+  // The counter is a uint32 stored bit for bit in its float slot: exact to
+  // 2^32 steps, and no float<->integer conversion (a libgcc helper on
+  // 32-bit cores).
+  Value *stepSlot = b.CreateConstGEP1_64(f32, state, kOptSlotStep);
+  Value *step = b.CreateAdd(b.CreateLoad(i32, stepSlot), ConstantInt::get(i32, 1));
+  b.CreateStore(step, stepSlot);
+  Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
+  Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
+  Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));
+  b.CreateCall(kernel("cat_k_clip_grad_norm"), {grad, ConstantInt::get(idxTy, P), clip});
+  Value *first = b.CreateConstGEP1_64(f32, state, kOptHeaderFloats);
+  if (o.kind == OptimizerSpec::Kind::Adam)
+    // 1 - beta and ln(beta) from the betas as written, in double, so that
+    // the kernel's float arithmetic matches PyTorch's double scalars.
+    b.CreateCall(kernel("cat_k_adam"),
+                 {params, grad, first, b.CreateConstGEP1_64(f32, state, kOptHeaderFloats + P),
+                  ConstantInt::get(idxTy, P), lr, fl(o.beta1), fl(o.beta2), fl(o.eps), decay, step,
+                  fl(1.0 - o.beta1), fl(1.0 - o.beta2), fl(std::log(o.beta1)), fl(std::log(o.beta2))});
+  else
+    b.CreateCall(kernel("cat_k_sgd"), {params, grad, first, ConstantInt::get(idxTy, P), lr, fl(o.momentum), decay, step});
 }
 
 Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGrad,
                                        MorphismFunctions &out, const TrainSpec &train, size_t nIn,
                                        size_t nT, size_t nOut, int64_t gradBytes) {
-  // `lossGrad` takes (params, <A>, <T>, <nOut output buffers>, dparams, n,
-  // ws, [dropout seed,] accumulate); the step passes its output arguments
-  // through (none for the plain step), so both steps share this code.
+  // The step passes its output arguments through (none for the plain
+  // step), so both steps share this code.
   int64_t P = out.layout.totalFloats;
   bool adam = train.optimizer.kind == OptimizerSpec::Kind::Adam;
   out.optStateFloats = kOptHeaderFloats + (adam ? 2 : 1) * P;
@@ -220,57 +294,39 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   auto it = f->arg_begin();
   Value *params = &*it++, *state = &*it++;
-  std::vector<Value *> ins = take(it, nIn), tgts = take(it, nT), outs = take(it, nOut);
+  std::vector<Value *> data = take(it, nIn + nT + nOut);
   Value *n = &*it++, *ws = &*it++;
   // The loss gradient written (not added) into dparams at the front of the
-  // workspace, with the rest of the workspace after it.
-  std::vector<Value *> args{params};
-  args.insert(args.end(), ins.begin(), ins.end());
-  args.insert(args.end(), tgts.begin(), tgts.end());
-  args.insert(args.end(), outs.begin(), outs.end());
-  args.push_back(ws);
-  args.push_back(n);
-  args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
-  // The step's hyperparameters: the train block's, unless the caller set
-  // state[1] and chose them in the header (schedules, flags).
-  const OptimizerSpec &o = train.optimizer;
-  auto fl = [&](double v) { return ConstantFP::get(f32, v); };
-  auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
-  Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), fl(0));
-  // The counter is a uint32 stored bit for bit in its float slot: exact to
-  // 2^32 steps, and no float<->integer conversion (a libgcc helper on
-  // 32-bit cores).
-  Value *stepSlot = b.CreateConstGEP1_64(f32, state, kOptSlotStep);
-  Value *taken = b.CreateLoad(i32, stepSlot);
-  if (lossGrad->arg_size() == args.size() + 2) {
-    // Dropout's seed for this step: the run's seed (the header's bits, or
-    // the train block's), salted and moved on by the step count.
-    Value *runSeed = b.CreateSelect(chosen, b.CreateZExt(b.CreateBitCast(slot(kOptSlotSeed), i32), i64),
-                                    ConstantInt::get(i64, train.seed & 0xffffffffu));
-    Value *moved = b.CreateMul(b.CreateZExt(taken, i64), ConstantInt::get(i64, kDropoutStepGamma));
-    args.push_back(b.CreateXor(b.CreateXor(runSeed, ConstantInt::get(i64, kDropoutSalt)), moved));
-  }
-  args.push_back(ConstantInt::get(i32, 0)); // write mode
-  Value *loss = b.CreateCall(lossGrad, args);
-  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
-  Value *step = b.CreateAdd(taken, ConstantInt::get(i32, 1));
-  b.CreateStore(step, stepSlot);
-  Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
-  Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
-  Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));
-  b.CreateCall(kernel("cat_k_clip_grad_norm"), {ws, ConstantInt::get(idxTy, P), clip});
-  Value *first = b.CreateConstGEP1_64(f32, state, kOptHeaderFloats);
-  if (adam)
-    // 1 - beta and ln(beta) from the betas as written, in double, so that
-    // the kernel's float arithmetic matches PyTorch's double scalars.
-    b.CreateCall(kernel("cat_k_adam"),
-                 {params, ws, first, b.CreateConstGEP1_64(f32, state, kOptHeaderFloats + P),
-                  ConstantInt::get(idxTy, P), lr, fl(o.beta1), fl(o.beta2), fl(o.eps), decay, step,
-                  fl(1.0 - o.beta1), fl(1.0 - o.beta2), fl(std::log(o.beta1)), fl(std::log(o.beta2))});
-  else
-    b.CreateCall(kernel("cat_k_sgd"),
-                 {params, ws, first, ConstantInt::get(idxTy, P), lr, fl(o.momentum), decay, step});
+  // workspace, with the rest of the workspace after it: one shard, the
+  // whole batch.
+  Value *loss = emitStepLoss(lossGrad, train, params, state, data, ws, n, n, nullptr,
+                             b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
+  emitOptimizerUpdate(train, P, params, state, ws);
   b.CreateRet(loss);
+  return f;
+}
+
+Function *ModuleBuilder::emitShardGrad(const std::string &name, Function *lossGrad, const TrainSpec &train,
+                                       size_t nIn, size_t nT, size_t nOut) {
+  // (params, const opt_state, <A>, <T>, <outputs>, grad, n, total, shard, ws)
+  std::vector<Type *> types(2 + nIn + nT + nOut + 1, ptrTy);
+  types.insert(types.end(), {sizeTy, sizeTy, sizeTy, ptrTy});
+  Function *f = declare(name, f32, types, true);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  auto it = f->arg_begin();
+  Value *params = &*it++, *state = &*it++;
+  std::vector<Value *> data = take(it, nIn + nT + nOut);
+  Value *grad = &*it++, *n = &*it++, *total = &*it++, *shard = &*it++, *ws = &*it++;
+  b.CreateRet(emitStepLoss(lossGrad, train, params, state, data, grad, n, total, shard, ws));
+  return f;
+}
+
+Function *ModuleBuilder::emitApplyGradient(const std::string &name, MorphismFunctions &out,
+                                           const TrainSpec &train) {
+  Function *f = declare(name, b.getVoidTy(), {ptrTy, ptrTy, ptrTy}, true);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  emitOptimizerUpdate(train, out.layout.totalFloats, f->getArg(0), f->getArg(1), f->getArg(2));
+  b.CreateRetVoid();
   return f;
 }
 

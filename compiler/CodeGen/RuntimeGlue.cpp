@@ -24,6 +24,8 @@ static constexpr uint64_t kLossMagic = 0x6361746c6f737331ull;
 static constexpr uint64_t kHeadsMagic = 0x6361746865616431ull;
 /// CAT_WEIGHTS_MAGIC of catrt.h: the baked-weights fields are present.
 static constexpr uint64_t kWeightsMagic = 0x6361747765696731ull;
+/// CAT_SHARDS_MAGIC of catrt.h: the data-parallel step fields are present.
+static constexpr uint64_t kShardsMagic = 0x6361747368726431ull;
 /// CAT_TARGET_FEATURES of catrt.h.
 static constexpr int32_t kTargetFeatures = -2;
 
@@ -196,6 +198,14 @@ void Glue::emit() {
       program.train ? mb.cstring(program.train->lossText) : null, ConstantInt::get(mb.i64, kHeadsMagic),
       i32c(fns.headLosses ? 2 : 0), fns.headLosses ? stringArray(headNames()) : null, heads};
   bakedWeights(fields);
+  Constant *shard = null, *shardOut = null, *apply = null;
+  if (fns.shardGrad) {
+    shard = wrapper(sym + "_rt_shard_grad", fns.shardGrad, mb.f32, {'p', 'p', 'A', 'T', 'p', 'n', 'n', 'n', 'w'});
+    shardOut = wrapper(sym + "_rt_shard_grad_outputs", fns.shardGradOutputs, mb.f32,
+                       {'p', 'p', 'A', 'T', 'O', 'p', 'n', 'n', 'n', 'w'});
+    apply = fns.applyGradient;
+  }
+  fields.insert(fields.end(), {ConstantInt::get(mb.i64, kShardsMagic), shard, shardOut, apply});
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

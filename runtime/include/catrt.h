@@ -122,6 +122,8 @@ typedef struct cat_declaration {
 #define CAT_HEADS_MAGIC 0x6361746865616431ull         /* "cathead1" */
 /* cat_model.weights_magic when the baked-weights fields are filled in. */
 #define CAT_WEIGHTS_MAGIC 0x6361747765696731ull       /* "catweig1" */
+/* cat_model.shards_magic when the data-parallel step fields are filled in. */
+#define CAT_SHARDS_MAGIC 0x6361747368726431ull        /* "catshrd1" */
 
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
@@ -205,6 +207,22 @@ typedef struct cat_model {
   int64_t weights_epoch;           /* its epochs completed, or -1 */
   int32_t num_weight_classes;      /* a Fin target's class names, as the */
   const char *const *weight_classes; /* checkpoint stored them */
+
+  /* Added later still (used only when shards_magic is CAT_SHARDS_MAGIC):
+   * train_step in two halves, for data-parallel training. shard_grad writes
+   * the gradient of shard `shard` (n examples) of a batch of `total` into
+   * grad (the loss is the batch's mean, so the shards' gradients add up to
+   * the batch's) and returns the shard's mean loss; apply_gradient takes one
+   * optimizer step with a gradient, clipping it in place. */
+  uint64_t shards_magic;           /* CAT_SHARDS_MAGIC */
+  float (*shard_grad)(const float *params, const float *opt_state,
+                      void *const *inputs, void *const *targets, float *grad,
+                      size_t n, size_t total, size_t shard, void *workspace);
+  float (*shard_grad_outputs)(const float *params, const float *opt_state,
+                              void *const *inputs, void *const *targets,
+                              void *const *outputs, float *grad, size_t n,
+                              size_t total, size_t shard, void *workspace);
+  void (*apply_gradient)(float *params, float *opt_state, float *grad);
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */
