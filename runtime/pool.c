@@ -40,7 +40,7 @@ typedef struct worker_start {
 } worker_start;
 
 /* Iterations of a spin before sleeping: some tens of microseconds. */
-enum { SPINS = 1 << 14 };
+enum { SPINS = 2000 };
 
 static void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
