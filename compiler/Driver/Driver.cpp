@@ -31,6 +31,12 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#ifdef CATC_RUNTIME_LINK_FLAGS
+extern char **environ; // --mpi in a sanitized build passes it on, amended
+#endif
 
 namespace cat {
 
@@ -79,6 +85,10 @@ cl::opt<std::string> weightsFile("weights",
                                  cl::desc("Bake the trained weights of <file> (a safetensors checkpoint) "
                                           "into the output as constant data, with a _predict entry point"),
                                  cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> linkMPI("mpi",
+                      cl::desc("Link the executable with MPI (through mpicc, with libcatrt_mpi.a): "
+                               "`mpirun -np P ./model train` trains data-parallel"),
+                      cl::cat(category));
 } // namespace
 
 /// What the driver produces, in pipeline order; the last one asked wins.
@@ -97,6 +107,20 @@ static bool parseOptLevel(StringRef text, OptLevel &level) {
     return false;
   level = {unsigned(text[0] - '0'), 0};
   return true;
+}
+
+/// The flag that makes the action something other than linking, for --mpi's
+/// error.
+static std::string nonLinkFlag() {
+  if (verifyMode)
+    return "--verify";
+  if (syntaxOnly)
+    return "-fsyntax-only";
+  if (!emitView.empty())
+    return "--emit=" + emitView;
+  if (assembleOnly)
+    return "-S";
+  return "-c";
 }
 
 static Action selectAction() {
@@ -136,6 +160,8 @@ private:
   int printView(const Program &program);
   int generate(const Program &program, Action action);
   bool link(const std::string &object, const std::string &output);
+  bool linkWithMPI(const std::string &object, const std::string &output);
+  int checkMPIFlags();
   int error(const Twine &message) {
     WithColor::error(errs(), "catc") << message << "\n";
     return 1;
@@ -195,6 +221,8 @@ int Compilation::run() {
     return error("no input file; usage: catc [options] <file.cat> (see --help)");
   if (!parseOptLevel(optLevel, level))
     return error("invalid optimisation level '-O" + optLevel + "'; use -O0 to -O3, -Os or -Oz");
+  if (linkMPI && checkMPIFlags() != 0)
+    return 1;
   std::vector<unsigned> buffers;
   if (!loadInput(buffers))
     return 1;
@@ -354,7 +382,23 @@ int Compilation::generate(const Program &program, Action action) {
   return linked ? 0 : 1;
 }
 
+/// --mpi makes an executable for this machine's MPI: nothing else.
+int Compilation::checkMPIFlags() {
+  if (selectAction() != Action::Link)
+    return error("--mpi links an executable; it cannot be used with " + nonLinkFlag());
+  if (!targetTriple.empty()) {
+    Triple target(Triple::normalize(targetTriple));
+    Triple host(Triple::normalize(sys::getDefaultTargetTriple()));
+    if (target.getArch() != host.getArch() || target.getOS() != host.getOS())
+      return error("--mpi links with this machine's MPI; it cannot be used with "
+                   "--target=" + targetTriple + " (the host is " + host.str() + ")");
+  }
+  return 0;
+}
+
 bool Compilation::link(const std::string &object, const std::string &output) {
+  if (linkMPI)
+    return linkWithMPI(object, output);
   std::string runtime = prefix + "/lib/libcatrt.a";
   if (!sys::fs::exists(runtime)) {
     error("the runtime library '" + runtime + "' is missing; is catc installed completely?");
@@ -379,6 +423,50 @@ bool Compilation::link(const std::string &object, const std::string &output) {
   int rc = sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
     error("linking '" + output + "' failed" + (message.empty() ? "" : ": " + message));
+    return false;
+  }
+  return true;
+}
+
+/// The MPI compiler wrapper (mpicc, or $CATC_MPICC) links the object with
+/// the MPI build of the runtime, and brings MPI's own flags and libraries.
+bool Compilation::linkWithMPI(const std::string &object, const std::string &output) {
+  std::string libDir = prefix + "/lib";
+  std::string runtime = libDir + "/libcatrt_mpi.a";
+  if (!sys::fs::exists(runtime)) {
+    error("--mpi: this catc was built without MPI (libcatrt_mpi.a is not in '" + libDir +
+          "'); install MPI (Debian: libopenmpi-dev openmpi-bin) and rebuild catc");
+    return false;
+  }
+  std::optional<std::string> envMPICC = sys::Process::GetEnv("CATC_MPICC");
+  std::string wrapper = envMPICC ? *envMPICC : "mpicc";
+  auto mpicc = sys::findProgramByName(wrapper);
+  if (!mpicc) {
+    error("--mpi: cannot find the MPI compiler wrapper '" + wrapper +
+          "' to link with (Debian: libopenmpi-dev); set CATC_MPICC");
+    return false;
+  }
+  std::vector<StringRef> args = {*mpicc, object, runtime, "-lm", "-o", output};
+  std::optional<ArrayRef<StringRef>> env;
+  std::vector<std::string> envStrings;
+  std::vector<StringRef> envRefs;
+#ifdef CATC_RUNTIME_LINK_FLAGS
+  args.insert(args.begin() + 1, CATC_RUNTIME_LINK_FLAGS);
+  // A sanitized runtime needs the sanitizers of the compiler that built it:
+  // the wrapper runs that compiler (Open MPI: OMPI_CC, MPICH: MPICH_CC).
+  for (char **var = environ; *var; ++var)
+    if (!StringRef(*var).starts_with("OMPI_CC=") && !StringRef(*var).starts_with("MPICH_CC="))
+      envStrings.push_back(*var);
+  envStrings.push_back(std::string("OMPI_CC=") + CATC_DEFAULT_LINKER);
+  envStrings.push_back(std::string("MPICH_CC=") + CATC_DEFAULT_LINKER);
+  envRefs.assign(envStrings.begin(), envStrings.end());
+  env = ArrayRef<StringRef>(envRefs);
+#endif
+  std::string message;
+  int rc = sys::ExecuteAndWait(*mpicc, args, env, {}, 0, 0, &message);
+  if (rc != 0) {
+    error("linking '" + output + "' with '" + *mpicc + "' failed" +
+          (message.empty() ? "" : ": " + message));
     return false;
   }
   return true;
