@@ -406,7 +406,8 @@ void cat_comm_abort(int status);
 typedef void (*cat_pool_job)(void *arg, int t, int threads);
 typedef struct cat_pool cat_pool;
 
-/* The cores online (at least 1, at most CAT_MAX_THREADS). */
+/* The cores this process may run on (at least 1, at most
+ * CAT_MAX_THREADS). */
 int cat_cpu_count(void);
 /* A pool of `threads` threads, the caller being one of them. */
 cat_pool *cat_pool_start(int threads);

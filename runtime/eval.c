@@ -109,14 +109,12 @@ typedef struct run_job {
   float *const *heads;  /* RUN_HEADS: two arrays of n losses */
   size_t n;
   int parts;
+  int next;             /* the next part to take (atomic) */
 } run_job;
 
-/* Part `part` of the job: its rows of every buffer, its own workspace. */
-static void run_part(void *arg, int part, int threads) {
-  const run_job *job = arg;
-  (void)threads;
-  if (part >= job->parts)
-    return;
+/* Part `part` of the job, on thread `thread`: the part's rows of every
+ * buffer, the thread's workspace. */
+static void run_part(const run_job *job, int part, int thread) {
   cat_runner *r = job->runner;
   const cat_model *model = r->model;
   size_t lo = job->n * (size_t)part / (size_t)job->parts;
@@ -129,7 +127,7 @@ static void run_part(void *arg, int part, int threads) {
   if (job->parts > 1) {
     int32_t factors = model->num_inputs + model->num_targets + model->num_outputs + 3;
     void **views = r->part_views + part * factors;
-    ws = r->part_workspaces[part];
+    ws = r->part_workspaces[thread];
     inputs = views;
     targets = inputs + model->num_inputs;
     outputs = targets + model->num_targets;
@@ -156,13 +154,21 @@ static void run_part(void *arg, int part, int threads) {
   }
 }
 
+/* Each thread takes the next part until none is left. */
+static void run_parts(void *arg, int thread, int threads) {
+  run_job *job = arg;
+  (void)threads;
+  for (int part; (part = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED)) < job->parts;)
+    run_part(job, part, thread);
+}
+
 /* Multiply-adds a thread should have in hand before a batch is cut: about
  * the work of a few tens of microseconds, the cost of the hand-over. */
 enum { PART_WORK = 1 << 17 };
 
 static void run(cat_runner *runner, run_kind kind, const float *params,
                 float *const *heads, size_t n) {
-  run_job job = {runner, kind, params, heads, n, 1};
+  run_job job = {runner, kind, params, heads, n, 1, 0};
   double work = (double)n * (double)runner->model->param_count;
   if (runner->parts > 1 && n > 1) {
     double parts = work / PART_WORK;
@@ -171,9 +177,9 @@ static void run(cat_runner *runner, run_kind kind, const float *params,
       job.parts = (int)n;
   }
   if (job.parts > 1)
-    cat_pool_run(runner->pool, run_part, &job);
+    cat_pool_run(runner->pool, run_parts, &job);
   else
-    run_part(&job, 0, 1);
+    run_part(&job, 0, 0);
 }
 
 void cat_runner_forward(cat_runner *runner, const float *params, size_t n) {

@@ -14,10 +14,13 @@
  * threads gain on a step of a millisecond.
  *
  *===----------------------------------------------------------------------===*/
-#define _POSIX_C_SOURCE 200809L
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sched_getaffinity */
+#endif
 #include "catrt_internal.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,8 +84,16 @@ static void *worker_main(void *raw) {
   return NULL;
 }
 
+/* The cores this process may run on: a container's CPU set, or the cores
+ * mpirun binds a rank to (one, by default, for two ranks or fewer), which
+ * are fewer than the machine's. */
 int cat_cpu_count(void) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef CPU_COUNT
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+    cores = CPU_COUNT(&allowed);
+#endif
   return cores < 1 ? 1 : cores > CAT_MAX_THREADS ? CAT_MAX_THREADS : (int)cores;
 }
 

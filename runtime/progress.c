@@ -53,7 +53,9 @@ static int open_log(cat_progress *progress, const char *path, int resuming) {
 int cat_progress_begin(cat_progress *progress, const cat_model *model,
                        int64_t train_count, int64_t val_count,
                        const char *log_path, int resuming) {
-  progress->live = !progress->quiet && isatty(fileno(stdout));
+  /* Under mpirun stdout is always a terminal (mpirun's own), whatever
+   * mpirun writes to: an MPI job prints plain lines. */
+  progress->live = !progress->quiet && isatty(fileno(stdout)) && cat_comm_size() == 1;
   progress->train_count = train_count;
   progress->started = progress->epoch_started = now();
   progress->last_acc = NAN;

@@ -326,6 +326,7 @@ typedef struct shard_job {
   trainer *t;
   int64_t n, k, first, last;  /* this rank computes shards [first, last) */
   int outputs;                /* shard_grad_outputs */
+  int64_t next;               /* the next shard to take (atomic) */
 } shard_job;
 
 /* Points shard s's views at its rows of the runner's batch buffers. */
@@ -345,13 +346,19 @@ static void **shard_views(const shard_job *job, int64_t s) {
   return views;
 }
 
-/* Thread `thread` computes every `threads`-th of this rank's shards. */
+/* Each thread takes the next of this rank's shards until none is left:
+ * a thread the system holds up costs the others only its current shard.
+ * Which thread computes a shard changes nothing in its results. */
 static void compute_shards(void *arg, int thread, int threads) {
-  const shard_job *job = arg;
+  shard_job *job = arg;
   trainer *t = job->t;
   const cat_model *model = t->model;
   sharder *sh = &t->shards;
-  for (int64_t s = job->first + thread; s < job->last; s += threads) {
+  (void)threads;
+  for (;;) {
+    int64_t s = job->first + __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
+    if (s >= job->last)
+      break;
     void **views = shard_views(job, s);
     void *const *inputs = views, *const *targets = views + model->num_inputs;
     void *const *outputs = targets + model->num_targets;
@@ -421,7 +428,7 @@ static int exchange_shards(trainer *t, const shard_job *job) {
 static float sharded_step(trainer *t, int64_t n, int64_t k, int outputs) {
   sharder *sh = &t->shards;
   shard_job job = {t, n, k, rank_first_shard(k, t->rank, t->ranks),
-                   rank_first_shard(k, t->rank + 1, t->ranks), outputs};
+                   rank_first_shard(k, t->rank + 1, t->ranks), outputs, 0};
   cat_pool_run(t->pool, compute_shards, &job);
   if (t->ranks > 1 && exchange_shards(t, &job) != 0) {
     t->failed = 1;
