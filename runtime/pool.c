@@ -11,7 +11,9 @@
  * counters for a few tens of microseconds before they sleep on a condition
  * variable: a training step hands over work several times, and waking a
  * sleeping thread costs about as long, which would eat much of what two
- * threads gain on a step of a millisecond.
+ * threads gain on a step of a millisecond. With more threads than cores a
+ * spinning thread would take the core a working one needs: they sleep at
+ * once.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef _GNU_SOURCE
@@ -33,6 +35,8 @@ struct cat_pool {
   uint64_t generation;       /* bumped for every job, and to stop (atomic) */
   int pending;               /* workers still running the current job (atomic) */
   int stopping;
+  int spins;                 /* rounds of a wait's spin: none when there are
+                                more threads than cores to spin on */
   cat_pool_job job;
   void *arg;
 };
@@ -63,7 +67,7 @@ static void *worker_main(void *raw) {
   cat_pool *pool = start.pool;
   uint64_t seen = 0;
   for (;;) {
-    for (int spin = 0; spin < SPINS && generation_of(pool) == seen; ++spin)
+    for (int spin = 0; spin < pool->spins && generation_of(pool) == seen; ++spin)
       relax();
     if (generation_of(pool) == seen) {
       pthread_mutex_lock(&pool->lock);
@@ -100,6 +104,7 @@ int cat_cpu_count(void) {
 cat_pool *cat_pool_start(int threads) {
   cat_pool *pool = cat_xcalloc(1, sizeof *pool);
   pool->threads = threads < 1 ? 1 : threads;
+  pool->spins = pool->threads <= cat_cpu_count() ? SPINS : 0;
   pthread_mutex_init(&pool->lock, NULL);
   pthread_cond_init(&pool->start, NULL);
   pthread_cond_init(&pool->done, NULL);
@@ -140,7 +145,8 @@ void cat_pool_run(cat_pool *pool, cat_pool_job job, void *arg) {
   pthread_cond_broadcast(&pool->start);
   pthread_mutex_unlock(&pool->lock);
   job(arg, 0, pool->threads);
-  for (int spin = 0; spin < SPINS && __atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0; ++spin)
+  for (int spin = 0; spin < pool->spins && __atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0;
+       ++spin)
     relax();
   if (__atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0) {
     pthread_mutex_lock(&pool->lock);
