@@ -24,7 +24,9 @@ BUILD_PACKAGES=(
 # cross targets under qemu-user, the microcontroller boards of
 # examples/embed/boards/ under qemu's system emulators (qemu-system-misc has
 # qemu-system-riscv32) with their bare-metal toolchains and C libraries,
-# graphviz for --emit=dot, psutil for lit's per-test timeout.
+# graphviz for --emit=dot, psutil for lit's per-test timeout, Open MPI for
+# the MPI jobs of executables linked with catc --mpi (mpicc at build time
+# gives libcatrt_mpi.a; the tests run mpirun).
 TEST_PACKAGES=(
   python3-torch python3-numpy python3-sklearn python3-psutil
   qemu-user gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
@@ -33,6 +35,7 @@ TEST_PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   graphviz
+  libopenmpi-dev openmpi-bin
 )
 
 # Benchmarks only: torch is ~20x slower on the reference BLAS (TOOLCHAIN.md).

@@ -16,6 +16,8 @@
 #   dot                               graphviz
 #   sanitize                          catc and the runtime are instrumented
 #                                     (CATC_SANITIZE; LD_PRELOAD tricks fail)
+#   mpi                               mpirun and mpicc on PATH, and the build
+#                                     has libcatrt_mpi.a (catc --mpi)
 # Helper files that are not tests belong in Inputs/ directories. The unit
 # tests are a nested suite (test/unit/lit.cfg.py).
 import os
@@ -91,6 +93,22 @@ config.substitutions += [
     ("%qemu_rv32", qemu_system.format("qemu-system-riscv32 -M virt -bios none") + " -kernel"),
 ]
 
+# MPI jobs on this one machine (catc --mpi; docs/scaling-mpi-notes.md): as
+# root in containers, more ranks than cores, and shared memory without
+# cross-memory attach, which Docker's default seccomp profile forbids
+# (process_vm_readv); the runtime's waits poll, so that costs nothing.
+# %mpicc and %catrt_mpi_lib build programs on the runtime's comm layer.
+config.catrt_mpi_lib = os.path.join(os.path.dirname(config.catrt_lib), "libcatrt_mpi.a")
+mpicc = "mpicc"
+if config.catrt_link_flags:  # the sanitizers of the compiler that built it
+    mpicc = f"env OMPI_CC={config.test_cc} mpicc {config.catrt_link_flags}"
+config.substitutions += [
+    ("%mpirun", "mpirun --oversubscribe --allow-run-as-root "
+                "--mca btl_vader_single_copy_mechanism none"),
+    ("%mpicc", mpicc),
+    ("%catrt_mpi_lib", config.catrt_mpi_lib),
+]
+
 # --- Features -------------------------------------------------------------------
 if config.catrt_link_flags:
     config.available_features.add("sanitize")
@@ -123,6 +141,9 @@ for program in ("qemu-arm", "qemu-aarch64", "qemu-riscv64", "dot",
                 "riscv64-linux-gnu-gcc", "qemu-system-arm", "qemu-system-riscv32"):
     if tool(program):
         config.available_features.add(program)
+
+if tool("mpirun") and tool("mpicc") and os.path.exists(config.catrt_mpi_lib):
+    config.available_features.add("mpi")
 
 # The bare-metal compilers count only with their C library, which Debian
 # packages separately (libnewlib-arm-none-eabi, picolibc-riscv64-unknown-elf):
