@@ -146,7 +146,8 @@ int cat_comm_start(int *argc, char ***argv) {
 void cat_comm_stop(int status) {
   if (comm == MPI_COMM_NULL)
     return;
-  fflush(NULL);
+  /* (No fflush: after a Ctrl-C mpirun stops reading the ranks' stdout, and
+   * a flush could block until its SIGKILL.) */
   /* MPI_Finalize waits for every rank, so a rank that failed alone would
    * wait there for ranks that wait for it in a collective: first agree
    * that everyone is stopping, on a communicator of its own. The ranks

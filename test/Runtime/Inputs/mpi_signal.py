@@ -1,10 +1,12 @@
 """mpi_signal.py - signals one process of an MPI job and times the job's end.
 
-    mpi_signal.py [--ready REGEX] [--delay S] RANKS TARGET SIGNAL LIMIT -- mpirun ...
+    mpi_signal.py [--ready REGEX] [--caught SIG] [--delay S] RANKS TARGET SIGNAL LIMIT -- mpirun ...
 
 Starts the command, waits until mpirun has started RANKS ranks (its children
-with OMPI_COMM_WORLD_RANK in their environment) and, with --ready, until a
-line of the job's output matches REGEX; waits S more seconds (default 0.3),
+with OMPI_COMM_WORLD_RANK in their environment), with --ready until a line
+of the job's output matches REGEX, and with --caught until every rank has a
+handler for signal SIG (a name: the program is past its setup and ready
+for it); waits S more seconds (default 0.3),
 sends SIGNAL (a name: KILL, INT, ...) to TARGET (a rank number, or
 "mpirun"), and waits up to LIMIT seconds for mpirun to end. Prints the job's
 output (stdout and stderr), then "exit status N" and whether it ended within
@@ -41,9 +43,22 @@ def rank_pids(parent):
     return ranks
 
 
+def catches(pid, signum):
+    """Whether process pid has a handler for signal signum."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ready")
+    parser.add_argument("--caught")
     parser.add_argument("--delay", type=float, default=0.3)
     parser.add_argument("ranks", type=int)
     parser.add_argument("target")
@@ -69,14 +84,20 @@ def main():
     reader.start()
     if not pattern:
         ready.set()
+    caught = getattr(signal, "SIG" + args.caught) if args.caught else None
+
+    def going(pids):
+        return (len(pids) == args.ranks and ready.is_set() and
+                (caught is None or all(catches(pid, caught) for pid in pids.values())))
+
     deadline = time.monotonic() + 60
     pids = {}
-    while time.monotonic() < deadline and (len(pids) < args.ranks or not ready.is_set()):
+    while time.monotonic() < deadline and not going(pids):
         if job.poll() is not None:
             break
         pids = rank_pids(job.pid)
         time.sleep(0.05)
-    if len(pids) < args.ranks or not ready.is_set():
+    if not going(pids):
         end(job, pids)
         reader.join()
         print("\n".join(lines))
