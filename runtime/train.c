@@ -584,7 +584,8 @@ static int stop_interrupted(trainer *t, int64_t epoch, int64_t done,
                                : save(t, epoch - 1, done, before);
   if (status != 0)
     return -1;
-  cat_progress_interrupted(&t->progress, t->out, epoch, done);
+  if (t->rank == 0)  /* which saved */
+    cat_progress_interrupted(&t->progress, t->out, epoch, done);
   return CAT_EXIT_INTERRUPTED;
 }
 
