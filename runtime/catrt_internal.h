@@ -278,6 +278,10 @@ void cat_runner_free(cat_runner *runner);
 void cat_runner_use_pool(cat_runner *runner, struct cat_pool *pool);
 /* outputs = M(inputs) for the first n examples in the buffers. */
 void cat_runner_forward(cat_runner *runner, const float *params, size_t n);
+/* Copies the examples index[first..first + n) of data into rows
+ * [first, first + n) of the runner's buffers. */
+void cat_runner_gather_rows(cat_runner *runner, const cat_dataset *data,
+                            const int64_t *index, size_t first, size_t n);
 /* Copies the examples index[0..n) of data into the runner's buffers. */
 void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
                        const int64_t *index, size_t n);

@@ -79,23 +79,28 @@ void cat_runner_free(cat_runner *runner) {
 
 static void gather_factors(void **to, void *const *from,
                            const cat_factor *factors, int32_t count,
-                           const int64_t *index, size_t n) {
+                           const int64_t *index, size_t first, size_t n) {
   for (int32_t f = 0; f < count; ++f) {
     size_t bytes = (size_t)factors[f].size * 4;
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = first; i < first + n; ++i)
       memcpy((char *)to[f] + i * bytes,
              (const char *)from[f] + (size_t)index[i] * bytes, bytes);
   }
 }
 
-void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
-                       const int64_t *index, size_t n) {
+void cat_runner_gather_rows(cat_runner *runner, const cat_dataset *data,
+                            const int64_t *index, size_t first, size_t n) {
   const cat_model *model = runner->model;
   gather_factors(runner->inputs, data->inputs, model->inputs,
-                 model->num_inputs, index, n);
+                 model->num_inputs, index, first, n);
   if (data->num_targets > 0)
     gather_factors(runner->targets, data->targets, model->targets,
-                   model->num_targets, index, n);
+                   model->num_targets, index, first, n);
+}
+
+void cat_runner_gather(cat_runner *runner, const cat_dataset *data,
+                       const int64_t *index, size_t n) {
+  cat_runner_gather_rows(runner, data, index, 0, n);
 }
 
 /*--- running the model on the gathered batch, in parts ---------------------*/

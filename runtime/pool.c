@@ -8,7 +8,7 @@
  *
  * A job is announced by bumping a generation counter, and the last worker
  * to finish counts `pending` down to zero. Both sides spin on those
- * counters for a few tens of microseconds before they sleep on a condition
+ * counters for a few tenths of a millisecond before they sleep on a condition
  * variable: a training step hands over work several times, and waking a
  * sleeping thread costs about as long, which would eat much of what two
  * threads gain on a step of a millisecond. With more threads than cores a
@@ -46,8 +46,10 @@ typedef struct worker_start {
   int index;
 } worker_start;
 
-/* Iterations of a spin before sleeping: some tens of microseconds. */
-enum { SPINS = 2000 };
+/* Iterations of a spin before sleeping: a few tenths of a millisecond (a
+ * pause takes 10 to 40 ns), the serial part of a training step between two
+ * jobs: the optimizer's update and the metrics. */
+enum { SPINS = 1 << 14 };
 
 static void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -324,6 +324,7 @@ static void free_sharder(sharder *sh, int threads) {
 /* One step's shards, as the pool's job sees them. */
 typedef struct shard_job {
   trainer *t;
+  const int64_t *index;       /* the batch's examples in the data set */
   int64_t n, k, first, last;  /* this rank computes shards [first, last) */
   int outputs;                /* shard_grad_outputs */
   int64_t next;               /* the next shard to take (atomic) */
@@ -359,10 +360,14 @@ static void compute_shards(void *arg, int thread, int threads) {
     int64_t s = job->first + __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
     if (s >= job->last)
       break;
+    /* The shard's examples are copied by the thread that computes it, in
+     * parallel and into that core's cache. */
+    size_t row = (size_t)shard_start(job->n, job->k, s);
+    size_t n = (size_t)shard_start(job->n, job->k, s + 1) - row;
+    cat_runner_gather_rows(&t->runner, &t->data, job->index, row, n);
     void **views = shard_views(job, s);
     void *const *inputs = views, *const *targets = views + model->num_inputs;
     void *const *outputs = targets + model->num_targets;
-    size_t n = (size_t)(shard_start(job->n, job->k, s + 1) - shard_start(job->n, job->k, s));
     float *grad = sh->grads + (size_t)s * sh->stride;
     void *ws = sh->workspaces[thread];
     sh->losses[s] = job->outputs
@@ -425,11 +430,19 @@ static int exchange_shards(trainer *t, const shard_job *job) {
 /* A step over a batch of n > one shard: the shards' gradients, summed,
  * then one optimizer step. Returns the batch's mean loss, or NAN after a
  * failed exchange (with the error printed). */
-static float sharded_step(trainer *t, int64_t n, int64_t k, int outputs) {
+static float sharded_step(trainer *t, const int64_t *index, int64_t n, int64_t k,
+                          int outputs) {
   sharder *sh = &t->shards;
-  shard_job job = {t, n, k, rank_first_shard(k, t->rank, t->ranks),
+  shard_job job = {t, index, n, k, rank_first_shard(k, t->rank, t->ranks),
                    rank_first_shard(k, t->rank + 1, t->ranks), outputs, 0};
   cat_pool_run(t->pool, compute_shards, &job);
+  /* The rows of other ranks' shards: their targets, for the metrics. */
+  if (t->ranks > 1 && outputs) {
+    size_t mine = (size_t)shard_start(n, k, job.first);
+    size_t end = (size_t)shard_start(n, k, job.last);
+    cat_runner_gather_rows(&t->runner, &t->data, index, 0, mine);
+    cat_runner_gather_rows(&t->runner, &t->data, index, end, (size_t)n - end);
+  }
   if (t->ranks > 1 && exchange_shards(t, &job) != 0) {
     t->failed = 1;
     return NAN;
@@ -545,26 +558,33 @@ static void choose_hyperparameters(trainer *t) {
   memcpy(&header[CAT_OPT_SEED], &seed, sizeof seed);
 }
 
+/* The fused step on the whole batch (one shard). */
+static float whole_step(trainer *t, size_t n) {
+  const cat_model *model = t->model;
+  cat_runner *r = &t->runner;
+  if (t->scored && cat_model_has_output_steps(model) && model->train_step_outputs)
+    return model->train_step_outputs(t->params, t->opt_state, r->inputs, r->targets,
+                                     r->outputs, n, r->workspace);
+  if (t->scored)  /* a descriptor without train_step_outputs */
+    model->forward(t->params, r->inputs, r->outputs, n, r->workspace);
+  return model->train_step(t->params, t->opt_state, r->inputs, r->targets, n,
+                           r->workspace);
+}
+
 static float step(trainer *t, int64_t start) {
   const cat_model *model = t->model;
   cat_runner *r = &t->runner;
   size_t n = (size_t)(t->train_count - start) < t->batch
                  ? (size_t)(t->train_count - start) : t->batch;
-  cat_runner_gather(r, &t->data, t->order + start, n);
   choose_hyperparameters(t);
   float loss;
   int64_t shards = shard_count(t, (int64_t)n);
   if (shards > 1) {
-    loss = sharded_step(t, (int64_t)n, shards, t->scored && model->shard_grad_outputs);
-  } else if (t->scored && cat_model_has_output_steps(model) &&
-             model->train_step_outputs) {
-    loss = model->train_step_outputs(t->params, t->opt_state, r->inputs,
-                                     r->targets, r->outputs, n, r->workspace);
+    loss = sharded_step(t, t->order + start, (int64_t)n, shards,
+                        t->scored && model->shard_grad_outputs);
   } else {
-    if (t->scored)  /* a descriptor without train_step_outputs */
-      model->forward(t->params, r->inputs, r->outputs, n, r->workspace);
-    loss = model->train_step(t->params, t->opt_state, r->inputs, r->targets,
-                             n, r->workspace);
+    cat_runner_gather(r, &t->data, t->order + start, n);
+    loss = whole_step(t, n);
   }
   if (t->failed)
     return loss;
