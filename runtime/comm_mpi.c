@@ -8,7 +8,7 @@
  * seconds and names the rank. A rank that is alive but never arrives (stuck,
  * stopped) would hang the others in a collective, so every collective is
  * nonblocking and waited for with a deadline, CAT_MPI_TIMEOUT seconds
- * (docs/scaling-mpi-notes.md); past it the job is aborted.
+ * (docs/scaling.md); past it the job is aborted.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L

@@ -93,7 +93,7 @@ config.substitutions += [
     ("%qemu_rv32", qemu_system.format("qemu-system-riscv32 -M virt -bios none") + " -kernel"),
 ]
 
-# MPI jobs on this one machine (catc --mpi; docs/scaling-mpi-notes.md): as
+# MPI jobs on this one machine (catc --mpi; docs/scaling.md): as
 # root in containers, more ranks than cores, and shared memory without
 # cross-memory attach, which Docker's default seccomp profile forbids
 # (process_vm_readv); the runtime's waits poll, so that costs nothing.
