@@ -415,7 +415,7 @@ bool Compilation::link(const std::string &object, const std::string &output) {
     error(Twine("cannot find a C compiler ('") + defaultCC + "') to link with; set CATC_CC");
     return false;
   }
-  std::vector<StringRef> args = {*cc, object, runtime, "-lm", "-o", output};
+  std::vector<StringRef> args = {*cc, object, runtime, "-lm", "-pthread", "-o", output};
 #ifdef CATC_RUNTIME_LINK_FLAGS
   args.insert(args.begin() + 1, CATC_RUNTIME_LINK_FLAGS);
 #endif
@@ -446,7 +446,7 @@ bool Compilation::linkWithMPI(const std::string &object, const std::string &outp
           "' to link with (Debian: libopenmpi-dev); set CATC_MPICC");
     return false;
   }
-  std::vector<StringRef> args = {*mpicc, object, runtime, "-lm", "-o", output};
+  std::vector<StringRef> args = {*mpicc, object, runtime, "-lm", "-pthread", "-o", output};
   std::optional<ArrayRef<StringRef>> env;
   std::vector<std::string> envStrings;
   std::vector<StringRef> envRefs;
