@@ -173,7 +173,7 @@ int DiagnosticEngine::relocationSite(llvm::SMLoc loc) const {
 
 void DiagnosticEngine::deliver(llvm::SMLoc loc, diag::Kind kind, const std::string &message,
                                llvm::ArrayRef<llvm::SMRange> ranges) {
-  recordedDiags.push_back(Recorded{kind, loc, message});
+  recordedDiags.push_back(Recorded{kind, loc, message, {ranges.begin(), ranges.end()}});
   if (!verifyMode)
     printOne(loc, kind, message, ranges);
 }

@@ -133,11 +133,13 @@ public:
 
   llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
 
-  /// Every diagnostic kind that was emitted in this run (for tests).
+  /// Every diagnostic that was emitted in this run, where it was reported
+  /// (for tests and the language server).
   struct Recorded {
     diag::Kind kind;
     llvm::SMLoc loc;
     std::string message;
+    llvm::SmallVector<llvm::SMRange, 2> ranges;
   };
   const std::vector<Recorded> &recorded() const { return recordedDiags; }
 

@@ -1,0 +1,47 @@
+"""session.py - a language-server session from a .cat file, for lit tests.
+
+usage: session.py FILE.cat URI [QUERY...]
+
+Prints, for `catc-lsp --lit-test`, the messages of a session on the file:
+initialize, didOpen with its text, then one request per QUERY, then
+shutdown and exit. A QUERY is `hover:LINE:COL`, `definition:LINE:COL` or
+`symbols`, a request, or `change:LINE:COL:END_LINE:END_COL:TEXT`, an
+incremental edit replacing that range by TEXT; LINE and COL count from 1
+as editors show them (the protocol counts from 0). The requests' ids are
+1, 2, ... in the order of the queries.
+"""
+import json
+import sys
+
+
+def main():
+    path, uri, queries = sys.argv[1], sys.argv[2], sys.argv[3:]
+    text = open(path, encoding="utf-8").read()
+    messages = [
+        {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen",
+         "params": {"textDocument": {"uri": uri, "languageId": "cat", "version": 1, "text": text}}},
+    ]
+    version = 1
+    for n, query in enumerate(queries, start=1):
+        kind, *where = query.split(":", 5 if query.startswith("change:") else -1)
+        if kind == "change":
+            version += 1
+            start = {"line": int(where[0]) - 1, "character": int(where[1]) - 1}
+            end = {"line": int(where[2]) - 1, "character": int(where[3]) - 1}
+            messages.append({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": {"start": start, "end": end}, "text": where[4]}]}})
+            continue
+        params = {"textDocument": {"uri": uri}}
+        if where:
+            params["position"] = {"line": int(where[0]) - 1, "character": int(where[1]) - 1}
+        method = {"hover": "textDocument/hover", "definition": "textDocument/definition",
+                  "symbols": "textDocument/documentSymbol"}[kind]
+        messages.append({"jsonrpc": "2.0", "id": n, "method": method, "params": params})
+    messages += [{"jsonrpc": "2.0", "id": len(queries) + 1, "method": "shutdown"},
+                 {"jsonrpc": "2.0", "method": "exit"}]
+    print("\n---\n".join(json.dumps(m) for m in messages))
+
+
+main()

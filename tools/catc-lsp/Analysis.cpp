@@ -1,0 +1,413 @@
+//===- Analysis.cpp - One document as the compiler sees it ----------------===//
+#include "Analysis.h"
+
+#include "Parse/Parser.h"
+#include "Sema/Primitives.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/Casting.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+
+namespace cat::lsp {
+
+using namespace llvm;
+namespace json = llvm::json;
+
+//===- Positions and URIs -------------------------------------------------===//
+
+std::string pathOfURI(StringRef uri) {
+  if (!uri.consume_front("file://"))
+    return uri.str();
+  std::string path;
+  for (size_t i = 0; i < uri.size(); ++i) {
+    unsigned value;
+    if (uri[i] == '%' && i + 2 < uri.size() && !uri.substr(i + 1, 2).getAsInteger(16, value)) {
+      path += static_cast<char>(value);
+      i += 2;
+    } else {
+      path += uri[i];
+    }
+  }
+  return path;
+}
+
+std::string uriOfPath(StringRef path) {
+  std::string uri = "file://";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || StringRef("/-._~").contains(static_cast<char>(c)))
+      uri += static_cast<char>(c);
+    else
+      uri += formatv("%{0:X-2}", static_cast<unsigned>(c)).str();
+  }
+  return uri;
+}
+
+/// The length of the UTF-8 sequence starting with \p lead.
+static size_t utf8Length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead >> 5 == 6 ? 2 : lead >> 4 == 14 ? 3 : lead >> 3 == 30 ? 4 : 1;
+}
+
+size_t offsetOf(StringRef text, Position pos) {
+  size_t at = 0;
+  for (int line = 0; line < pos.line; ++line) {
+    size_t next = text.find('\n', at);
+    if (next == StringRef::npos)
+      return text.size();
+    at = next + 1;
+  }
+  // Columns count UTF-16 units: two for a character beyond the BMP.
+  for (int units = 0; units < pos.character && at < text.size() && text[at] != '\n';) {
+    size_t length = utf8Length(static_cast<unsigned char>(text[at]));
+    units += length == 4 ? 2 : 1;
+    at = std::min(text.size(), at + length);
+  }
+  return at;
+}
+
+/// The protocol position of \p loc in \p buffer.
+static json::Object positionOf(const SourceMgr &sm, SMLoc loc) {
+  unsigned buffer = sm.FindBufferContainingLoc(loc);
+  if (!buffer)
+    return json::Object{{"line", 0}, {"character", 0}};
+  auto [line, column] = sm.getLineAndColumn(loc, buffer);
+  const char *start = loc.getPointer() - (column - 1);
+  int units = 0;
+  for (const char *p = start; p < loc.getPointer();) {
+    size_t length = utf8Length(static_cast<unsigned char>(*p));
+    units += length == 4 ? 2 : 1;
+    p += length;
+  }
+  return json::Object{{"line", static_cast<int64_t>(line) - 1}, {"character", units}};
+}
+
+static bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+/// The name (letters, digits, `_`) the character at \p loc belongs to, or
+/// an empty range.
+static SMRange nameAt(const SourceMgr &sm, SMLoc loc) {
+  unsigned buffer = sm.FindBufferContainingLoc(loc);
+  if (!buffer)
+    return {};
+  const MemoryBuffer *mb = sm.getMemoryBuffer(buffer);
+  const char *begin = loc.getPointer(), *end = begin;
+  if (end >= mb->getBufferEnd() || !isNameChar(*end))
+    return {};
+  while (begin > mb->getBufferStart() && isNameChar(begin[-1]))
+    --begin;
+  while (end < mb->getBufferEnd() && isNameChar(*end))
+    ++end;
+  if (begin == end)
+    return {};
+  return SMRange(SMLoc::getFromPointer(begin), SMLoc::getFromPointer(end));
+}
+
+static bool contains(SMRange range, SMLoc loc) {
+  return range.isValid() && range.Start.getPointer() <= loc.getPointer() &&
+         loc.getPointer() < range.End.getPointer();
+}
+
+static StringRef textOf(SMRange range) {
+  return StringRef(range.Start.getPointer(), range.End.getPointer() - range.Start.getPointer());
+}
+
+json::Value Analysis::rangeOf(SMRange range) const {
+  return json::Object{{"start", positionOf(sourceMgr, range.Start)},
+                      {"end", positionOf(sourceMgr, range.End)}};
+}
+
+json::Value Analysis::locationOf(SMRange range) const {
+  unsigned in = sourceMgr.FindBufferContainingLoc(range.Start);
+  std::string file = in == buffer ? path : sourceMgr.getMemoryBuffer(in)->getBufferIdentifier().str();
+  return json::Object{{"uri", uriOfPath(file)}, {"range", rangeOf(range)}};
+}
+
+SMLoc Analysis::locOf(Position pos) const {
+  const MemoryBuffer *mb = sourceMgr.getMemoryBuffer(buffer);
+  return SMLoc::getFromPointer(mb->getBufferStart() + offsetOf(mb->getBuffer(), pos));
+}
+
+//===- Analysing --------------------------------------------------------------===//
+
+Analysis::Analysis(const std::string &path, const std::string &text, const ModuleSearchPath &search)
+    : path(path), text(text), search(search) {
+  diags = std::make_unique<DiagnosticEngine>(sourceMgr, nulls());
+  buffer = sourceMgr.AddNewSourceBuffer(MemoryBuffer::getMemBufferCopy(text, path), SMLoc());
+  program = analyzeProgram(buffer, path, search, *diags);
+  // The declarations as written, parsed once more beside the checker's
+  // (whose syntax errors were reported already).
+  DiagnosticEngine quiet(sourceMgr, nulls());
+  file = parseSourceFile(buffer, quiet);
+  collectDeclarations();
+}
+
+/// The file `import` names, as Sema finds it (docs/language.md §2).
+static std::string importPath(const ast::ImportDecl &import, StringRef from,
+                              const ModuleSearchPath &search) {
+  if (import.file) {
+    SmallString<256> p = sys::path::parent_path(from);
+    sys::path::append(p, *import.file);
+    return p.str().str();
+  }
+  SmallString<128> relative;
+  for (const ast::Ident &part : import.modulePath)
+    sys::path::append(relative, part.name);
+  relative += ".cat";
+  std::vector<std::string> dirs = search.includeDirs;
+  dirs.push_back(search.stdlibDir);
+  for (const std::string &dir : dirs) {
+    SmallString<256> p(dir);
+    sys::path::append(p, relative);
+    if (sys::fs::exists(p))
+      return p.str().str();
+  }
+  return "";
+}
+
+void Analysis::collectDeclarations() {
+  auto add = [&](const ast::SourceFile &f, const std::string &from) {
+    for (const auto &d : f.decls) {
+      if (auto *o = dyn_cast<ast::ObjectDecl>(d.get()))
+        declared.push_back({o->name.name, from, o, o->name.range});
+      else if (auto *m = dyn_cast<ast::MorphismDecl>(d.get()))
+        declared.push_back({m->name.name, from, m, m->name.range});
+      else if (auto *l = dyn_cast<ast::LawDecl>(d.get()))
+        declared.push_back({l->name.name, from, l, l->name.range});
+    }
+  };
+  add(*file, path);
+  // Names come from the file and the modules it imports (not theirs).
+  DiagnosticEngine quiet(sourceMgr, nulls());
+  for (const auto &d : file->decls) {
+    auto *import = dyn_cast<ast::ImportDecl>(d.get());
+    if (!import)
+      continue;
+    std::string found = importPath(*import, path, search);
+    auto contents = found.empty() ? nullptr : MemoryBuffer::getFile(found, /*IsText=*/true);
+    if (!contents || !*contents)
+      continue;
+    unsigned id = sourceMgr.AddNewSourceBuffer(std::move(*contents), SMLoc());
+    imports.push_back(parseSourceFile(id, quiet));
+    add(*imports.back(), found);
+  }
+}
+
+const Analysis::Declared *Analysis::lookup(StringRef name) const {
+  for (const Declared &d : declared)
+    if (d.name == name)
+      return &d;
+  return nullptr;
+}
+
+const Term *Analysis::termAt(SMLoc loc) const {
+  if (!program)
+    return nullptr;
+  const Term *best = nullptr;
+  std::function<void(const Term &)> visit = [&](const Term &t) {
+    if (!contains(t.range, loc) || sourceMgr.FindBufferContainingLoc(t.range.Start) != buffer)
+      return;
+    best = &t;
+    for (const auto &child : t.children)
+      visit(*child);
+  };
+  auto visitInstance = [&](const MorphismInstance &inst) {
+    if (inst.body)
+      visit(*inst.body);
+  };
+  for (const auto &inst : program->instances)
+    visitInstance(*inst);
+  for (const LawSpec &law : program->laws) {
+    visitInstance(*law.lhs);
+    visitInstance(*law.rhs);
+  }
+  if (program->train && program->train->loss)
+    visitInstance(*program->train->loss);
+  return best;
+}
+
+/// Floats of trainable parameters in \p t, each shared instance once.
+static int64_t parameterCount(const Term &t, SmallPtrSetImpl<const MorphismInstance *> &seen) {
+  int64_t count = 0;
+  for (const ParamSpec &p : t.params)
+    count += p.shape.numElements();
+  if (t.kind == Term::Kind::Ref && t.target && seen.insert(t.target).second && t.target->body)
+    count += parameterCount(*t.target->body, seen);
+  for (const auto &child : t.children)
+    count += parameterCount(*child, seen);
+  return count;
+}
+
+std::string Analysis::declarationText(const Declared &d) const {
+  // The declaration up to its definition: `morphism dense[A, B] : A -> B`.
+  if (auto *m = dyn_cast<ast::MorphismDecl>(d.decl)) {
+    std::string head = "morphism " + m->name.name;
+    if (!m->genericParams.empty()) {
+      head += "[";
+      for (size_t i = 0; i < m->genericParams.size(); ++i)
+        head += (i ? ", " : "") + m->genericParams[i].name;
+      head += "]";
+    }
+    if (m->dom && m->cod)
+      head += " : " + textOf(m->dom->range).str() + " -> " + textOf(m->cod->range).str();
+    return head;
+  }
+  if (auto *o = dyn_cast<ast::ObjectDecl>(d.decl))
+    return "object " + o->name.name + " = " + textOf(o->object->range).str();
+  return "law " + d.name;
+}
+
+//===- Queries ----------------------------------------------------------------===//
+
+json::Value Analysis::diagnostics(StringRef uri) const {
+  json::Array list;
+  for (const DiagnosticEngine::Recorded &r : diags->recorded()) {
+    diag::Severity severity = diag::severityOf(r.kind);
+    bool here = sourceMgr.FindBufferContainingLoc(r.loc) == buffer;
+    // The underlined range in this file, else the name at the caret.
+    SMRange range;
+    for (SMRange candidate : r.ranges)
+      if (sourceMgr.FindBufferContainingLoc(candidate.Start) == buffer) {
+        range = candidate;
+        break;
+      }
+    if (!range.isValid() && here) {
+      range = nameAt(sourceMgr, r.loc);
+      if (!range.isValid())
+        range = SMRange(r.loc, SMLoc::getFromPointer(r.loc.getPointer() + (*r.loc.getPointer() ? 1 : 0)));
+    }
+    if (severity == diag::Severity::Note) {
+      // A note explains the diagnostic before it.
+      if (list.empty() || !r.loc.isValid())
+        continue;
+      json::Object &last = *list.back().getAsObject();
+      if (!last.getArray("relatedInformation"))
+        last["relatedInformation"] = json::Array();
+      SMRange at = range.isValid() ? range : SMRange(r.loc, r.loc);
+      last.getArray("relatedInformation")
+          ->push_back(json::Object{{"location", locationOf(at)}, {"message", r.message}});
+      continue;
+    }
+    if (!here) // reported in another file: shown at the top of this one
+      range = SMRange(SMLoc::getFromPointer(sourceMgr.getMemoryBuffer(buffer)->getBufferStart()),
+                      SMLoc::getFromPointer(sourceMgr.getMemoryBuffer(buffer)->getBufferStart()));
+    json::Object d{{"range", rangeOf(range)},
+                   {"severity", severity == diag::Severity::Error ? 1 : 2},
+                   {"code", diag::nameOf(r.kind)},
+                   {"source", "catc"},
+                   {"message", r.message}};
+    if (!here && r.loc.isValid())
+      d["relatedInformation"] =
+          json::Array{json::Object{{"location", locationOf(SMRange(r.loc, r.loc))}, {"message", r.message}}};
+    list.push_back(std::move(d));
+  }
+  return json::Object{{"uri", uri}, {"diagnostics", std::move(list)}};
+}
+
+json::Value Analysis::hover(Position pos) const {
+  SMLoc loc = locOf(pos);
+  SMRange name = nameAt(sourceMgr, loc);
+  const Term *term = termAt(loc);
+  std::vector<std::string> lines; // of the code block
+  std::string note;               // after it, as prose
+  SMRange shown = name;
+  const Declared *d = name.isValid() ? lookup(textOf(name)) : nullptr;
+  if (d && isa<ast::MorphismDecl>(d->decl)) {
+    auto *m = cast<ast::MorphismDecl>(d->decl);
+    const MorphismInstance *inst = nullptr;
+    if (program && m->genericParams.empty())
+      for (const auto &i : program->instances)
+        if (i->name == d->name && i->loc.getPointer() <= m->range.End.getPointer() &&
+            i->loc.getPointer() >= m->range.Start.getPointer())
+          inst = i.get();
+    if (inst) {
+      lines.push_back(inst->name + " : " + inst->dom.str() + " -> " + inst->cod.str());
+      SmallPtrSet<const MorphismInstance *, 8> seen{inst};
+      int64_t params = inst->body ? parameterCount(*inst->body, seen) : 0;
+      note = params == 0 ? "no parameters" : std::to_string(params) + (params == 1 ? " parameter" : " parameters");
+    } else {
+      lines.push_back(declarationText(*d));
+      if (term && term->range.Start.getPointer() <= name.Start.getPointer())
+        lines.push_back(std::string(textOf(name)) + " here : " + term->domObj.str() + " -> " +
+                        term->codObj.str());
+    }
+    if (d->path != path)
+      note += (note.empty() ? "" : "; ") + std::string("from ") + sys::path::filename(d->path).str();
+  } else if (d) {
+    lines.push_back(declarationText(*d));
+    if (auto *o = dyn_cast<ast::ObjectDecl>(d->decl); o && program) {
+      // The object as the checker built it, when it is spelled differently.
+      for (const auto &decl : program->objectDecls)
+        if (decl.name == d->name && decl.text != textOf(o->object->range))
+          lines.push_back("  = " + decl.text);
+    }
+    if (d->path != path)
+      note = "from " + sys::path::filename(d->path).str();
+  } else if (name.isValid() && lookupPrimitive(textOf(name))) {
+    lines.push_back(std::string(textOf(name)) +
+                    (term ? " : " + term->domObj.str() + " -> " + term->codObj.str() : ""));
+    note = "primitive (docs/language.md)";
+  } else if (term) {
+    lines.push_back(term->domObj.str() + " -> " + term->codObj.str());
+    shown = term->range;
+  }
+  if (lines.empty())
+    return nullptr;
+  std::string markdown = "```cat\n";
+  for (const std::string &line : lines)
+    markdown += line + "\n";
+  markdown += "```";
+  if (!note.empty())
+    markdown += "\n" + note;
+  return json::Object{{"contents", json::Object{{"kind", "markdown"}, {"value", markdown}}},
+                      {"range", rangeOf(shown)}};
+}
+
+json::Value Analysis::definition(Position pos) const {
+  SMRange name = nameAt(sourceMgr, locOf(pos));
+  const Declared *d = name.isValid() ? lookup(textOf(name)) : nullptr;
+  if (!d)
+    return nullptr;
+  return locationOf(d->nameRange);
+}
+
+json::Value Analysis::documentSymbols() const {
+  // SymbolKind: 23 Struct (objects), 12 Function (morphisms), 14 Constant
+  // (laws), 3 Namespace (train blocks), 7 Property (their keys).
+  json::Array symbols;
+  for (const auto &d : file->decls) {
+    auto symbol = [&](const std::string &name, int kind, SMRange selection, std::string detail) {
+      return json::Object{{"name", name},
+                          {"kind", kind},
+                          {"detail", std::move(detail)},
+                          {"range", rangeOf(d->range)},
+                          {"selectionRange", rangeOf(selection)}};
+    };
+    if (auto *o = dyn_cast<ast::ObjectDecl>(d.get())) {
+      symbols.push_back(symbol(o->name.name, 23, o->name.range, textOf(o->object->range).str()));
+    } else if (auto *m = dyn_cast<ast::MorphismDecl>(d.get())) {
+      std::string detail = m->dom && m->cod ? (textOf(m->dom->range) + " -> " + textOf(m->cod->range)).str() : "";
+      symbols.push_back(symbol(m->name.name, 12, m->name.range, detail));
+    } else if (auto *l = dyn_cast<ast::LawDecl>(d.get())) {
+      symbols.push_back(symbol(l->name.name, 14, l->name.range, "law"));
+    } else if (auto *t = dyn_cast<ast::TrainDecl>(d.get())) {
+      json::Object block = symbol("train " + t->morphism.name, 3, t->morphism.range, "");
+      json::Array keys;
+      for (const ast::TrainEntry &e : t->entries)
+        keys.push_back(json::Object{{"name", e.key.name},
+                                    {"kind", 7},
+                                    {"detail", textOf(e.value->range).str()},
+                                    {"range", rangeOf(SMRange(e.key.range.Start, e.value->range.End))},
+                                    {"selectionRange", rangeOf(e.key.range)}});
+      block["children"] = std::move(keys);
+      symbols.push_back(std::move(block));
+    }
+  }
+  return symbols;
+}
+
+} // namespace cat::lsp

@@ -1,0 +1,184 @@
+//===- Server.cpp - The language server's requests and documents ---------===//
+#include "Server.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace cat::lsp {
+
+using namespace llvm;
+namespace json = llvm::json;
+
+/// JSON-RPC's error codes.
+enum : int { kParseError = -32700, kInvalidRequest = -32600, kMethodNotFound = -32601,
+             kInvalidParams = -32602 };
+
+int Server::run() {
+  while (std::optional<std::string> text = transport.read()) {
+    Expected<json::Value> message = json::parse(*text);
+    if (!message) {
+      std::string why = toString(message.takeError());
+      replyError(nullptr, kParseError, "the message is not JSON: " + why);
+      continue;
+    }
+    handle(*message);
+    if (exited)
+      return shutdown ? 0 : 1;
+    // Edits that keep coming are analysed once they stop.
+    if (!transport.inputPending())
+      analyseStale();
+  }
+  analyseStale();
+  return shutdown ? 0 : 1;
+}
+
+void Server::handle(const json::Value &message) {
+  const json::Object *object = message.getAsObject();
+  std::optional<StringRef> method = object ? object->getString("method") : std::nullopt;
+  const json::Value *id = object ? object->get("id") : nullptr;
+  if (!method) {
+    if (!id) // a response to us, which we never ask for, or garbage
+      return;
+    replyError(*id, kInvalidRequest, "a request needs a method");
+    return;
+  }
+  const json::Object *params = object->getObject("params");
+  if (!id) {
+    notify(*method, params ? *params : json::Object());
+    return;
+  }
+  if (shutdown && *method != "exit") {
+    replyError(*id, kInvalidRequest, "the server is shutting down");
+    return;
+  }
+  Answer answer = request(*method, params);
+  if (answer.errorCode)
+    replyError(*id, answer.errorCode, answer.errorMessage);
+  else
+    reply(*id, std::move(answer.result));
+}
+
+Server::Document *Server::document(const json::Object *params) {
+  const json::Object *doc = params ? params->getObject("textDocument") : nullptr;
+  std::optional<StringRef> uri = doc ? doc->getString("uri") : std::nullopt;
+  if (!uri)
+    return nullptr;
+  auto it = documents.find(uri->str());
+  return it == documents.end() ? nullptr : &it->second;
+}
+
+void Server::notify(StringRef method, const json::Object &params) {
+  const json::Object *doc = params.getObject("textDocument");
+  std::string uri = doc && doc->getString("uri") ? doc->getString("uri")->str() : "";
+  if (method == "exit") {
+    exited = true;
+  } else if (method == "textDocument/didOpen" && doc) {
+    Document &d = documents[uri];
+    d.text = doc->getString("text").value_or("").str();
+    d.version = doc->getInteger("version").value_or(0);
+    d.stale = true;
+  } else if (method == "textDocument/didChange" && documents.count(uri)) {
+    Document &d = documents[uri];
+    const json::Array *changes = params.getArray("contentChanges");
+    for (const json::Value &change : changes ? *changes : json::Array()) {
+      const json::Object *c = change.getAsObject();
+      if (!c)
+        continue;
+      std::string inserted = c->getString("text").value_or("").str();
+      const json::Object *range = c->getObject("range");
+      if (!range) { // the whole text
+        d.text = std::move(inserted);
+        continue;
+      }
+      auto pos = [&](StringRef key) {
+        const json::Object *p = range->getObject(key);
+        return Position{p ? static_cast<int>(p->getInteger("line").value_or(0)) : 0,
+                        p ? static_cast<int>(p->getInteger("character").value_or(0)) : 0};
+      };
+      size_t start = offsetOf(d.text, pos("start")), end = offsetOf(d.text, pos("end"));
+      if (end < start)
+        std::swap(start, end);
+      d.text.replace(start, end - start, inserted);
+    }
+    if (doc->getInteger("version"))
+      d.version = *doc->getInteger("version");
+    d.stale = true;
+  } else if (method == "textDocument/didSave" && documents.count(uri)) {
+    if (std::optional<StringRef> text = params.getString("text"))
+      documents[uri].text = text->str();
+    documents[uri].stale = true;
+  } else if (method == "textDocument/didClose") {
+    documents.erase(uri);
+    transport.write(json::Object{{"jsonrpc", "2.0"},
+                                 {"method", "textDocument/publishDiagnostics"},
+                                 {"params", json::Object{{"uri", uri}, {"diagnostics", json::Array()}}}});
+  }
+  // initialized, $/cancelRequest, $/setTrace, ...: nothing to do.
+}
+
+void Server::analyseStale() {
+  for (auto &[uri, d] : documents) {
+    if (!d.stale)
+      continue;
+    d.stale = false;
+    d.latest = std::make_shared<Analysis>(pathOfURI(uri), d.text, search);
+    json::Value params = d.latest->diagnostics(uri);
+    params.getAsObject()->try_emplace("version", d.version);
+    transport.write(json::Object{{"jsonrpc", "2.0"},
+                                 {"method", "textDocument/publishDiagnostics"},
+                                 {"params", std::move(params)}});
+    if (d.latest->checked())
+      d.checked = d.latest;
+  }
+}
+
+const Analysis *Server::forQueries(Document &doc) {
+  if (doc.stale)
+    analyseStale();
+  if (doc.latest && doc.latest->checked())
+    return doc.latest.get();
+  return doc.checked ? doc.checked.get() : doc.latest.get();
+}
+
+Server::Answer Server::request(StringRef method, const json::Object *params) {
+  auto error = Answer::failure;
+  if (method == "initialize")
+    return Answer(json::Object{
+        {"capabilities",
+         json::Object{{"textDocumentSync",
+                       json::Object{{"openClose", true}, {"change", 2}, {"save", json::Object{{"includeText", false}}}}},
+                      {"hoverProvider", true},
+                      {"definitionProvider", true},
+                      {"documentSymbolProvider", true}}},
+        {"serverInfo", json::Object{{"name", "catc-lsp"}, {"version", "0.1"}}}});
+  if (method == "shutdown") {
+    shutdown = true;
+    return Answer();
+  }
+  if (method == "textDocument/hover" || method == "textDocument/definition" ||
+      method == "textDocument/documentSymbol") {
+    Document *doc = document(params);
+    if (!doc)
+      return error(kInvalidParams, "no such open document");
+    const Analysis *a = forQueries(*doc);
+    if (method == "textDocument/documentSymbol")
+      return Answer(a->documentSymbols());
+    const json::Object *p = params->getObject("position");
+    if (!p)
+      return error(kInvalidParams, "a position is needed");
+    Position pos{static_cast<int>(p->getInteger("line").value_or(0)),
+                 static_cast<int>(p->getInteger("character").value_or(0))};
+    return Answer(method == "textDocument/hover" ? a->hover(pos) : a->definition(pos));
+  }
+  return error(kMethodNotFound, ("no method '" + method + "'").str());
+}
+
+void Server::reply(const json::Value &id, json::Value result) {
+  transport.write(json::Object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
+}
+
+void Server::replyError(const json::Value &id, int code, StringRef message) {
+  transport.write(json::Object{
+      {"jsonrpc", "2.0"}, {"id", id}, {"error", json::Object{{"code", code}, {"message", message}}}});
+}
+
+} // namespace cat::lsp
