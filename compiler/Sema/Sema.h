@@ -12,6 +12,9 @@
 #include "Basic/Diagnostics.h"
 #include "Sema/Program.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +32,10 @@ struct ModuleSearchPath {
 std::unique_ptr<Program> analyzeProgram(unsigned mainBuffer, const std::string &mainPath,
                                         const ModuleSearchPath &search,
                                         DiagnosticEngine &diags);
+
+/// The keys a `train` block accepts (docs/language.md §7), in the order the
+/// reference lists them.
+llvm::ArrayRef<llvm::StringRef> trainBlockKeys();
 
 } // namespace cat
 

@@ -12,6 +12,13 @@
 
 namespace cat {
 
+llvm::ArrayRef<llvm::StringRef> trainBlockKeys() {
+  static const llvm::StringRef keys[] = {"data", "loss",       "optimizer", "epochs",
+                                         "batch", "seed",      "validation", "schedule",
+                                         "weight_decay", "clip", "patience"};
+  return keys;
+}
+
 using namespace ast;
 
 namespace {
@@ -442,13 +449,10 @@ void Sema::checkTrain(const TrainDecl &decl, LoadedModule &m, Program &prog) {
     } else if (key == "schedule") {
       ok &= read.schedule(e, spec.schedule);
     } else {
-      static const char *keys[] = {"data",  "loss",     "optimizer", "epochs",       "batch",
-                                   "seed",  "validation", "schedule", "weight_decay", "clip",
-                                   "patience"};
       std::string hint;
-      for (const char *k : keys)
+      for (llvm::StringRef k : trainBlockKeys())
         if (llvm::StringRef(key).edit_distance(k) <= 2)
-          hint = std::string("; did you mean '") + k + "'?";
+          hint = ("; did you mean '" + k + "'?").str();
       diags.report(e.key.range.Start, diag::err_train_unknown_key) << key << hint << e.key.range;
       ok = false;
     }

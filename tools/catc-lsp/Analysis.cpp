@@ -13,6 +13,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <map>
+#include <set>
 
 namespace cat::lsp {
 
@@ -305,7 +307,7 @@ json::Value Analysis::diagnostics(StringRef uri) const {
           json::Array{json::Object{{"location", locationOf(SMRange(r.loc, r.loc))}, {"message", r.message}}};
     list.push_back(std::move(d));
   }
-  return json::Object{{"uri", uri}, {"diagnostics", std::move(list)}};
+  return json::Object{{"uri", uri.str()}, {"diagnostics", std::move(list)}};
 }
 
 json::Value Analysis::hover(Position pos) const {
@@ -408,6 +410,132 @@ json::Value Analysis::documentSymbols() const {
     }
   }
   return symbols;
+}
+
+//===- Completion ---------------------------------------------------------===//
+
+namespace {
+/// A name of a standard-library module.
+struct LibraryName {
+  std::string name, module, signature;
+  bool object;
+};
+
+/// Every object and morphism of the standard library, read once.
+const std::vector<LibraryName> &libraryNames(const std::string &stdlibDir) {
+  static std::map<std::string, std::vector<LibraryName>> cache;
+  auto [it, fresh] = cache.try_emplace(stdlibDir);
+  if (!fresh)
+    return it->second;
+  std::error_code ec;
+  for (sys::fs::recursive_directory_iterator f(stdlibDir, ec), end; f != end && !ec; f.increment(ec)) {
+    if (sys::path::extension(f->path()) != ".cat")
+      continue;
+    auto contents = MemoryBuffer::getFile(f->path(), /*IsText=*/true);
+    if (!contents)
+      continue;
+    SourceMgr sm;
+    DiagnosticEngine quiet(sm, nulls());
+    unsigned id = sm.AddNewSourceBuffer(std::move(*contents), SMLoc());
+    auto parsed = parseSourceFile(id, quiet);
+    if (!parsed->moduleName)
+      continue;
+    for (const auto &d : parsed->decls) {
+      if (auto *m = dyn_cast<ast::MorphismDecl>(d.get()))
+        it->second.push_back({m->name.name, parsed->moduleName->name,
+                              (textOf(m->name.range) + " : " +
+                               (m->dom && m->cod ? textOf(m->dom->range) + " -> " + textOf(m->cod->range) : ""))
+                                  .str(),
+                              false});
+      else if (auto *o = dyn_cast<ast::ObjectDecl>(d.get()))
+        it->second.push_back({o->name.name, parsed->moduleName->name, textOf(o->object->range).str(), true});
+    }
+  }
+  return it->second;
+}
+
+/// The values a train key takes, as they are written.
+std::vector<std::string> trainValues(StringRef key) {
+  if (key == "loss")
+    return {"cross_entropy", "mse", "bce"};
+  if (key == "optimizer")
+    return {"sgd(lr = 0.01)", "sgd(lr = 0.01, momentum = 0.9)", "adam(lr = 0.001)", "adamw(lr = 0.001, weight_decay = 0.01)"};
+  if (key == "data")
+    return {"csv(\"data.csv\", target = \"label\")", "text(\"corpus.txt\", context = 32)",
+            "tokens(\"corpus.txt\", context = 32, vocab = [])"};
+  if (key == "batch")
+    return {"32", "all"};
+  if (key == "schedule")
+    return {"constant", "step(every = 100, gamma = 0.5)", "cosine(warmup = 100)"};
+  return {};
+}
+
+json::Object item(StringRef label, int kind, StringRef detail) {
+  // std::string: a json::Value made from a StringRef does not own it.
+  return json::Object{{"label", label.str()}, {"kind", kind}, {"detail", detail.str()}};
+}
+} // namespace
+
+json::Value Analysis::completion(Position pos) const {
+  // CompletionItemKind: 3 Function (primitives), 12 Value, 14 Keyword (train
+  // keys), 22 Struct (objects), 2 Method (morphisms).
+  size_t at = offsetOf(text, pos);
+  StringRef before = StringRef(text).take_front(at);
+  json::Array items;
+  // Inside `train NAME { ... }`: found in the text itself, which is often
+  // half-typed while completing.
+  size_t open = before.rfind('{'), close = before.rfind('}');
+  size_t train = before.rfind("train ");
+  if (open != StringRef::npos && train != StringRef::npos && train < open &&
+      (close == StringRef::npos || close < open)) {
+    StringRef line = before.substr(before.rfind('\n') + 1);
+    size_t equals = line.find('=');
+    if (equals == StringRef::npos) {
+      for (StringRef key : trainBlockKeys())
+        items.push_back(item(key, 14, "train key"));
+    } else {
+      for (const std::string &value : trainValues(line.take_front(equals).trim()))
+        items.push_back(item(value, 12, line.take_front(equals).trim()));
+    }
+    return json::Object{{"isIncomplete", false}, {"items", std::move(items)}};
+  }
+  std::set<std::string> seen;
+  for (const Declared &d : declared) {
+    if (isa<ast::LawDecl>(d.decl) || !seen.insert(d.name).second)
+      continue;
+    bool object = isa<ast::ObjectDecl>(d.decl);
+    items.push_back(item(d.name, object ? 22 : 2, declarationText(d)));
+  }
+  for (StringRef name : primitiveNames())
+    if (seen.insert(name.str()).second)
+      items.push_back(item(name, 3, "primitive"));
+  // Library names not in scope, with the import that brings them.
+  std::set<std::string> imported;
+  for (const auto &d : file->decls)
+    if (auto *import = dyn_cast<ast::ImportDecl>(d.get()); import && !import->modulePath.empty()) {
+      std::string dotted;
+      for (const ast::Ident &part : import->modulePath)
+        dotted += (dotted.empty() ? "" : ".") + part.name;
+      imported.insert(dotted);
+    }
+  // The new import goes after the module line (or at the top).
+  Position where{0, 0};
+  if (file->moduleName)
+    where = Position{static_cast<int>(positionOf(sourceMgr, file->moduleName->range.End)
+                                           .getInteger("line")
+                                           .value_or(0)) + 1,
+                     0};
+  for (const LibraryName &n : libraryNames(search.stdlibDir)) {
+    if (imported.count(n.module) || !seen.insert(n.name).second)
+      continue;
+    json::Object entry = item(n.name, n.object ? 22 : 2, n.signature + "  (import " + n.module + ")");
+    json::Object position{{"line", where.line}, {"character", where.character}};
+    entry["additionalTextEdits"] =
+        json::Array{json::Object{{"range", json::Object{{"start", json::Object(position)}, {"end", std::move(position)}}},
+                                 {"newText", "import " + n.module + "\n"}}};
+    items.push_back(std::move(entry));
+  }
+  return json::Object{{"isIncomplete", false}, {"items", std::move(items)}};
 }
 
 } // namespace cat::lsp

@@ -51,6 +51,11 @@ public:
   llvm::json::Value definition(Position pos) const;
   /// The document's declarations.
   llvm::json::Value documentSymbols() const;
+  /// What may be typed at \p pos: in a train block its keys, or after
+  /// `key =` the values they take; elsewhere the objects and morphisms in
+  /// scope, the primitives, and the standard library's names with the
+  /// `import` they need.
+  llvm::json::Value completion(Position pos) const;
 
   /// Whether the category checker accepted the file.
   bool checked() const { return program != nullptr; }

@@ -147,6 +147,7 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
          json::Object{{"textDocumentSync",
                        json::Object{{"openClose", true}, {"change", 2}, {"save", json::Object{{"includeText", false}}}}},
                       {"hoverProvider", true},
+                      {"completionProvider", json::Object{{"triggerCharacters", json::Array{"="}}}},
                       {"definitionProvider", true},
                       {"documentSymbolProvider", true}}},
         {"serverInfo", json::Object{{"name", "catc-lsp"}, {"version", "0.1"}}}});
@@ -155,7 +156,7 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
     return Answer();
   }
   if (method == "textDocument/hover" || method == "textDocument/definition" ||
-      method == "textDocument/documentSymbol") {
+      method == "textDocument/documentSymbol" || method == "textDocument/completion") {
     Document *doc = document(params);
     if (!doc)
       return error(kInvalidParams, "no such open document");
@@ -167,6 +168,8 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
       return error(kInvalidParams, "a position is needed");
     Position pos{static_cast<int>(p->getInteger("line").value_or(0)),
                  static_cast<int>(p->getInteger("character").value_or(0))};
+    if (method == "textDocument/completion")
+      return Answer(doc->latest->completion(pos)); // of the text as it is now
     return Answer(method == "textDocument/hover" ? a->hover(pos) : a->definition(pos));
   }
   return error(kMethodNotFound, ("no method '" + method + "'").str());

@@ -76,6 +76,7 @@ def main():
             where = {"line": line, "character": rng.randrange(len(lines[line]) + 1)}
             request("textDocument/hover", {"textDocument": {"uri": uri}, "position": where})
             request("textDocument/definition", {"textDocument": {"uri": uri}, "position": where})
+            request("textDocument/completion", {"textDocument": {"uri": uri}, "position": where})
             request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
         # Edits in a burst, then one request.
         for version in range(100, 110):

@@ -4,8 +4,8 @@ usage: session.py FILE.cat URI [QUERY...]
 
 Prints, for `catc-lsp --lit-test`, the messages of a session on the file:
 initialize, didOpen with its text, then one request per QUERY, then
-shutdown and exit. A QUERY is `hover:LINE:COL`, `definition:LINE:COL` or
-`symbols`, a request, or `change:LINE:COL:END_LINE:END_COL:TEXT`, an
+shutdown and exit. A QUERY is `hover:LINE:COL`, `definition:LINE:COL`,
+`completion:LINE:COL` or `symbols`, a request, or `change:LINE:COL:END_LINE:END_COL:TEXT`, an
 incremental edit replacing that range by TEXT; LINE and COL count from 1
 as editors show them (the protocol counts from 0). The requests' ids are
 1, 2, ... in the order of the queries.
@@ -37,7 +37,7 @@ def main():
         if where:
             params["position"] = {"line": int(where[0]) - 1, "character": int(where[1]) - 1}
         method = {"hover": "textDocument/hover", "definition": "textDocument/definition",
-                  "symbols": "textDocument/documentSymbol"}[kind]
+                  "completion": "textDocument/completion", "symbols": "textDocument/documentSymbol"}[kind]
         messages.append({"jsonrpc": "2.0", "id": n, "method": method, "params": params})
     messages += [{"jsonrpc": "2.0", "id": len(queries) + 1, "method": "shutdown"},
                  {"jsonrpc": "2.0", "method": "exit"}]
