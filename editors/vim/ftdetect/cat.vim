@@ -1,0 +1,2 @@
+" ftdetect/cat.vim - .cat files are catc's language (grammar/Cat.g4).
+autocmd BufRead,BufNewFile *.cat setfiletype cat
