@@ -3,7 +3,8 @@
 # that are missing.
 #
 #   bash scripts/install-deps.sh               # what building catc needs
-#   bash scripts/install-deps.sh --with-tests  # ... plus what the test suite needs
+#   bash scripts/install-deps.sh --with-tests  # ... plus what the test suite needs,
+#                                              # and editors/vscode's npm packages
 #   bash scripts/install-deps.sh --with-bench  # ... plus OpenBLAS for the bench/ peers
 #   bash scripts/install-deps.sh --check       # report what is missing, install nothing
 #
@@ -26,7 +27,8 @@ BUILD_PACKAGES=(
 # qemu-system-riscv32) with their bare-metal toolchains and C libraries,
 # graphviz for --emit=dot, psutil for lit's per-test timeout, Open MPI for
 # the MPI jobs of executables linked with catc --mpi (mpicc at build time
-# gives libcatrt_mpi.a; the tests run mpirun).
+# gives libcatrt_mpi.a; the tests run mpirun), and the editors of editors/
+# (vim with syntax highlighting, Neovim, Node.js for the VS Code extension).
 TEST_PACKAGES=(
   python3-torch python3-numpy python3-sklearn python3-psutil
   qemu-user gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
@@ -36,7 +38,13 @@ TEST_PACKAGES=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   graphviz
   libopenmpi-dev openmpi-bin
+  vim neovim nodejs
 )
+# npm for editors/vscode (docs/editors.md), unless an npm is there already:
+# NodeSource's nodejs package bundles one and conflicts with Debian's npm.
+if ! command -v npm >/dev/null 2>&1; then
+  TEST_PACKAGES+=(npm)
+fi
 
 # Benchmarks only: torch is ~20x slower on the reference BLAS (TOOLCHAIN.md).
 BENCH_PACKAGES=(libopenblas-dev)
@@ -85,10 +93,31 @@ missing_packages() {
   done
 }
 
+# With --with-tests, the npm packages of editors/vscode's package-lock.json,
+# by the user who runs this script (apt-get alone runs as root): npm ci
+# fills editors/vscode/node_modules and npm's cache (~/.npm), from which
+# test/Editors/vscode-grammar.test installs them again with npm ci --offline.
+# The only download outside apt; skipped while node_modules is newer than the
+# lock file.
+install_npm_packages() {
+  [[ $with_tests == 1 && $check_only == 0 ]] || return 0
+  local vscode
+  vscode=$(cd "$(dirname "${BASH_SOURCE[0]}")/../editors/vscode" && pwd)
+  if [[ $vscode/node_modules/.package-lock.json -nt $vscode/package-lock.json ]]; then
+    return 0
+  fi
+  echo "install-deps.sh: npm ci in $vscode"
+  if ! (cd "$vscode" && npm ci --no-audit --no-fund); then
+    echo "install-deps.sh: error: npm ci failed in $vscode (it downloads from the npm registry)" >&2
+    exit 1
+  fi
+}
+
 mapfile -t missing < <(missing_packages)
 
 if [[ ${#missing[@]} == 0 ]]; then
   echo "install-deps.sh: all ${#wanted[@]} packages are installed"
+  install_npm_packages
   exit 0
 fi
 
@@ -119,3 +148,4 @@ if [[ ${#still_missing[@]} != 0 ]]; then
   exit 1
 fi
 echo "install-deps.sh: installed ${#missing[@]} packages"
+install_npm_packages

@@ -18,6 +18,9 @@
 #                                     (CATC_SANITIZE; LD_PRELOAD tricks fail)
 #   mpi                               mpirun and mpicc on PATH, and the build
 #                                     has libcatrt_mpi.a (catc --mpi)
+#   npm                               npm and node on PATH (editors/vscode)
+#   vim                               a Vim with +syntax (not vim-tiny)
+#   nvim                              Neovim (editors/vim/lua/catc.lua)
 # Helper files that are not tests belong in Inputs/ directories. The unit
 # tests are a nested suite (test/unit/lit.cfg.py).
 import os
@@ -144,6 +147,20 @@ for program in ("qemu-arm", "qemu-aarch64", "qemu-riscv64", "dot",
 
 if tool("mpirun") and tool("mpicc") and os.path.exists(config.catrt_mpi_lib):
     config.available_features.add("mpi")
+
+# The editor support of editors/: the VS Code extension's npm scripts, and
+# the Vim syntax files in Vim (Debian's vim-tiny has no syntax highlighting)
+# and Neovim.
+if tool("npm") and tool("node"):
+    config.available_features.add("npm")
+vim = tool("vim")
+if vim:
+    version = subprocess.run([vim, "--version"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout
+    if "+syntax" in version:
+        config.available_features.add("vim")
+if tool("nvim"):
+    config.available_features.add("nvim")
 
 # The bare-metal compilers count only with their C library, which Debian
 # packages separately (libnewlib-arm-none-eabi, picolibc-riscv64-unknown-elf):
