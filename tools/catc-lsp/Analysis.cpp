@@ -377,6 +377,106 @@ json::Value Analysis::definition(Position pos) const {
   return locationOf(d->nameRange);
 }
 
+namespace {
+/// The places in a file where a name is used (not declared): references to
+/// morphisms and objects, in expressions, objects and train blocks. A
+/// generic parameter of the same name hides it inside its declaration.
+class Uses {
+public:
+  Uses(StringRef name, std::vector<SMRange> &out) : name(name), out(out) {}
+
+  void decl(const ast::Decl &d) {
+    if (auto *o = dyn_cast<ast::ObjectDecl>(&d)) {
+      object(o->object.get());
+    } else if (auto *m = dyn_cast<ast::MorphismDecl>(&d)) {
+      for (const ast::Ident &p : m->genericParams)
+        if (p.name == name)
+          return;
+      object(m->dom.get());
+      object(m->cod.get());
+      expr(m->body.get());
+    } else if (auto *t = dyn_cast<ast::TrainDecl>(&d)) {
+      ident(t->morphism);
+      for (const ast::TrainEntry &e : t->entries)
+        value(e.value.get());
+    } else if (auto *l = dyn_cast<ast::LawDecl>(&d)) {
+      expr(l->lhs.get());
+      expr(l->rhs.get());
+    }
+  }
+
+private:
+  void ident(const ast::Ident &i) {
+    if (i.name == name)
+      out.push_back(i.range);
+  }
+  void object(const ast::ObjExpr *o) {
+    if (!o)
+      return;
+    if (auto *n = dyn_cast<ast::NameObj>(o); n && n->name == name)
+      out.push_back(n->range);
+    else if (auto *p = dyn_cast<ast::ProductObj>(o))
+      for (const auto &f : p->factors)
+        object(f.get());
+    else if (auto *w = dyn_cast<ast::PowerObj>(o))
+      object(w->base.get());
+  }
+  void value(const ast::Value *v) {
+    if (auto *e = dyn_cast_or_null<ast::ExprValue>(v))
+      expr(e->expr.get());
+    else if (auto *l = dyn_cast_or_null<ast::ListValue>(v))
+      for (const auto &element : l->elements)
+        value(element.get());
+  }
+  void expr(const ast::Expr *e) {
+    if (!e)
+      return;
+    if (auto *c = dyn_cast<ast::ComposeExpr>(e))
+      for (const auto &part : c->parts)
+        expr(part.get());
+    else if (auto *t = dyn_cast<ast::TensorExpr>(e))
+      for (const auto &part : t->parts)
+        expr(part.get());
+    else if (auto *p = dyn_cast<ast::PairExpr>(e))
+      for (const auto &part : p->parts)
+        expr(part.get());
+    else if (auto *i = dyn_cast<ast::IdExpr>(e))
+      object(i->object.get());
+    else if (auto *a = dyn_cast<ast::AscribeExpr>(e)) {
+      expr(a->expr.get());
+      object(a->dom.get());
+      object(a->cod.get());
+    } else if (auto *r = dyn_cast<ast::RefExpr>(e)) {
+      ident(r->name);
+      for (const ast::GenericArg &g : r->genericArgs)
+        object(g.object.get());
+      for (const ast::Arg &arg : r->args)
+        value(arg.value.get());
+    }
+  }
+
+  StringRef name;
+  std::vector<SMRange> &out;
+};
+} // namespace
+
+json::Value Analysis::references(Position pos, bool includeDeclaration) const {
+  SMRange name = nameAt(sourceMgr, locOf(pos));
+  if (!name.isValid())
+    return nullptr;
+  std::vector<SMRange> found;
+  const Declared *d = lookup(textOf(name));
+  if (d && includeDeclaration && d->path == path)
+    found.push_back(d->nameRange);
+  Uses uses(textOf(name), found);
+  for (const auto &decl : file->decls)
+    uses.decl(*decl);
+  json::Array locations;
+  for (SMRange r : found)
+    locations.push_back(locationOf(r));
+  return locations;
+}
+
 json::Value Analysis::documentSymbols() const {
   // SymbolKind: 23 Struct (objects), 12 Function (morphisms), 14 Constant
   // (laws), 3 Namespace (train blocks), 7 Property (their keys).

@@ -49,6 +49,9 @@ public:
   llvm::json::Value hover(Position pos) const;
   /// Where the name at \p pos is declared, or null.
   llvm::json::Value definition(Position pos) const;
+  /// Every use of the name at \p pos in this document (and its
+  /// declaration, if here and asked for), or null.
+  llvm::json::Value references(Position pos, bool includeDeclaration) const;
   /// The document's declarations.
   llvm::json::Value documentSymbols() const;
   /// What may be typed at \p pos: in a train block its keys, or after

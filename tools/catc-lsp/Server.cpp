@@ -149,6 +149,8 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
                       {"hoverProvider", true},
                       {"completionProvider", json::Object{{"triggerCharacters", json::Array{"="}}}},
                       {"definitionProvider", true},
+                      {"referencesProvider", true},
+                      {"workspaceSymbolProvider", true},
                       {"documentSymbolProvider", true}}},
         {"serverInfo", json::Object{{"name", "catc-lsp"}, {"version", "0.1"}}}});
   if (method == "shutdown") {
@@ -156,7 +158,8 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
     return Answer();
   }
   if (method == "textDocument/hover" || method == "textDocument/definition" ||
-      method == "textDocument/documentSymbol" || method == "textDocument/completion") {
+      method == "textDocument/documentSymbol" || method == "textDocument/completion" ||
+      method == "textDocument/references") {
     Document *doc = document(params);
     if (!doc)
       return error(kInvalidParams, "no such open document");
@@ -168,9 +171,32 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
       return error(kInvalidParams, "a position is needed");
     Position pos{static_cast<int>(p->getInteger("line").value_or(0)),
                  static_cast<int>(p->getInteger("character").value_or(0))};
+    if (method == "textDocument/references") {
+      const json::Object *context = params->getObject("context");
+      bool declaration = context && context->getBoolean("includeDeclaration").value_or(false);
+      return Answer(a->references(pos, declaration));
+    }
     if (method == "textDocument/completion")
       return Answer(doc->latest->completion(pos)); // of the text as it is now
     return Answer(method == "textDocument/hover" ? a->hover(pos) : a->definition(pos));
+  }
+  if (method == "workspace/symbol") {
+    // The declarations of every open document whose name contains the query.
+    std::string query = params ? params->getString("query").value_or("").lower() : "";
+    json::Array found;
+    for (auto &[uri, doc] : documents) {
+      json::Value symbols = forQueries(doc)->documentSymbols();
+      for (json::Value &symbol : *symbols.getAsArray()) {
+        json::Object &s = *symbol.getAsObject();
+        std::string name = s.getString("name").value_or("").str();
+        if (StringRef(name).lower().find(query) == std::string::npos)
+          continue;
+        found.push_back(json::Object{{"name", name},
+                                     {"kind", *s.getInteger("kind")},
+                                     {"location", json::Object{{"uri", uri}, {"range", *s.get("selectionRange")}}}});
+      }
+    }
+    return Answer(std::move(found));
   }
   return error(kMethodNotFound, ("no method '" + method + "'").str());
 }

@@ -1,6 +1,6 @@
 """session.py - a language-server session from a .cat file, for lit tests.
 
-usage: session.py FILE.cat URI [QUERY...]
+usage: session.py [--open] FILE.cat URI [QUERY...]
 
 Prints, for `catc-lsp --lit-test`, the messages of a session on the file:
 initialize, didOpen with its text, then one request per QUERY, then
@@ -8,14 +8,17 @@ shutdown and exit. A QUERY is `hover:LINE:COL`, `definition:LINE:COL`,
 `completion:LINE:COL` or `symbols`, a request, or `change:LINE:COL:END_LINE:END_COL:TEXT`, an
 incremental edit replacing that range by TEXT; LINE and COL count from 1
 as editors show them (the protocol counts from 0). The requests' ids are
-1, 2, ... in the order of the queries.
+1, 2, ... in the order of the queries. With --open the session is left
+open (no shutdown, no exit) for a test to go on with messages of its own.
 """
 import json
 import sys
 
 
 def main():
-    path, uri, queries = sys.argv[1], sys.argv[2], sys.argv[3:]
+    args = sys.argv[1:]
+    keep_open = args[:1] == ["--open"]
+    path, uri, queries = args[keep_open], args[keep_open + 1], args[keep_open + 2:]
     text = open(path, encoding="utf-8").read()
     messages = [
         {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}},
@@ -39,8 +42,9 @@ def main():
         method = {"hover": "textDocument/hover", "definition": "textDocument/definition",
                   "completion": "textDocument/completion", "symbols": "textDocument/documentSymbol"}[kind]
         messages.append({"jsonrpc": "2.0", "id": n, "method": method, "params": params})
-    messages += [{"jsonrpc": "2.0", "id": len(queries) + 1, "method": "shutdown"},
-                 {"jsonrpc": "2.0", "method": "exit"}]
+    if not keep_open:
+        messages += [{"jsonrpc": "2.0", "id": len(queries) + 1, "method": "shutdown"},
+                     {"jsonrpc": "2.0", "method": "exit"}]
     print("\n---\n".join(json.dumps(m) for m in messages))
 
 
