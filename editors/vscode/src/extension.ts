@@ -10,6 +10,7 @@ import {
   ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import { findExecutable } from "./server";
 
 let client: LanguageClient | undefined;
 
@@ -32,9 +33,18 @@ export async function deactivate(): Promise<void> {
 async function startServer(): Promise<void> {
   const configured = vscode.workspace.getConfiguration("catc").get<string>("serverPath");
   const command = configured && configured.trim() !== "" ? configured.trim() : "catc-lsp";
+  const executable = findExecutable(command);
+  if (!executable) {
+    await showError(
+      `catc: the language server '${command}' was not found. Install catc (catc-lsp is ` +
+        `installed next to catc) and put it on PATH, or set "catc.serverPath" to the full ` +
+        `path of catc-lsp. Highlighting works without it.`,
+    );
+    return;
+  }
   const serverOptions: ServerOptions = {
-    run: { command, transport: TransportKind.stdio },
-    debug: { command, transport: TransportKind.stdio },
+    run: { command: executable, transport: TransportKind.stdio },
+    debug: { command: executable, transport: TransportKind.stdio },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "cat" }],
@@ -46,18 +56,15 @@ async function startServer(): Promise<void> {
     await client.start();
   } catch (error) {
     client = undefined;
-    // A missing executable surfaces as spawn's ENOENT: say what to do.
     const reason = error instanceof Error ? error.message : String(error);
-    const missing = /ENOENT|not found/i.test(reason);
-    const message = missing
-      ? `catc: the language server '${command}' was not found. Install catc (it puts catc-lsp ` +
-        `next to catc) and put it on PATH, or set "catc.serverPath" to the full path of catc-lsp. ` +
-        `Highlighting works without it.`
-      : `catc: could not start the language server '${command}': ${reason}`;
-    const choice = await vscode.window.showErrorMessage(message, "Open Settings");
-    if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "catc.serverPath");
-    }
+    await showError(`catc: could not start the language server '${executable}': ${reason}`);
+  }
+}
+
+async function showError(message: string): Promise<void> {
+  const choice = await vscode.window.showErrorMessage(message, "Open Settings");
+  if (choice === "Open Settings") {
+    await vscode.commands.executeCommand("workbench.action.openSettings", "catc.serverPath");
   }
 }
 
