@@ -40,7 +40,9 @@ syn keyword catStdlib    transformer_block lm_head gpt1 gpt2
 
 " Train blocks (§7): the keys, and the data sets, optimizers and schedules.
 syn region  catTrainBlock matchgroup=catDelimiter start="{" end="}" contains=TOP,catTrainBlock
-syn match   catTrainKey "\<\%(data\|loss\|optimizer\|epochs\|batch\|seed\|validation\|patience\|weight_decay\|clip\|schedule\)\>\ze\s*=\%([^=]\|$\)" contained containedin=catTrainBlock
+" A key starts its line (or follows the brace); inside `adamw(…)` the same
+" words are options.
+syn match   catTrainKey "\%(^\s*\|{\s*\)\@<=\<\%(data\|loss\|optimizer\|epochs\|batch\|seed\|validation\|patience\|weight_decay\|clip\|schedule\)\>\ze\s*=\%([^=]\|$\)" contained containedin=catTrainBlock
 syn keyword catTrainValue csv text tokens sgd adam adamw constant step cosine all features contained containedin=catTrainBlock
 
 " Numbers: INT and FLOAT of the lexer, with the minus of option values.
@@ -87,5 +89,9 @@ hi def link catDelimiter     Delimiter
 hi def link catTodo          Todo
 hi def link catLineComment   Comment
 hi def link catBlockComment  Comment
+
+" Files are small: parse from the top, so that a long block comment or train
+" block never starts mid-way.
+syn sync fromstart
 
 let b:current_syntax = 'cat'
