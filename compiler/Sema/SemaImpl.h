@@ -88,14 +88,6 @@ struct Instantiation {
   LoadedModule *module = nullptr;
 };
 
-/// A standard-library module as `import` would find it: its dotted name and
-/// its declared names (true for objects), for the hint of an unknown name.
-struct StdlibModule {
-  std::string name;
-  std::string path; ///< absolute, as loadModule keys modules
-  llvm::StringMap<bool> decls;
-};
-
 /// State while elaborating one morphism body.
 /// Each declaration body (and each generic instantiation) has its own local
 /// names; generic instantiations share the type context of their use.

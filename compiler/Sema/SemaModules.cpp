@@ -79,31 +79,41 @@ LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::S
   return m;
 }
 
-LoadedModule *Sema::loadImport(const ImportDecl &imp, LoadedModule &from) {
+std::string resolveImport(const ImportDecl &imp, llvm::StringRef fromPath,
+                          const ModuleSearchPath &search) {
   if (imp.file) {
     llvm::SmallString<256> p(*imp.file);
     if (!llvm::sys::path::is_absolute(p)) {
-      p = llvm::sys::path::parent_path(from.path);
+      p = llvm::sys::path::parent_path(fromPath);
       llvm::sys::path::append(p, *imp.file);
     }
-    return loadModule(0, p.str().str(), imp.loc());
+    return p.str().str();
   }
-  std::string rel, dotted;
-  for (const Ident &part : imp.modulePath) {
+  std::string rel;
+  for (const Ident &part : imp.modulePath)
     rel += (rel.empty() ? "" : "/") + part.name;
-    dotted += (dotted.empty() ? "" : ".") + part.name;
-  }
   rel += ".cat";
   std::vector<std::string> dirs = search.includeDirs;
   dirs.push_back(search.stdlibDir);
-  std::string searched;
   for (const std::string &dir : dirs) {
     llvm::SmallString<256> p(dir);
     llvm::sys::path::append(p, rel);
     if (llvm::sys::fs::exists(p))
-      return loadModule(0, p.str().str(), imp.loc());
-    searched += (searched.empty() ? "'" : ", '") + dir + "'";
+      return p.str().str();
   }
+  return "";
+}
+
+LoadedModule *Sema::loadImport(const ImportDecl &imp, LoadedModule &from) {
+  std::string path = resolveImport(imp, from.path, search);
+  if (!path.empty())
+    return loadModule(0, path, imp.loc());
+  std::string dotted, searched;
+  for (const Ident &part : imp.modulePath)
+    dotted += (dotted.empty() ? "" : ".") + part.name;
+  for (const std::string &dir : search.includeDirs)
+    searched += (searched.empty() ? "'" : ", '") + dir + "'";
+  searched += (searched.empty() ? "'" : ", '") + search.stdlibDir + "'";
   diags.report(imp.loc(), diag::err_module_not_found) << dotted << searched << imp.range;
   return nullptr;
 }
@@ -212,9 +222,7 @@ static std::string importNameOf(llvm::StringRef rel) {
   return dotted;
 }
 
-/// The standard library's modules that `import` reaches (not shadowed by a
-/// -I directory), with their declared names, in path order.
-static std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search) {
+std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search) {
   std::vector<std::string> files;
   std::error_code ec;
   for (llvm::sys::fs::recursive_directory_iterator it(search.stdlibDir, ec), end;

@@ -7,7 +7,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Casting.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -148,29 +147,6 @@ Analysis::Analysis(const std::string &path, const std::string &text, const Modul
   collectDeclarations();
 }
 
-/// The file `import` names, as Sema finds it (docs/language.md §2).
-static std::string importPath(const ast::ImportDecl &import, StringRef from,
-                              const ModuleSearchPath &search) {
-  if (import.file) {
-    SmallString<256> p = sys::path::parent_path(from);
-    sys::path::append(p, *import.file);
-    return p.str().str();
-  }
-  SmallString<128> relative;
-  for (const ast::Ident &part : import.modulePath)
-    sys::path::append(relative, part.name);
-  relative += ".cat";
-  std::vector<std::string> dirs = search.includeDirs;
-  dirs.push_back(search.stdlibDir);
-  for (const std::string &dir : dirs) {
-    SmallString<256> p(dir);
-    sys::path::append(p, relative);
-    if (sys::fs::exists(p))
-      return p.str().str();
-  }
-  return "";
-}
-
 void Analysis::collectDeclarations() {
   auto add = [&](const ast::SourceFile &f, const std::string &from) {
     for (const auto &d : f.decls) {
@@ -189,7 +165,7 @@ void Analysis::collectDeclarations() {
     auto *import = dyn_cast<ast::ImportDecl>(d.get());
     if (!import)
       continue;
-    std::string found = importPath(*import, path, search);
+    std::string found = resolveImport(*import, path, search);
     auto contents = found.empty() ? nullptr : MemoryBuffer::getFile(found, /*IsText=*/true);
     if (!contents || !*contents)
       continue;
@@ -515,42 +491,12 @@ json::Value Analysis::documentSymbols() const {
 //===- Completion ---------------------------------------------------------===//
 
 namespace {
-/// A name of a standard-library module.
-struct LibraryName {
-  std::string name, module, signature;
-  bool object;
-};
-
-/// Every object and morphism of the standard library, read once.
-const std::vector<LibraryName> &libraryNames(const std::string &stdlibDir) {
-  static std::map<std::string, std::vector<LibraryName>> cache;
-  auto [it, fresh] = cache.try_emplace(stdlibDir);
-  if (!fresh)
-    return it->second;
-  std::error_code ec;
-  for (sys::fs::recursive_directory_iterator f(stdlibDir, ec), end; f != end && !ec; f.increment(ec)) {
-    if (sys::path::extension(f->path()) != ".cat")
-      continue;
-    auto contents = MemoryBuffer::getFile(f->path(), /*IsText=*/true);
-    if (!contents)
-      continue;
-    SourceMgr sm;
-    DiagnosticEngine quiet(sm, nulls());
-    unsigned id = sm.AddNewSourceBuffer(std::move(*contents), SMLoc());
-    auto parsed = parseSourceFile(id, quiet);
-    if (!parsed->moduleName)
-      continue;
-    for (const auto &d : parsed->decls) {
-      if (auto *m = dyn_cast<ast::MorphismDecl>(d.get()))
-        it->second.push_back({m->name.name, parsed->moduleName->name,
-                              (textOf(m->name.range) + " : " +
-                               (m->dom && m->cod ? textOf(m->dom->range) + " -> " + textOf(m->cod->range) : ""))
-                                  .str(),
-                              false});
-      else if (auto *o = dyn_cast<ast::ObjectDecl>(d.get()))
-        it->second.push_back({o->name.name, parsed->moduleName->name, textOf(o->object->range).str(), true});
-    }
-  }
+/// The standard library's modules, read once per directory.
+const std::vector<StdlibModule> &library(const ModuleSearchPath &search) {
+  static std::map<std::string, std::vector<StdlibModule>> cache;
+  auto [it, fresh] = cache.try_emplace(search.stdlibDir);
+  if (fresh)
+    it->second = indexStdlib(search);
   return it->second;
 }
 
@@ -625,15 +571,20 @@ json::Value Analysis::completion(Position pos) const {
                                            .getInteger("line")
                                            .value_or(0)) + 1,
                      0};
-  for (const LibraryName &n : libraryNames(search.stdlibDir)) {
-    if (imported.count(n.module) || !seen.insert(n.name).second)
+  for (const StdlibModule &module : library(search)) {
+    if (imported.count(module.name))
       continue;
-    json::Object entry = item(n.name, n.object ? 22 : 2, n.signature + "  (import " + n.module + ")");
-    json::Object position{{"line", where.line}, {"character", where.character}};
-    entry["additionalTextEdits"] =
-        json::Array{json::Object{{"range", json::Object{{"start", json::Object(position)}, {"end", std::move(position)}}},
-                                 {"newText", "import " + n.module + "\n"}}};
-    items.push_back(std::move(entry));
+    for (const auto &[name, object] : module.decls) {
+      if (!seen.insert(name.str()).second)
+        continue;
+      json::Object entry = item(name, object ? 22 : 2,
+                                (object ? "object, import " : "morphism, import ") + module.name);
+      json::Object position{{"line", where.line}, {"character", where.character}};
+      entry["additionalTextEdits"] = json::Array{
+          json::Object{{"range", json::Object{{"start", json::Object(position)}, {"end", std::move(position)}}},
+                       {"newText", "import " + module.name + "\n"}}};
+      items.push_back(std::move(entry));
+    }
   }
   return json::Object{{"isIncomplete", false}, {"items", std::move(items)}};
 }
