@@ -108,8 +108,11 @@ install_npm_packages() {
   fi
   echo "install-deps.sh: npm ci in $vscode"
   if ! (cd "$vscode" && npm ci --no-audit --no-fund); then
-    echo "install-deps.sh: error: npm ci failed in $vscode (it downloads from the npm registry)" >&2
-    exit 1
+    # Everything else works without them: only the extension's own tests
+    # need them, and lit skips those (feature "npm").
+    rm -rf "$vscode/node_modules"
+    echo "install-deps.sh: warning: npm ci failed in $vscode (is the npm registry reachable?);" \
+         "the VS Code extension's tests will be skipped" >&2
   fi
 }
 

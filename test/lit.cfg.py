@@ -151,7 +151,12 @@ if tool("mpirun") and tool("mpicc") and os.path.exists(config.catrt_mpi_lib):
 # The editor support of editors/: the VS Code extension's npm scripts, and
 # the Vim syntax files in Vim (Debian's vim-tiny has no syntax highlighting)
 # and Neovim.
-if tool("npm") and tool("node"):
+# "npm" also needs the extension's packages, which scripts/install-deps.sh
+# --with-tests fetches from the npm registry into editors/vscode/node_modules
+# and npm's cache: without the registry the extension's tests are skipped.
+npm_packages = os.path.join(config.catc_src_root, "editors", "vscode", "node_modules",
+                            ".package-lock.json")
+if tool("npm") and tool("node") and os.path.exists(npm_packages):
     config.available_features.add("npm")
 vim = tool("vim")
 if vim:
