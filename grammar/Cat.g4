@@ -139,8 +139,11 @@ IDENT : [A-Za-z_] [A-Za-z0-9_]* ;
 // Escapes are decoded (and unknown ones reported) by the AST builder.
 STRING : '"' (ESCAPE | ~["\\\r\n])* '"' ;
 
-LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
-BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+// Comments go to a channel of their own (2, COMMENTS in the generated lexer's
+// users): the parser never sees them (compiler/Parse keeps the default
+// channel only) but catc-format does (compiler/Format).
+LINE_COMMENT  : '//' ~[\r\n]* -> channel(2) ;
+BLOCK_COMMENT : '/*' .*? '*/' -> channel(2) ;
 WHITESPACE    : [ \t\r\n\f\uFEFF]+ -> skip ;
 
 // Malformed lexemes, reported by the parser driver before parsing.
