@@ -1,6 +1,10 @@
 //===- Server.cpp - The language server's requests and documents ---------===//
 #include "Server.h"
 
+#include "Format/Format.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cat::lsp {
@@ -139,6 +143,63 @@ const Analysis *Server::forQueries(Document &doc) {
   return doc.checked ? doc.checked.get() : doc.latest.get();
 }
 
+/// The position just past \p text: its line count and the UTF-16 length of
+/// its last line.
+static json::Object endPosition(StringRef text) {
+  size_t lastLine = text.rfind('\n');
+  StringRef last = lastLine == StringRef::npos ? text : text.drop_front(lastLine + 1);
+  int units = 0;
+  for (char c : last) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80) // a lead byte: beyond the BMP takes two units
+      units += byte >= 0xF0 ? 2 : 1;
+  }
+  return json::Object{{"line", static_cast<int64_t>(text.count('\n'))}, {"character", units}};
+}
+
+/// textDocument/formatting: catc-format's layout of \p text as one edit
+/// replacing the lines that change (from the first to the last differing
+/// line), or no edit when the text is formatted or does not parse.
+static json::Value formattingEdits(const std::string &path, const std::string &text) {
+  SourceMgr sourceMgr;
+  DiagnosticEngine diags(sourceMgr, nulls());
+  unsigned buffer = sourceMgr.AddNewSourceBuffer(MemoryBuffer::getMemBuffer(text, path), SMLoc());
+  std::optional<std::string> formatted = format::formatBuffer(buffer, diags);
+  if (!formatted || *formatted == text)
+    return json::Array();
+  // Lines with their newlines; the edit spans the ones in the middle that differ.
+  auto lines = [](StringRef s) {
+    SmallVector<StringRef> out;
+    while (!s.empty()) {
+      size_t nl = s.find('\n');
+      size_t length = nl == StringRef::npos ? s.size() : nl + 1;
+      out.push_back(s.take_front(length));
+      s = s.drop_front(length);
+    }
+    return out;
+  };
+  SmallVector<StringRef> before = lines(text), after = lines(*formatted);
+  size_t prefix = 0;
+  while (prefix < before.size() && prefix < after.size() && before[prefix] == after[prefix])
+    ++prefix;
+  size_t suffix = 0;
+  while (suffix < before.size() - prefix && suffix < after.size() - prefix &&
+         before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix])
+    ++suffix;
+  std::string newText;
+  for (size_t i = prefix; i < after.size() - suffix; ++i)
+    newText += after[i];
+  json::Object end;
+  if (suffix == 0) {
+    end = endPosition(text);
+  } else {
+    end = json::Object{{"line", static_cast<int64_t>(before.size() - suffix)}, {"character", 0}};
+  }
+  json::Object range{{"start", json::Object{{"line", static_cast<int64_t>(prefix)}, {"character", 0}}},
+                     {"end", std::move(end)}};
+  return json::Array{json::Object{{"range", std::move(range)}, {"newText", std::move(newText)}}};
+}
+
 Server::Answer Server::request(StringRef method, const json::Object *params) {
   auto error = Answer::failure;
   if (method == "initialize")
@@ -151,7 +212,8 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
                       {"definitionProvider", true},
                       {"referencesProvider", true},
                       {"workspaceSymbolProvider", true},
-                      {"documentSymbolProvider", true}}},
+                      {"documentSymbolProvider", true},
+                      {"documentFormattingProvider", true}}},
         {"serverInfo", json::Object{{"name", "catc-lsp"}, {"version", "0.1"}}}});
   if (method == "shutdown") {
     shutdown = true;
@@ -179,6 +241,15 @@ Server::Answer Server::request(StringRef method, const json::Object *params) {
     if (method == "textDocument/completion")
       return Answer(doc->latest->completion(pos)); // of the text as it is now
     return Answer(method == "textDocument/hover" ? a->hover(pos) : a->definition(pos));
+  }
+  if (method == "textDocument/formatting") {
+    // The layout is catc-format's; the request's options (tab size, ...) do
+    // not change it.
+    Document *doc = document(params);
+    if (!doc)
+      return error(kInvalidParams, "no such open document");
+    const json::Object *textDocument = params->getObject("textDocument");
+    return Answer(formattingEdits(pathOfURI(*textDocument->getString("uri")), doc->text));
   }
   if (method == "workspace/symbol") {
     // The declarations of every open document whose name contains the query.

@@ -78,6 +78,8 @@ def main():
             request("textDocument/definition", {"textDocument": {"uri": uri}, "position": where})
             request("textDocument/completion", {"textDocument": {"uri": uri}, "position": where})
             request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+            request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                                "options": {"tabSize": 2, "insertSpaces": True}})
         # Edits in a burst, then one request.
         for version in range(100, 110):
             notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},

@@ -5,7 +5,7 @@ usage: session.py [--open] FILE.cat URI [QUERY...]
 Prints, for `catc-lsp --lit-test`, the messages of a session on the file:
 initialize, didOpen with its text, then one request per QUERY, then
 shutdown and exit. A QUERY is `hover:LINE:COL`, `definition:LINE:COL`,
-`completion:LINE:COL` or `symbols`, a request, or `change:LINE:COL:END_LINE:END_COL:TEXT`, an
+`completion:LINE:COL`, `symbols` or `formatting`, a request, or `change:LINE:COL:END_LINE:END_COL:TEXT`, an
 incremental edit replacing that range by TEXT; LINE and COL count from 1
 as editors show them (the protocol counts from 0). The requests' ids are
 1, 2, ... in the order of the queries. With --open the session is left
@@ -37,10 +37,13 @@ def main():
                 "contentChanges": [{"range": {"start": start, "end": end}, "text": where[4]}]}})
             continue
         params = {"textDocument": {"uri": uri}}
+        if kind == "formatting":
+            params["options"] = {"tabSize": 2, "insertSpaces": True}
         if where:
             params["position"] = {"line": int(where[0]) - 1, "character": int(where[1]) - 1}
         method = {"hover": "textDocument/hover", "definition": "textDocument/definition",
-                  "completion": "textDocument/completion", "symbols": "textDocument/documentSymbol"}[kind]
+                  "completion": "textDocument/completion", "symbols": "textDocument/documentSymbol",
+                  "formatting": "textDocument/formatting"}[kind]
         messages.append({"jsonrpc": "2.0", "id": n, "method": method, "params": params})
     if not keep_open:
         messages += [{"jsonrpc": "2.0", "id": len(queries) + 1, "method": "shutdown"},
