@@ -32,6 +32,16 @@ std::optional<PrimOp> lookupPrimitive(llvm::StringRef name) {
   return std::nullopt;
 }
 
+const char *primitiveDoc(PrimOp op) {
+  switch (op) {
+#define PRIM_DOC(ID, DOC)                                                      \
+  case PrimOp::ID:                                                             \
+    return DOC;
+#include "Sema/PrimitiveDocs.def"
+  }
+  return "";
+}
+
 std::vector<llvm::StringRef> primitiveNames() {
   return {
 #define X(ID, NAME) NAME,

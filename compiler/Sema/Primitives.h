@@ -48,6 +48,8 @@ const char *primName(PrimOp op);
 std::optional<PrimOp> lookupPrimitive(llvm::StringRef name);
 /// Every primitive name (for "did you mean" suggestions).
 std::vector<llvm::StringRef> primitiveNames();
+/// One line of documentation (PrimitiveDocs.def), for hovers.
+const char *primitiveDoc(PrimOp op);
 
 /// How a parameter tensor starts.
 enum class InitKind { Zeros, Ones, Glorot, Normal, Uniform };

@@ -325,10 +325,10 @@ json::Value Analysis::hover(Position pos) const {
     }
     if (d->path != path)
       note = "from " + sys::path::filename(d->path).str();
-  } else if (name.isValid() && lookupPrimitive(textOf(name))) {
+  } else if (std::optional<PrimOp> prim = name.isValid() ? lookupPrimitive(textOf(name)) : std::nullopt) {
     lines.push_back(std::string(textOf(name)) +
                     (term ? " : " + term->domObj.str() + " -> " + term->codObj.str() : ""));
-    note = "primitive (docs/language.md)";
+    note = std::string(primitiveDoc(*prim)) + "\n\nprimitive (docs/language.md §5)";
   } else if (term) {
     lines.push_back(term->domObj.str() + " -> " + term->codObj.str());
     shown = term->range;
