@@ -286,7 +286,11 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
         break;
       }
       args.push_back(v);
-      isConstant.push_back(isa<Constant>(v));
+      // The accumulate flag stays an argument even where it is a constant
+      // (the backward maps add, a training step's loss gradient chooses), so
+      // that both share one specialisation per shape: it decides only how a
+      // tile starts.
+      isConstant.push_back(isa<Constant>(v) && a.kind != ad::KArg::Kind::Accumulate);
       nonNull.push_back(never);
     }
     Value *r = callKernel(k, args, isConstant, nonNull);
