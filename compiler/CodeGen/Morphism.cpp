@@ -180,6 +180,8 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                               env.outputs = take(it, 2);
                             },
                             false, true);
+    // The update first: both steps call it rather than repeat it.
+    out.applyGradient = emitApplyGradient(sym + "_apply_gradient", out, *train);
     out.trainStep = emitTrainStep(sym + "_train_step", out.trainLossGrad ? out.trainLossGrad : out.lossGradModal,
                                   out, *train, nIn, nT, 0, gradBytes);
     out.trainStepOutputs =
@@ -191,7 +193,6 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     out.shardGradOutputs = emitShardGrad(
         sym + "_shard_grad_outputs", out.trainLossGradOutputs ? out.trainLossGradOutputs : out.lossGradOutputsModal,
         *train, nIn, nT, nOut);
-    out.applyGradient = emitApplyGradient(sym + "_apply_gradient", out, *train);
   }
   out.workspaceSize = emitWorkspaceSize(sym, out, wsNeeds);
   out.init = emitInit(sym, out.layout);
@@ -301,7 +302,7 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   // whole batch.
   Value *loss = emitStepLoss(lossGrad, train, params, state, data, ws, n, n, nullptr,
                              b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
-  emitOptimizerUpdate(train, P, params, state, ws);
+  b.CreateCall(out.applyGradient, {params, state, ws});
   b.CreateRet(loss);
   return f;
 }
