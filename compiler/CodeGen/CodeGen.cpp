@@ -49,13 +49,14 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   f64 = Type::getDoubleTy(ctx);
   sizeTy = module->getDataLayout().getIntPtrType(ctx);
   idxTy = narrow ? i32 : i64;
-  // Only the target's GEMM family is compiled: the others' bodies become
-  // `unreachable` (generated code never passes their tile), so the dense
-  // kernels' dispatch folds to one family before the inliner copies four.
+  // Only the families the target can use are compiled (its own, and on a
+  // vector target the narrower vector ones, see tileFor): the others'
+  // bodies become `unreachable`, as generated code never passes their tile.
   static const char *const families[] = {"scalar", "v128", "v256", "v512"};
   for (int tile = 0; tile < 4; ++tile) {
     Function *f = module->getFunction(std::string("catk_gemm_") + families[tile]);
-    if (!f || tile == opts.gemmTile)
+    bool usable = tile == opts.gemmTile || (tile > CATK_TILE_SCALAR && tile < opts.gemmTile);
+    if (!f || usable)
       continue;
     f->deleteBody();
     f->setLinkage(GlobalValue::InternalLinkage);
@@ -116,6 +117,26 @@ static std::vector<std::pair<int64_t, int64_t>> liveRanges(const ad::Graph &g) {
   return range;
 }
 
+/// The GEMM family for a dense product: the target's, or a narrower vector
+/// family when the product's rows of output (N, a constant) fill no more
+/// than one of its vectors. A 3-class output in a 16-lane register wastes
+/// 13 lanes; in a 4-lane one it wastes 1, and narrow fused multiply-adds
+/// cost half of wide ones where the wide unit is two narrow ones (Zen 4's
+/// AVX-512) and no more elsewhere.
+int ModuleBuilder::tileFor(const ad::KernelCall &call) const {
+  int64_t N = -1;
+  if (call.kernel == "cat_k_linear_fwd")
+    N = call.args[5].offset; // y = x W^T: m outputs
+  else if (call.kernel == "cat_k_linear_bwd")
+    N = call.args[7].offset; // dx = dy W and dW = dy^T x: k columns each
+  int tile = opts.gemmTile;
+  if (N < 0 || tile <= CATK_TILE_V128)
+    return tile;
+  while (tile > CATK_TILE_V128 && N <= CATK_TILE_LANES(tile - 1))
+    --tile;
+  return tile;
+}
+
 /// Floats of scratch \p call needs for its packed operand (catk.h).
 static int64_t scratchFloats(const ad::KernelCall &call, int tile) {
   auto dim = [&](size_t i) { return call.args[i].offset; };
@@ -132,7 +153,7 @@ WorkspacePlan ModuleBuilder::plan(const ad::Graph &g) {
   // kernel's inputs never share memory with its outputs (they are restrict).
   WorkspacePlan p;
   for (const ad::KernelCall &call : g.calls)
-    p.scratchBytes = std::max(p.scratchBytes, (4 * scratchFloats(call, opts.gemmTile) + 63) / 64 * 64);
+    p.scratchBytes = std::max(p.scratchBytes, (4 * scratchFloats(call, tileFor(call)) + 63) / 64 * 64);
   p.offsetPerN.assign(g.values.size(), -1);
   std::vector<std::pair<int64_t, int64_t>> range = liveRanges(g);
   std::vector<size_t> order;
@@ -274,7 +295,7 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
         break;
       case ad::KArg::Kind::Null: v = ConstantPointerNull::get(cast<PointerType>(ptrTy)); break;
       case ad::KArg::Kind::Int32: v = ConstantInt::get(i32, a.offset); break;
-      case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, opts.gemmTile); break;
+      case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, tileFor(call)); break;
       case ad::KArg::Kind::Scratch: v = env.ws; break;
       case ad::KArg::Kind::Accumulate: v = env.accumulate ? env.accumulate : ConstantInt::get(i32, 1); break;
       case ad::KArg::Kind::DropoutKey:

@@ -110,6 +110,8 @@ public:
   llvm::Value *emitCalls(const ad::Graph &g, size_t first, size_t last, const WorkspacePlan &p,
                          const GraphEnv &env);
   llvm::Value *batchArg(llvm::Value *n);
+  /// The GEMM family (CATK_TILE_*) of a dense product \p call.
+  int tileFor(const ad::KernelCall &call) const;
   /// Calls \p kernel, through its specialisation to the arguments that
   /// \p isConstant marks when kernels are specialised. \p nonNull (empty,
   /// or one flag per argument) marks pointers that cannot be null, so that
