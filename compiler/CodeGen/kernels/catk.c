@@ -755,35 +755,60 @@ void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
 /* dz = dloss (softmax(z) - onehot(t)), row by row; dz holds the exps. Their
  * row sums are those the forward pass forms (the same lanes in the same
  * order), and with `loss` the forward's losses are computed from them too.
- * Short rows take their exps in one flat loop over all rows, and the loop
- * over rows vectorises; long ones go row by row, while the row is in L1. */
+ * Short rows take their exps in one flat loop over all rows, then each
+ * block of rows its logs and scales in flat loops over the block's sums,
+ * which vectorise (a log and a division per row, in the loop over rows,
+ * did not); long rows go one at a time, while each is in L1. */
 static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
                                       const float *restrict dloss, float *restrict loss,
                                       float *restrict dz, catk_index rows, catk_index k) {
-  int flat = !catk_row_at_a_time(k);
-  if (flat) {
-    catk_subtract_row_max(z, dz, rows, k);
-    catk_exp_in_place(dz, rows * k);
-  }
-  for (catk_index r = 0; r < rows; ++r) {
-    const float *z_r = z + r * k;
-    float *dz_r = dz + r * k;
-    if (!flat) {
+  if (catk_row_at_a_time(k)) {
+    for (catk_index r = 0; r < rows; ++r) {
+      const float *z_r = z + r * k;
+      float *dz_r = dz + r * k;
       catk_subtract_row_max(z_r, dz_r, 1, k);
       catk_exp_in_place(dz_r, k);
+      float sum = catk_row_sum(dz_r, k);
+      catk_index target = catk_clamp_index(t[r], k);
+      if (loss)
+        loss[r] = (catk_row_max(z_r, k) - z_r[target]) + catk_logf(sum);
+      float scale = dloss[r] / sum;
+      /* The target's -dloss inside the loop (x - 0 is x exactly): a scalar
+       * update after a vector store to the same row would stall on
+       * store-to-load forwarding. */
+      float grad = dloss[r];
+      CATK_ROW_LOOP
+      for (catk_index l = 0; l < k; ++l)
+        dz_r[l] = scale * dz_r[l] - (l == target ? grad : 0.0f);
     }
-    float sum = catk_row_sum(dz_r, k);
-    catk_index target = catk_clamp_index(t[r], k);
-    if (loss)
-      loss[r] = (catk_row_max(z_r, k) - z_r[target]) + catk_logf(sum);
-    float scale = dloss[r] / sum;
-    /* The target's -dloss inside the loop (x - 0 is x exactly): a scalar
-     * update after a vector store to the same row would stall on
-     * store-to-load forwarding. */
-    float grad = dloss[r];
-    CATK_ROW_LOOP
-    for (catk_index l = 0; l < k; ++l)
-      dz_r[l] = scale * dz_r[l] - (l == target ? grad : 0.0f);
+    return;
+  }
+  catk_subtract_row_max(z, dz, rows, k);
+  catk_exp_in_place(dz, rows * k);
+  for (catk_index r0 = 0; r0 < rows; r0 += CATK_ROW_BLOCK) {
+    catk_index count = rows - r0 < CATK_ROW_BLOCK ? rows - r0 : CATK_ROW_BLOCK;
+    float sum[CATK_ROW_BLOCK], scale[CATK_ROW_BLOCK];
+    for (catk_index r = 0; r < count; ++r)
+      sum[r] = catk_row_sum(dz + (r0 + r) * k, k);
+    if (loss) {
+      float *loss_b = loss + r0;
+      for (catk_index r = 0; r < count; ++r)
+        loss_b[r] = catk_logf(sum[r]);
+      for (catk_index r = 0; r < count; ++r) {
+        const float *z_r = z + (r0 + r) * k;
+        loss_b[r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + loss_b[r];
+      }
+    }
+    for (catk_index r = 0; r < count; ++r)
+      scale[r] = dloss[r0 + r] / sum[r];
+    for (catk_index r = 0; r < count; ++r) {
+      float *dz_r = dz + (r0 + r) * k;
+      catk_index target = catk_clamp_index(t[r0 + r], k);
+      float grad = dloss[r0 + r];
+      CATK_ROW_LOOP
+      for (catk_index l = 0; l < k; ++l)
+        dz_r[l] = scale[r] * dz_r[l] - (l == target ? grad : 0.0f);
+    }
   }
 }
 
