@@ -277,6 +277,17 @@ void cat_k_div_bwd(const float *restrict a, const float *restrict b, const float
 
 /* Sequential dot product; kept in source order so results do not depend on
  * whether LLVM vectorised the caller. */
+/* Row sums keep eight interleaved partial sums (element l goes
+ * to lane l mod 8, the last k mod 8 to a tail) and add them up in this
+ * fixed order: LLVM does not reassociate a float reduction, so a single
+ * running sum would serialise the loop, while independent lanes vectorise
+ * with a result that does not depend on whether or how wide they did (as
+ * in catk_dot). */
+static inline float catk_lanes_total(const float lane[8], float tail) {
+  return (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) +
+         tail;
+}
+
 static inline float catk_dot(const float *restrict a, const float *restrict b, catk_index k) {
   /* Eight independent partial sums: a fixed summation order (so results
    * stay deterministic) that LLVM vectorises without fast-math. */
@@ -288,8 +299,7 @@ static inline float catk_dot(const float *restrict a, const float *restrict b, c
   float tail = 0.0f;
   for (; l < k; ++l)
     tail += a[l] * b[l];
-  return (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) +
-         tail;
+  return catk_lanes_total(lane, tail);
 }
 
 /* y += alpha * x over k contiguous elements: the vectorisable inner loop of
@@ -361,19 +371,42 @@ void cat_k_embed_bwd(const int32_t *restrict idx, const float *restrict dy, floa
 
 /* Mean and 1/sqrt(biased variance + eps) of one row, two-pass for accuracy
  * (PyTorch's layer_norm also uses the biased variance). */
+/* The layer norm's row sums go to the lanes of catk_lanes_total: a single
+ * running sum is a chain of dependent adds as long as the row, and was
+ * most of the layer norm's time on rows of 32. */
 static inline void catk_row_moments(const float *restrict x, catk_index k, float *mean,
                                     float *rstd) {
-  float sum = 0.0f;
-  for (catk_index l = 0; l < k; ++l)
-    sum += x[l];
-  float mu = sum / (float)k;
-  float squares = 0.0f;
-  for (catk_index l = 0; l < k; ++l) {
-    float centred = x[l] - mu;
-    squares += centred * centred;
-  }
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tail = 0.0f;
+  catk_index l = 0;
+  for (; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      lane[q] += x[l + q];
+  for (; l < k; ++l)
+    tail += x[l];
+  float mu = catk_lanes_total(lane, tail) / (float)k;
+  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sq_tail = 0.0f;
+  for (l = 0; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      sq[q] += (x[l + q] - mu) * (x[l + q] - mu);
+  for (; l < k; ++l)
+    sq_tail += (x[l] - mu) * (x[l] - mu);
   *mean = mu;
-  *rstd = 1.0f / sqrtf(squares / (float)k + CATK_LAYERNORM_EPS);
+  *rstd = 1.0f / sqrtf(catk_lanes_total(sq, sq_tail) / (float)k + CATK_LAYERNORM_EPS);
+}
+
+/* The sum over a row of g dy xhat, xhat = (x - mean) rstd, in the lanes
+ * of catk_dot. */
+static inline float catk_row_sum_gdy_xhat(const float *restrict g, const float *restrict dy,
+                                          const float *restrict x, float mean, float rstd,
+                                          catk_index k) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tail = 0.0f;
+  catk_index l = 0;
+  for (; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      lane[q] += (g[l + q] * dy[l + q]) * ((x[l + q] - mean) * rstd);
+  for (; l < k; ++l)
+    tail += (g[l] * dy[l]) * ((x[l] - mean) * rstd);
+  return catk_lanes_total(lane, tail);
 }
 
 void cat_k_layernorm_fwd(const float *restrict g, const float *restrict b, const float *restrict x,
@@ -403,21 +436,15 @@ void cat_k_layernorm_bwd(const float *restrict g, const float *restrict x, const
     const float *dy_r = dy + r * k;
     float mean, rstd;
     catk_row_moments(x_r, k, &mean, &rstd);
-    /* The parameter gradients get loops of their own: they vectorise,
-     * while the two sums below are sequential float reductions. */
+    /* The parameter gradients get loops of their own, which vectorise. */
     if (dg)
       for (catk_index l = 0; l < k; ++l)
         dg[l] += dy_r[l] * ((x_r[l] - mean) * rstd);
     if (db)
       for (catk_index l = 0; l < k; ++l)
         db[l] += dy_r[l];
-    float sum_gdy = 0.0f, sum_gdy_xhat = 0.0f;
-    for (catk_index l = 0; l < k; ++l) {
-      float xhat = (x_r[l] - mean) * rstd;
-      float gdy = g[l] * dy_r[l];
-      sum_gdy += gdy;
-      sum_gdy_xhat += gdy * xhat;
-    }
+    float sum_gdy = catk_dot(g, dy_r, k);
+    float sum_gdy_xhat = catk_row_sum_gdy_xhat(g, dy_r, x_r, mean, rstd, k);
     if (!dx)
       continue;
     float mean_gdy = sum_gdy / (float)k;
@@ -531,17 +558,6 @@ static inline float catk_row_max(const float *restrict x, catk_index k) {
   return best;
 }
 
-/* The row sums below keep eight interleaved partial sums (element l goes
- * to lane l mod 8, the last k mod 8 to a tail) and add them up in this
- * fixed order: LLVM does not reassociate a float reduction, so a single
- * running sum would serialise the loop, while independent lanes vectorise
- * with a result that does not depend on whether or how wide they did (as
- * in catk_dot). */
-static inline float catk_lanes_total(const float lane[8], float tail) {
-  return (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) +
-         tail;
-}
-
 static inline float catk_row_sum(const float *restrict x, catk_index k) {
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   catk_index l = 0;
@@ -633,7 +649,7 @@ static inline void catk_exp_in_place(float *restrict x, catk_index count) {
  * L1; shorter ones through flat loops over all rows, which vectorise. Both
  * orders compute the same values. Scalar targets take every row at a time:
  * flat loops gain them nothing and cost each row their loop overhead. */
-#define CATK_LONG_ROW 32
+#define CATK_LONG_ROW 64
 static inline int catk_row_at_a_time(catk_index k) { return k >= CATK_LONG_ROW || !catk_pads(); }
 
 void cat_k_softmax_fwd(const float *restrict x, float *restrict y, catk_index rows, catk_index k) {
