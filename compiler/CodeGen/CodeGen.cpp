@@ -449,6 +449,12 @@ std::unique_ptr<Module> generateModule(const Program &program, LLVMContext &cont
       chosen = &all.back();
     if (chosen)
       mb.emitRuntimeGlue(program, *chosen);
+    // The runtime reaches the model through its descriptor alone: exported
+    // functions nothing refers to (backward maps, the other morphisms) are
+    // dropped rather than compiled into the executable.
+    for (Function &f : *mb.module)
+      if (!f.isDeclaration() && f.hasExternalLinkage() && f.use_empty() && f.getName() != "main")
+        f.setLinkage(GlobalValue::InternalLinkage);
   }
   return mb.finish();
 }
