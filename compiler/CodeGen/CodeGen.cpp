@@ -335,9 +335,9 @@ Value *ModuleBuilder::callKernel(Function *k, ArrayRef<Value *> args, ArrayRef<b
 /// A key naming a constant argument's value exactly.
 static std::string constantKey(Value *v) {
   if (auto *i = dyn_cast<ConstantInt>(v))
-    return "i" + std::to_string(i->getSExtValue());
+    return ("i" + Twine(i->getSExtValue())).str();
   if (auto *f = dyn_cast<ConstantFP>(v))
-    return "f" + std::to_string(f->getValueAPF().bitcastToAPInt().getZExtValue());
+    return ("f" + Twine(f->getValueAPF().bitcastToAPInt().getZExtValue())).str();
   return "null";
 }
 
@@ -353,7 +353,8 @@ Function *ModuleBuilder::specialization(Function *k, ArrayRef<Value *> args, Arr
   std::vector<Type *> params;
   auto neverNull = [&](size_t i) { return !nonNull.empty() && nonNull[i]; };
   for (size_t i = 0; i < args.size(); ++i) {
-    key += "," + (isConstant[i] ? constantKey(args[i]) : std::string(neverNull(i) ? "!" : "_"));
+    key += ',';
+    key += isConstant[i] ? constantKey(args[i]) : neverNull(i) ? "!" : "_";
     if (!isConstant[i])
       params.push_back(args[i]->getType());
   }
