@@ -130,10 +130,9 @@ int ModuleBuilder::tileFor(const ad::KernelCall &call) const {
   else if (call.kernel == "cat_k_linear_bwd")
     N = call.args[7].offset; // dx = dy W and dW = dy^T x: k columns each
   int tile = opts.gemmTile;
-  if (N < 0 || tile <= CATK_TILE_V128)
-    return tile;
-  while (tile > CATK_TILE_V128 && N <= CATK_TILE_LANES(tile - 1))
-    --tile;
+  if (N >= 0)
+    while (tile > CATK_TILE_V128 && N <= CATK_TILE_LANES(tile - 1))
+      --tile;
   return tile;
 }
 
