@@ -1018,6 +1018,33 @@ void cat_k_init_normal(float *restrict w, catk_index count, float stddev, uint64
 
 /* ---- optimizers ------------------------------------------------------------ */
 
+/* One update of the scalar family: eight consecutive parameters per
+ * iteration, the three arrays walked by pointer, so the loop's counting and
+ * addressing (a third of the instructions of an element when the compiler
+ * indexes each array from one counter) is shared by eight elements. The
+ * arithmetic is cat_k_sgd's, element for element; first and decay are
+ * constants at each call, which inlining folds. */
+static inline void catk_sgd_scalar(float *restrict p, const float *restrict g, float *restrict v,
+                                   catk_index count, float neg_lr, float momentum,
+                                   float weight_decay, int first, int decay) {
+  const float *end8 = g + (count & ~(catk_index)7), *end = g + count;
+  CATK_ACROSS_ROWS
+  for (; g != end8; p += 8, g += 8, v += 8)
+    for (int32_t lane = 0; lane < 8; ++lane) {
+      float d = decay ? g[lane] + weight_decay * p[lane] : g[lane];
+      float buf = first ? d : v[lane] * momentum + d;
+      v[lane] = buf;
+      p[lane] = p[lane] + neg_lr * buf;
+    }
+  CATK_ACROSS_ROWS
+  for (; g != end; ++p, ++g, ++v) {
+    float d = decay ? *g + weight_decay * *p : *g;
+    float buf = first ? d : *v * momentum + d;
+    *v = buf;
+    *p = *p + neg_lr * buf;
+  }
+}
+
 void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, catk_index count,
                float lr, float momentum, float weight_decay, uint32_t step) {
   /* torch.optim.SGD adds weight_decay * p to the gradient (L2), clones it
@@ -1027,6 +1054,18 @@ void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, ca
    * decay, stays the plain loop (no masked loads of p). Each updates the
    * buffer and the parameter in one pass. */
   float neg_lr = -lr;
+  if (catk_target_tile == CATK_TILE_SCALAR) {
+    int first = step <= 1, decay = weight_decay != 0.0f;
+    if (!decay && first)
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 0);
+    else if (!decay)
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 0, 0);
+    else if (first)
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 1);
+    else
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 0, 1);
+    return;
+  }
   if (weight_decay == 0.0f && step <= 1)
     for (catk_index i = 0; i < count; ++i) {
       float buf = g[i];
