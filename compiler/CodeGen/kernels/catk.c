@@ -1029,13 +1029,19 @@ static inline void catk_sgd_scalar(float *restrict p, const float *restrict g, f
                                    float weight_decay, int first, int decay) {
   const float *end8 = g + (count & ~(catk_index)7), *end = g + count;
   CATK_ACROSS_ROWS
-  for (; g != end8; p += 8, g += 8, v += 8)
-    for (int32_t lane = 0; lane < 8; ++lane) {
-      float d = decay ? g[lane] + weight_decay * p[lane] : g[lane];
-      float buf = first ? d : v[lane] * momentum + d;
-      v[lane] = buf;
-      p[lane] = p[lane] + neg_lr * buf;
-    }
+  for (; g != end8; p += 8, g += 8, v += 8) {
+    /* Written out, so that -Os and -Oz, which do not unroll, keep the block. */
+#define CATK_SGD_LANE(lane)                                                                        \
+  {                                                                                                \
+    float d = decay ? g[lane] + weight_decay * p[lane] : g[lane];                                  \
+    float buf = first ? d : v[lane] * momentum + d;                                                \
+    v[lane] = buf;                                                                                 \
+    p[lane] = p[lane] + neg_lr * buf;                                                              \
+  }
+    CATK_SGD_LANE(0) CATK_SGD_LANE(1) CATK_SGD_LANE(2) CATK_SGD_LANE(3)
+    CATK_SGD_LANE(4) CATK_SGD_LANE(5) CATK_SGD_LANE(6) CATK_SGD_LANE(7)
+#undef CATK_SGD_LANE
+  }
   CATK_ACROSS_ROWS
   for (; g != end; ++p, ++g, ++v) {
     float d = decay ? *g + weight_decay * *p : *g;
