@@ -809,13 +809,25 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
     }
     return;
   }
-  catk_subtract_row_max(z, dz, rows, k);
-  catk_exp_in_place(dz, rows * k);
-  for (catk_index r0 = 0; r0 < rows; r0 += CATK_ROW_BLOCK) {
-    catk_index count = rows - r0 < CATK_ROW_BLOCK ? rows - r0 : CATK_ROW_BLOCK;
+  /* A block of rows at a time: their exps in a stack buffer padded to
+   * whole vectors, so they are taken and read back with plain vector
+   * stores and loads (a masked store of the last few, read back by the row
+   * sums, cannot forward and stalls each row that reads it). */
+  float e[4 * CATK_ROW_BLOCK];
+  catk_index block_rows = 4 * CATK_ROW_BLOCK / k;
+  block_rows = block_rows < CATK_ROW_BLOCK ? block_rows : CATK_ROW_BLOCK;
+  for (catk_index r0 = 0; r0 < rows; r0 += block_rows) {
+    catk_index count = rows - r0 < block_rows ? rows - r0 : block_rows;
+    catk_index padded = (count * k + CATK_PAD - 1) / CATK_PAD * CATK_PAD;
+    for (int q = 0; q < CATK_PAD; ++q)
+      e[padded - CATK_PAD + q] = 0.0f;
+    catk_subtract_row_max(z + r0 * k, e, count, k);
+    for (catk_index i = 0; i < padded; i += CATK_PAD)
+      for (int q = 0; q < CATK_PAD; ++q)
+        e[i + q] = catk_expf(e[i + q]);
     float sum[CATK_ROW_BLOCK], scale[CATK_ROW_BLOCK];
     for (catk_index r = 0; r < count; ++r)
-      sum[r] = catk_row_sum(dz + (r0 + r) * k, k);
+      sum[r] = catk_row_sum(e + r * k, k);
     if (loss) {
       float *loss_b = loss + r0;
       for (catk_index r = 0; r < count; ++r)
@@ -834,7 +846,7 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
       float grad = dloss[r0 + r];
       CATK_ROW_LOOP
       for (catk_index l = 0; l < k; ++l)
-        dz_r[l] = scale[r] * dz_r[l] - (l == target ? grad : 0.0f);
+        dz_r[l] = scale[r] * e[r * k + l] - (l == target ? grad : 0.0f);
     }
   }
 }
