@@ -788,7 +788,7 @@ void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
 static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
                                       const float *restrict dloss, float *restrict loss,
                                       float *restrict dz, catk_index rows, catk_index k) {
-  if (catk_row_at_a_time(k)) {
+  if (catk_row_at_a_time(k) || k < 1) { /* (k = 0: no block of rows to form) */
     for (catk_index r = 0; r < rows; ++r) {
       const float *z_r = z + r * k;
       float *dz_r = dz + r * k;
