@@ -825,21 +825,27 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
     for (catk_index i = 0; i < padded; i += CATK_PAD)
       for (int q = 0; q < CATK_PAD; ++q)
         e[i + q] = catk_expf(e[i + q]);
-    float sum[CATK_ROW_BLOCK], scale[CATK_ROW_BLOCK];
+    /* The rows' sums, log sums and scales likewise, padded with rows of sum
+     * 1 and gradient 0: whole vector steps for any number of rows. */
+    catk_index rows_padded = (count + CATK_PAD - 1) / CATK_PAD * CATK_PAD;
+    float sum[CATK_ROW_BLOCK], scale[CATK_ROW_BLOCK], log_sum[CATK_ROW_BLOCK];
+    for (int q = 0; q < CATK_PAD; ++q)
+      sum[rows_padded - CATK_PAD + q] = 1.0f;
     for (catk_index r = 0; r < count; ++r)
       sum[r] = catk_row_sum(e + r * k, k);
+    for (catk_index i = 0; i < rows_padded; i += CATK_PAD)
+      for (int q = 0; q < CATK_PAD; ++q) /* a masked load of the gradients */
+        scale[i + q] = (i + q < count ? dloss[r0 + i + q] : 0.0f) / sum[i + q];
     if (loss) {
-      float *loss_b = loss + r0;
-      for (catk_index r = 0; r < count; ++r)
-        loss_b[r] = catk_logf(sum[r]);
+      for (catk_index i = 0; i < rows_padded; i += CATK_PAD)
+        for (int q = 0; q < CATK_PAD; ++q)
+          log_sum[i + q] = catk_logf(sum[i + q]);
       CATK_ACROSS_ROWS
       for (catk_index r = 0; r < count; ++r) {
         const float *z_r = z + (r0 + r) * k;
-        loss_b[r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + loss_b[r];
+        loss[r0 + r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + log_sum[r];
       }
     }
-    for (catk_index r = 0; r < count; ++r)
-      scale[r] = dloss[r0 + r] / sum[r];
     for (catk_index r = 0; r < count; ++r) {
       float *dz_r = dz + (r0 + r) * k;
       catk_index target = catk_clamp_index(t[r0 + r], k);
