@@ -131,7 +131,9 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * is mr <= MR except in the last row tile of a batch, so the tests on them
  * fold and the accumulators live in registers; the loops run over the
  * vectors and rows there are, so LLVM unrolls no copies it must then
- * delete (15 % of iris's compile time).
+ * delete (15 % of iris's compile time). Where they are not constants (the
+ * library built natively, unspecialised) the loops run over MR and NV
+ * with the tests, and still unroll.
  * `bfull`: rows of B may be read in whole vectors past w (a zero-padded
  * pack); otherwise the last, partial vector is read by memcpy of the cnt
  * floats, and nothing outside the matrices is touched. The partial vectors
@@ -147,7 +149,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
     VT acc[MR][NV];                                                                                 \
     /* The vectors a row of the tile spans: a constant, so that the loops                           \
      * below unroll into those alone, not NV copies of which some fold away. */                     \
-    const int32_t nv = (w + VW - 1) / VW;                                                           \
+    const int32_t nv = __builtin_constant_p(w) ? (w + VW - 1) / VW : NV;                            \
     /* Likewise the rows when their number is a constant; the last tile of                          \
      * a batch keeps MR rows, those past mr skipped, so that it unrolls. */                         \
     const int32_t nr = __builtin_constant_p(mr) ? mr : MR;                                          \
@@ -163,7 +165,9 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         const float *from = b + l * rsb + v * VW * csb;                                             \
         int32_t cnt = w - v * VW;                                                                   \
         VT value = {0};                                                                             \
-        if (cnt >= VW || bfull)                                                                     \
+        if (cnt <= 0)                                                                               \
+          ;                                                                                         \
+        else if (cnt >= VW || bfull)                                                                \
           value = *(const VT *)from;                                                                \
         else                                                                                        \
           __builtin_memcpy(&value, from, cnt * sizeof(float));                                      \
@@ -174,13 +178,14 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
           continue;                                                                                 \
         VT s = a[i * rsa + l * csa] - (VT){0}; /* broadcast; x - 0 folds away */                    \
         CATK_UNROLL for (int32_t v = 0; v < nv; ++v)                                                \
-          acc[i][v] = acc[i][v] + s * row[v];                                                       \
+          if (v * VW < w)                                                                           \
+            acc[i][v] = acc[i][v] + s * row[v];                                                     \
       }                                                                                             \
     }                                                                                               \
     CATK_UNROLL for (int32_t i = 0; i < nr; ++i)                                                    \
       CATK_UNROLL for (int32_t v = 0; v < nv; ++v) {                                                \
         int32_t cnt = w - v * VW;                                                                   \
-        if (i >= mr)                                                                                \
+        if (i >= mr || cnt <= 0)                                                                    \
           continue;                                                                                 \
         const float *from = load_c ? c + i * ldc + v * VW : bias ? bias + v * VW : 0;               \
         VT out = acc[i][v];                                                                         \
