@@ -321,22 +321,11 @@ void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_inde
                          int accumulate) {
   if (!db)
     return;
-  catk_index i = 0;
-  if (!accumulate) {
-    /* Written: the first row added to +0, the same sums (-0 included) as
-     * into a cleared buffer, without clearing it (a batch of one, on a
-     * small core, is otherwise a pass of stores for nothing). */
-    if (n == 0) {
-      cat_k_zero(db, m);
-      return;
-    }
-    for (catk_index j = 0; j < m; ++j)
-      db[j] = 0.0f + dy[j];
-    i = 1;
-  }
+  if (!accumulate) /* m floats: the same sums as into a cleared buffer */
+    cat_k_zero(db, m);
   /* A short row unrolled keeps db in registers across the batch instead of
    * a load-add-store chain through memory for every example. */
-  for (; i < n; ++i) {
+  for (catk_index i = 0; i < n; ++i) {
     CATK_ROW_LOOP
     for (catk_index j = 0; j < m; ++j)
       db[j] += dy[i * m + j];
