@@ -288,6 +288,20 @@ static inline float catk_lanes_total(const float lane[8], float tail) {
          tail;
 }
 
+static inline float catk_row_sum(const float *restrict x, catk_index k) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  catk_index l = 0;
+  CATK_ROW_LOOP
+  for (; l + 8 <= k; l += 8)
+    for (int q = 0; q < 8; ++q)
+      lane[q] += x[l + q];
+  float tail = 0.0f;
+  CATK_ROW_LOOP
+  for (; l < k; ++l)
+    tail += x[l];
+  return catk_lanes_total(lane, tail);
+}
+
 static inline float catk_dot(const float *restrict a, const float *restrict b, catk_index k) {
   /* Eight independent partial sums: a fixed summation order (so results
    * stay deterministic) that LLVM vectorises without fast-math. */
@@ -376,16 +390,10 @@ void cat_k_embed_bwd(const int32_t *restrict idx, const float *restrict dy, floa
  * most of the layer norm's time on rows of 32. */
 static inline void catk_row_moments(const float *restrict x, catk_index k, float *mean,
                                     float *rstd) {
-  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tail = 0.0f;
+  float mu = catk_row_sum(x, k) / (float)k;
+  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sq_tail = 0.0f;
   catk_index l = 0;
   for (; l + 8 <= k; l += 8)
-    for (int q = 0; q < 8; ++q)
-      lane[q] += x[l + q];
-  for (; l < k; ++l)
-    tail += x[l];
-  float mu = catk_lanes_total(lane, tail) / (float)k;
-  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sq_tail = 0.0f;
-  for (l = 0; l + 8 <= k; l += 8)
     for (int q = 0; q < 8; ++q)
       sq[q] += (x[l + q] - mu) * (x[l + q] - mu);
   for (; l < k; ++l)
@@ -556,20 +564,6 @@ static inline float catk_row_max(const float *restrict x, catk_index k) {
   for (; l < k; ++l)
     best = x[l] > best ? x[l] : best;
   return best;
-}
-
-static inline float catk_row_sum(const float *restrict x, catk_index k) {
-  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  catk_index l = 0;
-  CATK_ROW_LOOP
-  for (; l + 8 <= k; l += 8)
-    for (int q = 0; q < 8; ++q)
-      lane[q] += x[l + q];
-  float tail = 0.0f;
-  CATK_ROW_LOOP
-  for (; l < k; ++l)
-    tail += x[l];
-  return catk_lanes_total(lane, tail);
 }
 
 /* Rows are processed in chunks of this many elements (a multiple of 8, so
