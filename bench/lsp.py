@@ -7,12 +7,14 @@ it over the real transport (Content-Length framing) and times the analysis
 (didOpen to its publishDiagnostics) and 20 hovers on morphism names; prints
 the figures.
 """
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "LSP", "Inputs"))
+from lspframe import read_message, write_message  # noqa: E402
 
 
 def main():
@@ -28,20 +30,13 @@ def main():
     proc = subprocess.Popen([server], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def send(message):
-        body = json.dumps(message).encode()
-        proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        proc.stdin.flush()
+        write_message(proc.stdin, message)
 
     def receive():
-        length = None
-        while True:
-            line = proc.stdout.readline().strip()
-            if not line:
-                break
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        return json.loads(proc.stdout.read(length))
+        message = read_message(proc.stdout)
+        if message is None:
+            sys.exit("lsp.py: the server closed its output")
+        return message
 
     send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}})
     receive()

@@ -1,35 +1,21 @@
 """fake-lsp.py - a stand-in for catc-lsp that editor tests start: it answers
 initialize and shutdown, and appends the method of every message it gets
 (and the languageId of didOpen) to the file named by its argument."""
-import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "LSP", "Inputs"))
+from lspframe import read_message, write_message  # noqa: E402
 
 log = open(sys.argv[1], "a", encoding="utf-8")
 
 
-def read_message():
-    length = None
-    while True:
-        line = sys.stdin.buffer.readline()
-        if not line:
-            return None
-        line = line.strip()
-        if not line:
-            break
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-    return json.loads(sys.stdin.buffer.read(length))
-
-
 def reply(message, result):
-    body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode()
-    sys.stdout.buffer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-    sys.stdout.buffer.flush()
+    write_message(sys.stdout.buffer, {"jsonrpc": "2.0", "id": message["id"], "result": result})
 
 
 while True:
-    message = read_message()
+    message = read_message(sys.stdin.buffer)
     if message is None:
         break
     method = message.get("method", "")

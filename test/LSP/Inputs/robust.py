@@ -11,10 +11,11 @@ sent without waiting (which the server may analyse once). Every request
 must be answered, with its id, and the server must exit with 0 after
 shutdown and exit. Prints the number of requests answered.
 """
-import json
 import random
 import subprocess
 import sys
+
+from lspframe import read_message, write_message
 
 
 def main():
@@ -24,23 +25,13 @@ def main():
     answered = [0]
 
     def send(message):
-        body = json.dumps(message).encode()
-        proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        proc.stdin.flush()
+        write_message(proc.stdin, message)
 
     def receive():
-        length = None
-        while True:
-            line = proc.stdout.readline()
-            if not line:
-                sys.exit("robust.py: the server closed its output")
-            line = line.strip()
-            if not line:
-                break
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        return json.loads(proc.stdout.read(length))
+        message = read_message(proc.stdout)
+        if message is None:
+            sys.exit("robust.py: the server closed its output")
+        return message
 
     def request(method, params):
         next_id[0] += 1
