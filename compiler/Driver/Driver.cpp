@@ -475,7 +475,7 @@ bool Compilation::linkWithMPI(const std::string &object, const std::string &outp
 int runDriver(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter([](raw_ostream &os) {
-    os << "catc version 0.1.0 (LLVM " LLVM_VERSION_STRING ")\n";
+    os << "catc version " CATC_VERSION " (LLVM " LLVM_VERSION_STRING ")\n";
     TargetOptions host;
     std::string err;
     if (auto machine = createTargetMachine(host, err))

@@ -123,7 +123,7 @@ bool formatOne(const std::string &name) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
-  cl::SetVersionPrinter([](raw_ostream &os) { os << "catc-format version 0.1.0 (catc 0.1.0)\n"; });
+  cl::SetVersionPrinter([](raw_ostream &os) { os << "catc-format version " CATC_VERSION "\n"; });
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "catc-format: the canonical layout of .cat files "
                                    "(docs/editors.md#formatting)\n",
