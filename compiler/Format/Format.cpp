@@ -52,7 +52,7 @@ bool isCloser(K k) {
 
 class Formatter {
 public:
-  explicit Formatter(StringRef text) : text(text), toks(lexTokens(text)) {}
+  Formatter(StringRef text, std::vector<Token> toks) : text(text), toks(std::move(toks)) {}
   std::string run();
 
 private:
@@ -363,7 +363,11 @@ std::string Formatter::run() {
 
 } // namespace
 
-std::string format::formatText(StringRef text) { return Formatter(text).run(); }
+std::string format::formatText(StringRef text) { return Formatter(text, lexTokens(text)).run(); }
+
+std::string format::formatTokens(StringRef text, std::vector<Token> tokens) {
+  return Formatter(text, std::move(tokens)).run();
+}
 
 std::optional<std::string> format::formatBuffer(unsigned bufferId, DiagnosticEngine &diags) {
   unsigned before = diags.errorCount();

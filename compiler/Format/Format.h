@@ -19,11 +19,13 @@
 #define CATC_FORMAT_FORMAT_H
 
 #include "Basic/Diagnostics.h"
+#include "Parse/Tokens.h"
 
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cat::format {
 
@@ -31,6 +33,10 @@ namespace cat::format {
 /// formatBuffer). On text that does not parse the result keeps every token
 /// in order but is otherwise unspecified; it never crashes.
 std::string formatText(llvm::StringRef text);
+
+/// formatText for a caller that has lexed \p text already: \p tokens are
+/// `lexTokens(text)`.
+std::string formatTokens(llvm::StringRef text, std::vector<Token> tokens);
 
 /// Parses buffer \p bufferId of `diags.getSourceMgr()` and, when it has no
 /// errors, returns its canonical layout; otherwise reports the errors

@@ -39,7 +39,8 @@ struct Symbol {
 struct LoadedModule {
   std::string path;
   std::string name;
-  std::unique_ptr<ast::SourceFile> file;
+  const ast::SourceFile *file = nullptr; ///< ownFile, or a ModuleCache's
+  std::unique_ptr<ast::SourceFile> ownFile;
   llvm::StringMap<Symbol> own;     ///< declared here
   llvm::StringMap<Symbol> visible; ///< own + imported
   bool loading = false;
@@ -106,13 +107,19 @@ struct ElabContext {
 
 class Sema {
 public:
-  Sema(DiagnosticEngine &diags, const ModuleSearchPath &search)
-      : diags(diags), search(search) {}
+  Sema(DiagnosticEngine &diags, const ModuleSearchPath &search, ModuleCache *cache = nullptr)
+      : diags(diags), search(search), cache(cache) {}
 
-  std::unique_ptr<Program> run(unsigned mainBuffer, const std::string &mainPath);
+  /// Checks the program whose main file is \p mainBuffer (parsed as
+  /// \p mainFile, unless null).
+  std::unique_ptr<Program> run(unsigned mainBuffer, const std::string &mainPath,
+                               const ast::SourceFile *mainFile = nullptr);
 
   // --- Modules (SemaModules.cpp) ---
-  LoadedModule *loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc);
+  /// Loads the file \p path: buffer \p buffer of the SourceMgr (0: read
+  /// it), its AST \p parsed (null: parse it).
+  LoadedModule *loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc,
+                           const ast::SourceFile *parsed = nullptr);
   LoadedModule *loadImport(const ast::ImportDecl &imp, LoadedModule &from);
   void declareNames(LoadedModule &m);
   const Symbol *lookup(LoadedModule &m, llvm::StringRef name);
@@ -170,6 +177,7 @@ public:
 
   DiagnosticEngine &diags;
   const ModuleSearchPath &search;
+  ModuleCache *cache; ///< for imported files, or null
   std::map<std::string, std::unique_ptr<LoadedModule>> modules; // by path
   std::vector<LoadedModule *> loadStack;
   std::map<const ast::ObjectDecl *, std::optional<Obj>> objects;

@@ -43,7 +43,8 @@ static std::string canonicalPath(llvm::StringRef path) {
   return canonical.str().str();
 }
 
-LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc) {
+LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::SMLoc importLoc,
+                               const SourceFile *parsed) {
   std::string key = canonicalPath(path);
   if (auto it = modules.find(key); it != modules.end()) {
     if (it->second->loading) {
@@ -55,19 +56,30 @@ LoadedModule *Sema::loadModule(unsigned buffer, const std::string &path, llvm::S
     }
     return it->second.get();
   }
+  const ModuleCache::File *cached = nullptr;
   if (buffer == 0) {
     auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
     if (!file) {
       diags.report(importLoc, diag::err_cannot_open_file) << path << file.getError().message();
       return nullptr;
     }
+    // A cached parse of the same text: this SourceMgr gets a buffer over
+    // the cache's copy, which the AST's locations point into.
+    if (cache)
+      cached = cache->parse(key, (*file)->getBuffer());
+    if (cached)
+      *file = llvm::MemoryBuffer::getMemBuffer(cached->text, path);
     buffer = diags.getSourceMgr().AddNewSourceBuffer(std::move(*file), importLoc);
   }
   auto module = std::make_unique<LoadedModule>();
   LoadedModule *m = module.get();
   modules[key] = std::move(module);
   m->path = key;
-  m->file = parseSourceFile(buffer, diags);
+  if (cached)
+    parsed = cached->ast.get();
+  if (!parsed)
+    m->ownFile = parseSourceFile(buffer, diags);
+  m->file = parsed ? parsed : m->ownFile.get();
   if (!m->file)
     return nullptr;
   m->name = moduleNameOf(*m->file, path);
@@ -222,7 +234,28 @@ static std::string importNameOf(llvm::StringRef rel) {
   return dotted;
 }
 
-std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search) {
+const ModuleCache::File *ModuleCache::parse(const std::string &path, llvm::StringRef text) {
+  std::unique_ptr<File> &latest = files[path];
+  if (latest && latest->text == text)
+    return latest->ast ? latest.get() : nullptr;
+  // An older version stays, text and AST: analyses of it may still point
+  // into them (one running now, if the file changed since it was loaded).
+  if (latest)
+    retired.push_back(std::move(latest));
+  unsigned buffer =
+      sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, path), llvm::SMLoc());
+  DiagnosticEngine quiet(sourceMgr, llvm::nulls());
+  quiet.setVerifyMode(true);
+  ++parsed;
+  latest = std::make_unique<File>();
+  latest->text = sourceMgr.getMemoryBuffer(buffer)->getBuffer();
+  latest->ast = parseSourceFile(buffer, quiet);
+  if (!quiet.recorded().empty())
+    latest->ast.reset();
+  return latest->ast ? latest.get() : nullptr;
+}
+
+std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search, ModuleCache *cache) {
   std::vector<std::string> files;
   std::error_code ec;
   for (llvm::sys::fs::recursive_directory_iterator it(search.stdlibDir, ec), end;
@@ -243,16 +276,20 @@ std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search) {
     auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
     if (name.empty() || shadowed || !buffer)
       continue;
-    // A scratch engine: this is a hint, and the module's own errors are
-    // reported where it is imported, not here.
+    std::string path = canonicalPath(file);
+    const ModuleCache::File *cached = cache ? cache->parse(path, (*buffer)->getBuffer()) : nullptr;
+    // Else a scratch engine: this is a hint, and the module's own errors
+    // are reported where it is imported, not here.
     llvm::SourceMgr sourceMgr;
     DiagnosticEngine quiet(sourceMgr, llvm::nulls());
     quiet.setVerifyMode(true);
-    auto parsed = parseSourceFile(sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc()),
-                                  quiet);
+    std::unique_ptr<SourceFile> own;
+    if (!cached)
+      own = parseSourceFile(sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc()), quiet);
+    const SourceFile *parsed = cached ? cached->ast.get() : own.get();
     if (!parsed)
       continue;
-    StdlibModule module{name, canonicalPath(file), {}};
+    StdlibModule module{name, path, {}};
     for (const auto &d : parsed->decls)
       if (const Ident *declared = declName(*d))
         module.decls.try_emplace(declared->name, llvm::isa<ObjectDecl>(*d));
@@ -264,7 +301,7 @@ std::vector<StdlibModule> indexStdlib(const ModuleSearchPath &search) {
 std::vector<std::string> Sema::stdlibModulesDeclaring(LoadedModule &m, llvm::StringRef name,
                                                       bool objects) {
   if (!stdlibIndex)
-    stdlibIndex = indexStdlib(search);
+    stdlibIndex = indexStdlib(search, cache);
   std::vector<std::string> homes;
   for (const StdlibModule &s : *stdlibIndex) {
     auto it = s.decls.find(name);
@@ -274,14 +311,15 @@ std::vector<std::string> Sema::stdlibModulesDeclaring(LoadedModule &m, llvm::Str
   return homes;
 }
 
-std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainPath) {
+std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainPath,
+                                   const SourceFile *mainFile) {
   auto result = std::make_unique<Program>();
   program = result.get();
   // The engine may carry errors of earlier runs (verify mode checks the
   // chunks of a split file one after another): count only this run's.
   unsigned errorsBefore = diags.errorCount();
   auto failed = [&] { return diags.errorCount() != errorsBefore; };
-  LoadedModule *main = loadModule(mainBuffer, mainPath, llvm::SMLoc());
+  LoadedModule *main = loadModule(mainBuffer, mainPath, llvm::SMLoc(), mainFile);
   if (!main || failed())
     return nullptr;
   result->prefix = symbolPrefix(main->name);
@@ -352,9 +390,10 @@ std::unique_ptr<Program> Sema::run(unsigned mainBuffer, const std::string &mainP
 
 std::unique_ptr<Program> analyzeProgram(unsigned mainBuffer, const std::string &mainPath,
                                         const ModuleSearchPath &search,
-                                        DiagnosticEngine &diags) {
-  Sema sema(diags, search);
-  return sema.run(mainBuffer, mainPath);
+                                        DiagnosticEngine &diags, ModuleCache *cache,
+                                        const SourceFile *mainFile) {
+  Sema sema(diags, search, cache);
+  return sema.run(mainBuffer, mainPath, mainFile);
 }
 
 } // namespace cat

@@ -2,6 +2,7 @@
 #include "FuzzCommon.h"
 
 #include "Laws/Laws.h"
+#include "Parse/Parser.h"
 #include "Sema/Sema.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -21,9 +22,17 @@ std::unique_ptr<Analysis> analyze(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
   unsigned buffer = a->sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.cat"),
                                                     llvm::SMLoc());
-  ModuleSearchPath search;
-  search.stdlibDir = CATC_FUZZ_STDLIB_DIR;
-  a->program = analyzeProgram(buffer, "fuzz.cat", search, *a->diags);
+  a->file = parseSourceFile(buffer, *a->diags);
+  a->parsed = !a->diags->hasErrors();
+  static const ModuleSearchPath search{{}, CATC_FUZZ_STDLIB_DIR};
+  // The stdlib modules an input imports (and the index of their names an
+  // unknown name consults) are parsed once, not on every input: they are
+  // still read, checked and reported on each time.
+  static ModuleCache *const cache = new ModuleCache;
+  if (a->parsed)
+    a->program = analyzeProgram(buffer, "fuzz.cat", search, *a->diags, cache, a->file.get());
+  else if (!a->file->decls.empty()) // errors of the AST builder: checked as catc does
+    a->program = analyzeProgram(buffer, "fuzz.cat", search, *a->diags, cache);
   if (a->program && (a->diags->hasErrors() || !laws::checkLaws(*a->program, *a->diags)))
     a->program.reset();
   return a;

@@ -8,6 +8,7 @@
 #ifndef CATC_TOOLS_FUZZ_FUZZCOMMON_H
 #define CATC_TOOLS_FUZZ_FUZZCOMMON_H
 
+#include "AST/AST.h"
 #include "Basic/Diagnostics.h"
 #include "Sema/Program.h"
 
@@ -24,11 +25,16 @@ namespace cat::fuzz {
 struct Analysis {
   llvm::SourceMgr sourceMgr;
   std::unique_ptr<DiagnosticEngine> diags;
+  std::unique_ptr<ast::SourceFile> file; ///< the input's AST, as the parser returns it
+  bool parsed = false;                   ///< the parser reported no error
   std::unique_ptr<Program> program; ///< null unless parse, check and laws were clean
 };
 
-/// Parses and checks \p data as a module, imports resolved in the build
-/// tree's stdlib.
+/// Parses \p data as a module and checks it, imports resolved in the build
+/// tree's stdlib (parsed once per process, through a ModuleCache). The
+/// input is parsed once: the checker gets the parser's AST. A file with
+/// syntax errors has no declarations, and the checker would only parse it
+/// again to the same errors: it is not checked (as catc stops there too).
 std::unique_ptr<Analysis> analyze(const uint8_t *data, size_t size);
 
 /// Mutates the tokens of \p data in place (identifiers, numbers and

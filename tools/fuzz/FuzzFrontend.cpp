@@ -14,39 +14,44 @@
 
 #include "AST/ASTDumper.h"
 #include "Format/Format.h"
-#include "Parse/Parser.h"
 #include "Parse/Tokens.h"
 
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
 
 namespace {
-/// The tokens of \p text as (kind, text) pairs, line comments without
-/// their trailing blanks.
-std::vector<std::pair<cat::TokenKind, std::string>> tokensOf(llvm::StringRef text) {
-  std::vector<std::pair<cat::TokenKind, std::string>> out;
-  for (const cat::Token &t : cat::lexTokens(text)) {
+/// The tokens of \p text (lexed as \p tokens) as (kind, spelling) pairs,
+/// line comments without their trailing blanks.
+std::vector<std::pair<cat::TokenKind, llvm::StringRef>> spellings(llvm::StringRef text,
+                                                                 const std::vector<cat::Token> &tokens) {
+  std::vector<std::pair<cat::TokenKind, llvm::StringRef>> out;
+  out.reserve(tokens.size());
+  for (const cat::Token &t : tokens) {
     llvm::StringRef spelled = t.text(text);
     if (t.kind == cat::TokenKind::LineComment)
       spelled = spelled.rtrim(" \t\f\v");
-    out.emplace_back(t.kind, spelled.str());
+    out.emplace_back(t.kind, spelled);
   }
   return out;
 }
 
 /// Formats \p text; when it parsed, checks that only whitespace changed and
-/// that formatting is idempotent.
+/// that formatting is idempotent. Each text is lexed once, for the
+/// formatter and the comparison both.
 void checkFormat(llvm::StringRef text, bool parsed) {
-  std::string formatted = cat::format::formatText(text);
-  if (!parsed)
+  std::vector<cat::Token> tokens = cat::lexTokens(text);
+  if (!parsed) {
+    cat::format::formatTokens(text, std::move(tokens));
     return;
-  if (tokensOf(text) != tokensOf(formatted)) {
+  }
+  std::string formatted = cat::format::formatTokens(text, tokens);
+  std::vector<cat::Token> again = cat::lexTokens(formatted);
+  if (spellings(text, tokens) != spellings(formatted, again)) {
     llvm::errs() << "catc-format changed the tokens of:\n" << text << "\ninto:\n" << formatted;
     std::abort();
   }
-  if (cat::format::formatText(formatted) != formatted) {
+  if (cat::format::formatTokens(formatted, std::move(again)) != formatted) {
     llvm::errs() << "catc-format is not idempotent on:\n" << text << "\nformatted once:\n" << formatted;
     std::abort();
   }
@@ -54,16 +59,9 @@ void checkFormat(llvm::StringRef text, bool parsed) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  cat::fuzz::analyze(data, size);
-  llvm::SourceMgr sourceMgr;
-  cat::DiagnosticEngine diags(sourceMgr, llvm::nulls());
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
-  unsigned buffer =
-      sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.cat"), llvm::SMLoc());
-  auto file = cat::parseSourceFile(buffer, diags);
-  bool parsed = file && !diags.hasErrors();
-  if (parsed)
-    cat::dumpAST(*file, sourceMgr, llvm::nulls());
-  checkFormat(text, parsed);
+  auto a = cat::fuzz::analyze(data, size);
+  if (a->parsed)
+    cat::dumpAST(*a->file, a->sourceMgr, llvm::nulls());
+  checkFormat(llvm::StringRef(reinterpret_cast<const char *>(data), size), a->parsed);
   return 0;
 }
