@@ -236,19 +236,21 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
     for (size_t i = 0; i < codFlat.size(); ++i)
       if (dOut[i] != kZero)
         g.call("cat_k_sum_batch_acc", {KArg::val(dOut[i]), dparam(static_cast<int>(i)), rows,
-                                       KArg::constant(codFlat[i].numElements()), KArg::accumulate()});
+                                       KArg::constant(codFlat[i].numElements()), KArg::accumulate(),
+                                       KArg::update()});
     return dIn;
   }
   case PrimOp::Linear: {
     ValueId dx = grad(0);
     g.call("cat_k_linear_bwd", {param(0), KArg::val(in[0]), KArg::val(dy()), dparam(0), ptr(dx), rows,
                                 KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]), KArg::tile(),
-                                KArg::accumulate()});
+                                KArg::accumulate(), KArg::update()});
     return dIn;
   }
   case PrimOp::Bias:
     g.call("cat_k_sum_batch_acc",
-           {KArg::val(dy()), dparam(0), rows, KArg::constant(cod.numElements()), KArg::accumulate()});
+           {KArg::val(dy()), dparam(0), rows, KArg::constant(cod.numElements()), KArg::accumulate(),
+            KArg::update()});
     dIn[0] = needsGrad(in[0]) ? dy() : kZero;
     return dIn;
   case PrimOp::Embed:

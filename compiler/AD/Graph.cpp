@@ -180,6 +180,49 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
   return g;
 }
 
+namespace {
+/// The tensor of \p layout that holds the float at \p offset.
+size_t tensorHolding(const ir::ParamLayout &layout, int64_t offset) {
+  for (size_t t = 0; t < layout.tensors.size(); ++t)
+    if (offset >= layout.tensors[t].offset && offset < layout.tensors[t].offset + layout.tensors[t].size)
+      return t;
+  return layout.tensors.size();
+}
+
+/// Lets the one kernel that writes a tensor's gradient apply a training
+/// step's update to it (KArg::Update): valid when that kernel is the
+/// tensor's only contribution, starts at its first float, and no later
+/// kernel reads the parameter (the kernel itself reads it before updating).
+/// A gradient that other contributions add to must be whole before the
+/// update, and a later reader must see the parameter as it was.
+void markUpdatesInKernels(Graph &g, const ir::ParamLayout &layout, bool whole) {
+  size_t T = layout.tensors.size();
+  std::vector<int> contributions(T, 0);
+  std::vector<size_t> lastRead(T, 0), writer(T, g.calls.size());
+  for (size_t c = 0; c < g.calls.size(); ++c)
+    for (const KArg &a : g.calls[c].args) {
+      size_t t = a.kind == KArg::Kind::Grad || a.kind == KArg::Kind::Param ? tensorHolding(layout, a.offset) : T;
+      if (t == T)
+        continue;
+      if (a.kind == KArg::Kind::Param)
+        lastRead[t] = c;
+      else if (++contributions[t] == 1 && a.offset == layout.tensors[t].offset)
+        writer[t] = c;
+    }
+  g.updatedInKernel.assign(T, false);
+  for (size_t t = 0; t < T && whole; ++t) {
+    size_t c = writer[t];
+    if (contributions[t] != 1 || c == g.calls.size() || lastRead[t] > c)
+      continue;
+    for (KArg &a : g.calls[c].args)
+      if (a.kind == KArg::Kind::Update) {
+        a.offset = 1;
+        g.updatedInKernel[t] = true;
+      }
+  }
+}
+} // namespace
+
 void assignGradientWrites(Graph &g, const ir::ParamLayout &layout) {
   std::map<int64_t, size_t> tensorAt; // a tensor's first float -> its index
   for (size_t t = 0; t < layout.tensors.size(); ++t)
@@ -209,6 +252,7 @@ void assignGradientWrites(Graph &g, const ir::ParamLayout &layout) {
       written[t] = true;
     }
   }
+  markUpdatesInKernels(g, layout, whole);
   std::vector<KernelCall> clears;
   if (!whole) { // add everywhere into a buffer cleared whole
     for (KernelCall &call : g.calls)

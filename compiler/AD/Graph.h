@@ -67,6 +67,10 @@ struct KArg {
     Accumulate, ///< a C `int`: the function's mode, non-zero when it adds into
                 ///< the parameter gradients, 0 when it writes them (see
                 ///< assignGradientWrites)
+    Update,     ///< a `const cat_k_sgd_step *`: a training step's SGD update,
+                ///< applied by the kernel to the tensor it computes the
+                ///< gradient of when `offset` is 1 (assignGradientWrites
+                ///< decides); otherwise, or outside a step, null
   } kind;
   ValueId value = -1;
   int64_t offset = 0;
@@ -86,6 +90,7 @@ struct KArg {
   static KArg scratch() { return {Kind::Scratch}; }
   static KArg dropoutStream(int64_t stream) { return {Kind::DropoutKey, -1, stream}; }
   static KArg accumulate() { return {Kind::Accumulate}; }
+  static KArg update() { return {Kind::Update}; }
 };
 
 /// One kernel call. `returnsLoss` marks the `cat_k_mean` whose result the
@@ -102,6 +107,9 @@ struct Graph {
   std::vector<KernelCall> calls;
   bool usesParams = false;
   bool usesGrads = false;
+  /// Per parameter tensor: its gradient's kernel applies a training step's
+  /// SGD update (KArg::Update), so the step's update skips it.
+  std::vector<bool> updatedInKernel;
 
   ValueId add(const Obj &type, int64_t mult, Binding binding = {});
   /// A value sharing \p v's storage, seen as \p type with \p mult.
@@ -142,6 +150,9 @@ Graph buildGraph(FunctionKind kind, const ir::Function &model, const ir::Functio
 /// a tensor that no kernel writes first (an embedding's scatter-add, a
 /// parameter without gradient) is cleared by cat_k_zero_unless at the
 /// start. In add mode (the C interface's `_loss_grad`) nothing changes.
+/// A tensor whose gradient one kernel computes whole, with no kernel after
+/// it reading the parameter, has that kernel apply the update too
+/// (KArg::Update, Graph::updatedInKernel).
 void assignGradientWrites(Graph &g, const ir::ParamLayout &layout);
 
 /// Folds `bias` and `relu` calls into the epilogue of the `linear` call

@@ -108,6 +108,7 @@ static void printArg(const KArg &a, llvm::raw_ostream &os) {
   case KArg::Kind::Scratch: os << "scratch"; break;
   case KArg::Kind::DropoutKey: os << "seed, " << a.offset; break;
   case KArg::Kind::Accumulate: os << "accumulate"; break;
+  case KArg::Kind::Update: os << (a.offset ? "update" : "null"); break;
   }
 }
 

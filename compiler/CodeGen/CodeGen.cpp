@@ -224,6 +224,8 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     envValues.push_back(env.accumulate);
   if (env.total)
     envValues.push_back(env.total);
+  if (env.update)
+    envValues.push_back(env.update);
   std::vector<Type *> types;
   for (Value *v : envValues)
     types.push_back(v->getType());
@@ -255,6 +257,7 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     local.dropoutSeed = env.dropoutSeed ? &*arg++ : nullptr;
     local.accumulate = env.accumulate ? &*arg++ : nullptr;
     local.total = env.total ? &*arg++ : nullptr;
+    local.update = env.update ? &*arg++ : nullptr;
     Value *partLoss = emitCalls(g, first, last, p, local);
     b.CreateRet(partLoss ? partLoss : ConstantFP::get(f32, 0.0));
     b.restoreIP(caller);
@@ -297,6 +300,9 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, tileFor(call)); break;
       case ad::KArg::Kind::Scratch: v = env.ws; break;
       case ad::KArg::Kind::Accumulate: v = env.accumulate ? env.accumulate : ConstantInt::get(i32, 1); break;
+      case ad::KArg::Kind::Update:
+        v = a.offset && env.update ? env.update : ConstantPointerNull::get(cast<PointerType>(ptrTy));
+        break;
       case ad::KArg::Kind::DropoutKey:
         // (seed, stream): the step's seed, then this box's stream.
         args.push_back(env.dropoutSeed);
@@ -306,11 +312,13 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
         break;
       }
       args.push_back(v);
-      // The accumulate flag stays an argument even where it is a constant
-      // (the backward maps add, a training step's loss gradient chooses), so
-      // that both share one specialisation per shape: it decides only how a
-      // tile starts.
-      isConstant.push_back(isa<Constant>(v) && a.kind != ad::KArg::Kind::Accumulate);
+      // The accumulate flag and the update stay arguments even where they
+      // are constants (the backward maps add and update nothing, a training
+      // step's loss gradient chooses), so that both share one
+      // specialisation per shape: they decide only how a tile starts and
+      // ends.
+      isConstant.push_back(isa<Constant>(v) && a.kind != ad::KArg::Kind::Accumulate &&
+                           a.kind != ad::KArg::Kind::Update);
       nonNull.push_back(never);
     }
     Value *r = callKernel(k, args, isConstant, nonNull);

@@ -38,6 +38,10 @@ struct GraphEnv {
   /// idx: the examples the loss is the mean over (the seed of the backward
   /// pass is 1/total); null: n. A shard of a batch passes the batch's size.
   llvm::Value *total = nullptr;
+  /// `const cat_k_sgd_step *`: a training step's update, for the kernels
+  /// the graph lets apply it (KArg::Update); null: none (a null constant
+  /// where the function has no such argument)
+  llvm::Value *update = nullptr;
 };
 
 /// The optimizer state's header (mirrors catrt.h's CAT_OPT_*): the step
@@ -73,9 +77,13 @@ struct MorphismFunctions {
   /// behaves the same in training.
   llvm::Function *trainLossGrad = nullptr, *trainLossGradOutputs = nullptr;
   /// loss_grad and loss_grad_outputs with a trailing `int accumulate,
-  /// size_t total`: the C interface's functions call them with 1 and n, the
-  /// training steps with 0 and the batch's size.
+  /// size_t total, const cat_k_sgd_step *update`: the C interface's
+  /// functions call them with 1, n and null, the training steps with 0, the
+  /// batch's size and (SGD without decay or clipping) their update.
   llvm::Function *lossGradModal = nullptr, *lossGradOutputsModal = nullptr;
+  /// Per modal function: the parameter tensors whose gradient kernels apply
+  /// the update passed to it (ad::Graph::updatedInKernel).
+  std::map<const llvm::Function *, std::vector<bool>> updatedInKernel;
   /// For a loss that is a sum of two heads: (params, <A>, <T>, float
   /// *head1, float *head2, n, ws) writes each head's per-example loss.
   llvm::Function *headLosses = nullptr;
@@ -128,15 +136,33 @@ public:
   llvm::Function *emitTrainStep(const std::string &name, llvm::Function *lossGrad, MorphismFunctions &out,
                                 const TrainSpec &train, size_t nIn, size_t nT, size_t nOut,
                                 int64_t gradBytes);
+  /// At the builder's position in a training step: a branch to a step in
+  /// which the kernels apply SGD's update (\p inKernel: the tensors they
+  /// update) when the run's settings allow; the builder is left in the
+  /// other branch, for the step through the gradient buffer.
+  void emitUpdateInKernels(llvm::Function *lossGrad, MorphismFunctions &out, const TrainSpec &train,
+                           llvm::Value *params, llvm::Value *state, llvm::ArrayRef<llvm::Value *> data,
+                           llvm::Value *n, llvm::Value *grad, llvm::Value *rest, const std::vector<bool> &inKernel);
   llvm::Function *emitShardGrad(const std::string &name, llvm::Function *lossGrad, const TrainSpec &train,
                                 size_t nIn, size_t nT, size_t nOut);
   llvm::Function *emitApplyGradient(const std::string &name, MorphismFunctions &out, const TrainSpec &train);
   /// At the builder's position: the loss of a step's shard and its gradient
   /// written into \p dparams (`lossGrad` in write mode, dropout keyed by the
-  /// state's step and the shard).
+  /// state's step and the shard), or applied by \p update (a
+  /// `cat_k_sgd_step *`) where the kernels can.
   llvm::Value *emitStepLoss(llvm::Function *lossGrad, const TrainSpec &train, llvm::Value *params,
                             llvm::Value *state, llvm::ArrayRef<llvm::Value *> data, llvm::Value *dparams,
-                            llvm::Value *n, llvm::Value *total, llvm::Value *shard, llvm::Value *ws);
+                            llvm::Value *n, llvm::Value *total, llvm::Value *shard, llvm::Value *ws,
+                            llvm::Value *update);
+  /// The step's hyperparameters: the train block's, unless the caller set
+  /// the state's `chosen` slot (schedules, flags).
+  struct StepSettings {
+    llvm::Value *lr, *weightDecay, *clip;
+  };
+  StepSettings emitStepSettings(const TrainSpec &train, llvm::Value *state);
+  /// The number of the step about to be taken: state's counter plus one
+  /// (an i32; the caller stores it back).
+  llvm::Value *emitNextStep(llvm::Value *state);
   /// At the builder's position: the optimizer's update of \p params with
   /// the gradient \p grad (clipped in place), the step counted in \p state.
   void emitOptimizerUpdate(const TrainSpec &train, int64_t P, llvm::Value *params, llvm::Value *state,

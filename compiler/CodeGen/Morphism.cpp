@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CodeGen/ModuleBuilder.h"
+#include "CodeGen/kernels/catk.h"
 
 #include <cmath>
 #include <tuple>
@@ -67,8 +68,8 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   // Builds the function of one graph: `pointers` pointer arguments, bound
   // by `bindArgs`, then `size_t n, void *workspace`; a training step's
   // graph (internal) takes a `uint64_t` dropout seed, and a loss gradient's
-  // (internal, `modal`) an `int accumulate` (ad::assignGradientWrites) and
-  // the `size_t total` its mean is over last.
+  // (internal, `modal`) an `int accumulate` (ad::assignGradientWrites),
+  // the `size_t total` its mean is over and a training step's update last.
   auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
                   ad::FunctionKind kind, auto bindArgs, bool training = false, bool internal = false,
                   bool modal = false) {
@@ -81,6 +82,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     if (modal) {
       types.push_back(i32);
       types.push_back(sizeTy);
+      types.push_back(ptrTy);
     }
     Function *f = declare(name, ret, types, !training && !internal && !modal);
     if (modal) // one copy, called by the C interface's function and the steps
@@ -96,6 +98,8 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     if (modal) {
       env.accumulate = &*it++;
       env.total = batchArg(&*it++);
+      env.update = &*it++;
+      out.updatedInKernel[f] = g.updatedInKernel;
     }
     WorkspacePlan p = plan(g);
     wsNeeds.push_back({p.scratchBytes, p.perN});
@@ -202,11 +206,11 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
 
 Function *ModuleBuilder::emitAdding(const std::string &name, Function *modal) {
   // The C interface's loss gradient: the modal function in add mode, the
-  // mean over the n examples it is given.
+  // mean over the n examples it is given, no update.
   std::vector<Type *> types;
   for (Argument &a : modal->args())
     types.push_back(a.getType());
-  types.resize(types.size() - 2);
+  types.resize(types.size() - 3);
   Function *f = declare(name, modal->getReturnType(), types, true);
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   std::vector<Value *> args;
@@ -214,22 +218,23 @@ Function *ModuleBuilder::emitAdding(const std::string &name, Function *modal) {
     args.push_back(&a);
   args.push_back(ConstantInt::get(i32, 1));
   args.push_back(f->getArg(f->arg_size() - 2)); // (..., n, ws)
+  args.push_back(ConstantPointerNull::get(cast<PointerType>(ptrTy)));
   b.CreateRet(b.CreateCall(modal, args));
   return f;
 }
 
 Value *ModuleBuilder::emitStepLoss(Function *lossGrad, const TrainSpec &train, Value *params, Value *state,
                                    ArrayRef<Value *> data, Value *dparams, Value *n, Value *total, Value *shard,
-                                   Value *ws) {
+                                   Value *ws, Value *update) {
   // `lossGrad` takes (params, <A>, <T>, <outputs>, dparams, n, ws,
-  // [dropout seed,] accumulate, total); `data` are the pointers between
-  // params and dparams.
+  // [dropout seed,] accumulate, total, update); `data` are the pointers
+  // between params and dparams.
   std::vector<Value *> args{params};
   args.insert(args.end(), data.begin(), data.end());
   args.push_back(dparams);
   args.push_back(n);
   args.push_back(ws);
-  if (lossGrad->arg_size() == args.size() + 3) {
+  if (lossGrad->arg_size() == args.size() + 4) {
     // Dropout's seed for this step: the run's seed (the header's bits, or
     // the train block's), salted and moved on by the step count and the
     // shard.
@@ -246,27 +251,35 @@ Value *ModuleBuilder::emitStepLoss(Function *lossGrad, const TrainSpec &train, V
   }
   args.push_back(ConstantInt::get(i32, 0)); // write mode
   args.push_back(total);
+  args.push_back(update ? update : ConstantPointerNull::get(cast<PointerType>(ptrTy)));
   return b.CreateCall(lossGrad, args);
 }
 
-void ModuleBuilder::emitOptimizerUpdate(const TrainSpec &train, int64_t P, Value *params, Value *state,
-                                        Value *grad) {
-  // The step's hyperparameters: the train block's, unless the caller set
-  // state[1] and chose them in the header (schedules, flags).
+ModuleBuilder::StepSettings ModuleBuilder::emitStepSettings(const TrainSpec &train, Value *state) {
   const OptimizerSpec &o = train.optimizer;
   auto fl = [&](double v) { return ConstantFP::get(f32, v); };
   auto slot = [&](int64_t i) { return b.CreateLoad(f32, b.CreateConstGEP1_64(f32, state, i)); };
   Value *chosen = b.CreateFCmpUNE(slot(kOptSlotChosen), fl(0));
-  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
+  return {b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr)),
+          b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay)),
+          b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip))};
+}
+
+Value *ModuleBuilder::emitNextStep(Value *state) {
   // The counter is a uint32 stored bit for bit in its float slot: exact to
   // 2^32 steps, and no float<->integer conversion (a libgcc helper on
   // 32-bit cores).
-  Value *stepSlot = b.CreateConstGEP1_64(f32, state, kOptSlotStep);
-  Value *step = b.CreateAdd(b.CreateLoad(i32, stepSlot), ConstantInt::get(i32, 1));
-  b.CreateStore(step, stepSlot);
-  Value *lr = b.CreateSelect(chosen, slot(kOptSlotLr), fl(o.lr));
-  Value *decay = b.CreateSelect(chosen, slot(kOptSlotWeightDecay), fl(o.weightDecay));
-  Value *clip = b.CreateSelect(chosen, slot(kOptSlotClip), fl(o.clip));
+  return b.CreateAdd(b.CreateLoad(i32, b.CreateConstGEP1_64(f32, state, kOptSlotStep)), ConstantInt::get(i32, 1));
+}
+
+void ModuleBuilder::emitOptimizerUpdate(const TrainSpec &train, int64_t P, Value *params, Value *state,
+                                        Value *grad) {
+  const OptimizerSpec &o = train.optimizer;
+  auto fl = [&](double v) { return ConstantFP::get(f32, v); };
+  // step = state[0] + 1, stored back: the optimizer's clock is part of S.
+  Value *step = emitNextStep(state);
+  b.CreateStore(step, b.CreateConstGEP1_64(f32, state, kOptSlotStep));
+  auto [lr, decay, clip] = emitStepSettings(train, state);
   b.CreateCall(kernel("cat_k_clip_grad_norm"), {grad, ConstantInt::get(idxTy, P), clip});
   Value *first = b.CreateConstGEP1_64(f32, state, kOptHeaderFloats);
   if (o.kind == OptimizerSpec::Kind::Adam)
@@ -300,11 +313,75 @@ Function *ModuleBuilder::emitTrainStep(const std::string &name, Function *lossGr
   // The loss gradient written (not added) into dparams at the front of the
   // workspace, with the rest of the workspace after it: one shard, the
   // whole batch.
-  Value *loss = emitStepLoss(lossGrad, train, params, state, data, ws, n, n, nullptr,
-                             b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes));
+  Value *rest = b.CreateConstGEP1_64(b.getInt8Ty(), ws, gradBytes);
+  // Fused where the GEMM keeps whole vectors of the gradient in registers
+  // and the parameters outgrow an L1 data cache: it saves a pass over them
+  // through memory (measured: 2-5 % of a step of the bench's MLPs of 64-128
+  // to 784-1024-1024). Parameters that stay in L1 make that pass cheap and
+  // the fused step's own work (its settings, a call per tensor it cannot
+  // fuse) dearer: 8 % slower on a 4-16-3 MLP. A core without SIMD (the
+  // one-lane family, microcontrollers) gains nothing either (its tiles are
+  // narrow, so the update's setup a tile costs what the pass saves) and
+  // keeps the smaller code.
+  constexpr int64_t kL1Floats = 8192; // 32 KiB
+  const std::vector<bool> &inKernel = out.updatedInKernel.at(lossGrad);
+  if (train.optimizer.kind == OptimizerSpec::Kind::Sgd && opts.gemmTile != CATK_TILE_SCALAR &&
+      out.layout.totalFloats > kL1Floats && std::any_of(inKernel.begin(), inKernel.end(), [](bool u) { return u; }))
+    emitUpdateInKernels(lossGrad, out, train, params, state, data, n, ws, rest, inKernel);
+  Value *loss = emitStepLoss(lossGrad, train, params, state, data, ws, n, n, nullptr, rest, nullptr);
   b.CreateCall(out.applyGradient, {params, state, ws});
   b.CreateRet(loss);
   return f;
+}
+
+void ModuleBuilder::emitUpdateInKernels(Function *lossGrad, MorphismFunctions &out, const TrainSpec &train,
+                                        Value *params, Value *state, ArrayRef<Value *> data, Value *n,
+                                        Value *grad, Value *rest, const std::vector<bool> &inKernel) {
+  // SGD updates a tensor in the kernel that computes its gradient
+  // (ad::assignGradientWrites) unless the update needs the whole gradient
+  // first: clipping (its norm) or weight decay (not fused, for brevity of
+  // the kernels: it is rare with SGD). Then the step goes on after this.
+  Function *f = b.GetInsertBlock()->getParent();
+  auto [lr, decay, clip] = emitStepSettings(train, state);
+  Value *inKernels = b.CreateAnd(b.CreateFCmpULE(clip, ConstantFP::get(f32, 0)),
+                                 b.CreateFCmpOEQ(decay, ConstantFP::get(f32, 0)));
+  // cat_k_sgd_step (catk.h): grad, params, velocity, lr, momentum, step.
+  StructType *stepTy = StructType::get(ctx, {ptrTy, ptrTy, ptrTy, f32, f32, i32});
+  Value *update = b.CreateAlloca(stepTy); // in the entry block: a fixed slot of the frame
+  BasicBlock *fused = BasicBlock::Create(ctx, "update_in_kernels", f);
+  BasicBlock *separate = BasicBlock::Create(ctx, "update_after", f);
+  b.CreateCondBr(inKernels, fused, separate);
+
+  b.SetInsertPoint(fused);
+  Value *step = emitNextStep(state);
+  Value *velocity = b.CreateConstGEP1_64(f32, state, kOptHeaderFloats);
+  Value *momentum = ConstantFP::get(f32, train.optimizer.momentum);
+  Value *fields[] = {grad, params, velocity, lr, momentum, step};
+  for (unsigned i = 0; i < 6; ++i)
+    b.CreateStore(fields[i], b.CreateStructGEP(stepTy, update, i));
+  Value *loss = emitStepLoss(lossGrad, train, params, state, data, grad, n, n, nullptr, rest, update);
+  b.CreateStore(step, b.CreateConstGEP1_64(f32, state, kOptSlotStep));
+  // The tensors no kernel updated, in runs of neighbours (with what lies
+  // between them, which the whole-model update covers too).
+  const ir::ParamLayout &layout = out.layout;
+  for (size_t t = 0; t < layout.tensors.size();) {
+    if (inKernel[t]) {
+      ++t;
+      continue;
+    }
+    size_t last = t;
+    while (last + 1 < layout.tensors.size() && !inKernel[last + 1])
+      ++last;
+    int64_t from = layout.tensors[t].offset, to = layout.tensors[last].offset + layout.tensors[last].size;
+    if (last + 1 == layout.tensors.size())
+      to = layout.totalFloats;
+    b.CreateCall(kernel("cat_k_sgd"), {b.CreateConstGEP1_64(f32, params, from), b.CreateConstGEP1_64(f32, grad, from),
+                                       b.CreateConstGEP1_64(f32, velocity, from), ConstantInt::get(idxTy, to - from),
+                                       lr, momentum, ConstantFP::get(f32, 0), step});
+    t = last + 1;
+  }
+  b.CreateRet(loss);
+  b.SetInsertPoint(separate);
 }
 
 Function *ModuleBuilder::emitShardGrad(const std::string &name, Function *lossGrad, const TrainSpec &train,
@@ -318,7 +395,7 @@ Function *ModuleBuilder::emitShardGrad(const std::string &name, Function *lossGr
   Value *params = &*it++, *state = &*it++;
   std::vector<Value *> data = take(it, nIn + nT + nOut);
   Value *grad = &*it++, *n = &*it++, *total = &*it++, *shard = &*it++, *ws = &*it++;
-  b.CreateRet(emitStepLoss(lossGrad, train, params, state, data, grad, n, total, shard, ws));
+  b.CreateRet(emitStepLoss(lossGrad, train, params, state, data, grad, n, total, shard, ws, nullptr));
   return f;
 }
 

@@ -165,13 +165,13 @@ TEST(KernelGradient, Linear) {
     };
     // dW accumulates: start it from a known offset and subtract it again.
     Vec dW(m * k, 0.25f), dx(n * k);
-    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW.data(), dx.data(), n, m, k, tile, 1);
+    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW.data(), dx.data(), n, m, k, tile, 1, nullptr);
     for (float &v : dW)
       v -= 0.25f;
     expectGradientsMatch(dx, numericGradient(x, loss), "linear dx");
     expectGradientsMatch(dW, numericGradient(W, loss), "linear dW");
     Vec dW2(m * k, 0.0f);
-    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW2.data(), nullptr, n, m, k, tile, 1);
+    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW2.data(), nullptr, n, m, k, tile, 1, nullptr);
     for (int64_t e = 0; e < m * k; ++e)
       EXPECT_NEAR(dW2[e], dW[e], 1e-6f); // dW lost bits to the 0.25 offset
   }
@@ -188,13 +188,13 @@ TEST(KernelGradient, WriteModeEqualsAddingIntoZeros) {
     Vec dy = randomVec(n * m, -1, 1, 23);
     for (int tile : kTiles) {
       Vec added(m * k, 0.0f), written(m * k, 1e30f);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), added.data(), nullptr, n, m, k, tile, 1);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), written.data(), nullptr, n, m, k, tile, 0);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), added.data(), nullptr, n, m, k, tile, 1, nullptr);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), written.data(), nullptr, n, m, k, tile, 0, nullptr);
       EXPECT_EQ(written, added) << "linear dW, n " << n << ", tile " << tile;
     }
     Vec addedB(m, 0.0f), writtenB(m, 1e30f);
-    cat_k_sum_batch_acc(dy.data(), addedB.data(), n, m, 1);
-    cat_k_sum_batch_acc(dy.data(), writtenB.data(), n, m, 0);
+    cat_k_sum_batch_acc(dy.data(), addedB.data(), n, m, 1, nullptr);
+    cat_k_sum_batch_acc(dy.data(), writtenB.data(), n, m, 0, nullptr);
     EXPECT_EQ(writtenB, addedB) << "bias, n " << n;
     Vec g = randomVec(m, 0.5f, 1.5f, 24), xs = randomVec(n * m, -1, 1, 25);
     Vec addedG(m, 0.0f), addedD(m, 0.0f), writtenG(m, 1e30f), writtenD(m, 1e30f);
@@ -209,6 +209,49 @@ TEST(KernelGradient, WriteModeEqualsAddingIntoZeros) {
   cat_k_zero_unless(kept.data(), 9, 1);
   EXPECT_EQ(cleared, Vec(9, 0.0f));
   EXPECT_EQ(kept, Vec(9, 2.0f));
+}
+
+TEST(KernelUpdate, InKernelEqualsSeparateStep) {
+  // The SGD update applied by the gradient's kernel (a training step without
+  // decay or clipping) gives the very bits of writing the gradient and then
+  // running cat_k_sgd over it: at step 1 (the buffer starts as the
+  // gradient) and later, with momentum and without, for every tile family,
+  // odd widths (the partial vectors), batches of 1 and past a block of the
+  // summed index, and a gradient that lies inside a larger buffer.
+  const int64_t m = 5, k = 21, at = 3; // the tensor starts 3 floats into the buffers
+  for (float momentum : {0.9f, 0.0f}) {
+    for (int64_t n : {1, 3, 300}) {
+      Vec W = randomVec(m * k, -1, 1, 31), x = randomVec(n * k, -1, 1, 32);
+      Vec dy = randomVec(n * m, -1, 1, 33);
+      for (uint32_t step : {1u, 2u}) {
+        for (int tile : kTiles) {
+          Vec params = randomVec(at + m * k, -1, 1, 34), velocity = randomVec(at + m * k, -1, 1, 35);
+          Vec grad(at + m * k, 1e30f), dx(n * k), dxFused(n * k);
+          Vec paramsFused = params, velocityFused = velocity, gradFused(at + m * k, 1e30f);
+          std::copy(W.begin(), W.end(), params.begin() + at);
+          std::copy(W.begin(), W.end(), paramsFused.begin() + at);
+          cat_k_linear_bwd(params.data() + at, x.data(), dy.data(), grad.data() + at, dx.data(), n, m, k, tile, 0,
+                           nullptr);
+          cat_k_sgd(params.data() + at, grad.data() + at, velocity.data() + at, m * k, 0.1f, momentum, 0.0f, step);
+          cat_k_sgd_step update = {gradFused.data(), paramsFused.data(), velocityFused.data(), 0.1f, momentum, step};
+          cat_k_linear_bwd(paramsFused.data() + at, x.data(), dy.data(), gradFused.data() + at, dxFused.data(), n,
+                           m, k, tile, 0, &update);
+          EXPECT_EQ(paramsFused, params) << "linear, n " << n << ", step " << step << ", tile " << tile
+                                         << ", momentum " << momentum;
+          EXPECT_EQ(velocityFused, velocity) << "linear, n " << n << ", step " << step << ", tile " << tile;
+          EXPECT_EQ(dxFused, dx) << "linear dx reads W before the update, n " << n << ", tile " << tile;
+        }
+        Vec params = randomVec(at + m, -1, 1, 36), velocity = randomVec(at + m, -1, 1, 37);
+        Vec paramsFused = params, velocityFused = velocity, grad(at + m, 1e30f), gradFused(at + m, 1e30f);
+        cat_k_sum_batch_acc(dy.data(), grad.data() + at, n, m, 0, nullptr);
+        cat_k_sgd(params.data() + at, grad.data() + at, velocity.data() + at, m, 0.1f, momentum, 0.0f, step);
+        cat_k_sgd_step update = {gradFused.data(), paramsFused.data(), velocityFused.data(), 0.1f, momentum, step};
+        cat_k_sum_batch_acc(dy.data(), gradFused.data() + at, n, m, 0, &update);
+        EXPECT_EQ(paramsFused, params) << "bias, n " << n << ", step " << step;
+        EXPECT_EQ(velocityFused, velocity) << "bias, n " << n << ", step " << step;
+      }
+    }
+  }
 }
 
 TEST(KernelValue, Linear) {
@@ -234,7 +277,7 @@ TEST(KernelGradient, BiasAndParam) {
     return weightedSum(w, y);
   };
   Vec db(m, 0.0f);
-  cat_k_sum_batch_acc(w.data(), db.data(), n, m, 1);
+  cat_k_sum_batch_acc(w.data(), db.data(), n, m, 1, nullptr);
   expectGradientsMatch(db, numericGradient(b, biasLoss), "bias db");
   // bias passes dy straight through to x: dx = dy.
   expectGradientsMatch(w, numericGradient(x, biasLoss), "bias dx");
@@ -245,7 +288,7 @@ TEST(KernelGradient, BiasAndParam) {
     return weightedSum(w, y);
   };
   Vec dP(m, 0.0f);
-  cat_k_sum_batch_acc(w.data(), dP.data(), n, m, 1);
+  cat_k_sum_batch_acc(w.data(), dP.data(), n, m, 1, nullptr);
   expectGradientsMatch(dP, numericGradient(b, paramLoss), "param dP");
 }
 
@@ -778,7 +821,7 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
         dx.fillNaN();
         dW.fill(dW0);
         cat_k_linear_bwd(Wg.data(), xg.data(), dyg.data(), wantDW ? dW.data() : nullptr,
-                         wantDx ? dx.data() : nullptr, n, m, k, tile, 1);
+                         wantDx ? dx.data() : nullptr, n, m, k, tile, 1, nullptr);
         if (wantDx)
           expectClose(dx, refDx, dxScale, m, "linear_bwd dx " + where);
         if (wantDW)
@@ -855,14 +898,14 @@ TEST(KernelGemm, RowsDoNotDependOnTheBatch) {
       Vec scratch(CATK_LINEAR_FWD_SCRATCH(m, k, tile) + 1), y(n * m), dx(n * k), one(std::max(m, k));
       cat_k_linear_fwd(W.data(), bias.data(), x.data(), y.data(), n, m, k, CATK_ACT_NONE,
                        scratch.data(), tile);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile, 1);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile, 1, nullptr);
       for (int64_t i = 0; i < n; ++i) {
         cat_k_linear_fwd(W.data(), bias.data(), x.data() + i * k, one.data(), 1, m, k,
                          CATK_ACT_NONE, scratch.data(), tile);
         EXPECT_TRUE(std::equal(one.begin(), one.begin() + m, y.begin() + i * m))
             << describe(tile, shape) << " row " << i;
         cat_k_linear_bwd(W.data(), x.data() + i * k, dy.data() + i * m, nullptr, one.data(), 1, m,
-                         k, tile, 1);
+                         k, tile, 1, nullptr);
         EXPECT_TRUE(std::equal(one.begin(), one.begin() + k, dx.begin() + i * k))
             << describe(tile, shape) << " row " << i;
       }

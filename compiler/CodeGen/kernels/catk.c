@@ -332,7 +332,7 @@ void cat_k_bias_fwd(const float *restrict b, const float *restrict x, float *res
 }
 
 void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_index n, catk_index m,
-                         int accumulate) {
+                         int accumulate, const cat_k_sgd_step *restrict update) {
   if (!db)
     return;
   if (!accumulate) /* m floats: the same sums as into a cleared buffer */
@@ -343,6 +343,11 @@ void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_inde
     CATK_ROW_LOOP
     for (catk_index j = 0; j < m; ++j)
       db[j] += dy[i * m + j];
+  }
+  if (update) { /* m floats, still in cache: the pass over them is the update's own */
+    catk_index at = db - update->grad;
+    cat_k_sgd(update->params + at, db, update->velocity + at, m, update->lr, update->momentum, 0.0f,
+              update->step);
   }
 }
 
@@ -1038,7 +1043,7 @@ void cat_k_init_normal(float *restrict w, catk_index count, float stddev, uint64
  * constants at each call, which inlining folds. */
 static inline void catk_sgd_scalar(float *restrict p, const float *restrict g, float *restrict v,
                                    catk_index count, float neg_lr, float momentum,
-                                   float weight_decay, int first, int decay) {
+                                   float weight_decay, int first, int decay, int keep) {
   const float *end8 = g + (count & ~(catk_index)7), *end = g + count;
   CATK_ACROSS_ROWS
   for (; g != end8; p += 8, g += 8, v += 8) {
@@ -1047,7 +1052,8 @@ static inline void catk_sgd_scalar(float *restrict p, const float *restrict g, f
   {                                                                                                \
     float d = decay ? g[lane] + weight_decay * p[lane] : g[lane];                                  \
     float buf = first ? d : v[lane] * momentum + d;                                                \
-    v[lane] = buf;                                                                                 \
+    if (keep)                                                                                      \
+      v[lane] = buf;                                                                               \
     p[lane] = p[lane] + neg_lr * buf;                                                              \
   }
     CATK_SGD_LANE(0) CATK_SGD_LANE(1) CATK_SGD_LANE(2) CATK_SGD_LANE(3)
@@ -1058,7 +1064,8 @@ static inline void catk_sgd_scalar(float *restrict p, const float *restrict g, f
   for (; g != end; ++p, ++g, ++v) {
     float d = decay ? *g + weight_decay * *p : *g;
     float buf = first ? d : *v * momentum + d;
-    *v = buf;
+    if (keep)
+      *v = buf;
     *p = *p + neg_lr * buf;
   }
 }
@@ -1068,23 +1075,35 @@ void cat_k_sgd(float *restrict p, const float *restrict g, float *restrict v, ca
   /* torch.optim.SGD adds weight_decay * p to the gradient (L2), clones it
    * into the buffer on the first step and then does
    * buf.mul_(momentum).add_(d); p.add_(buf, alpha=-lr). */
-  /* Four loops rather than a test per element: the common case, without
+  /* Without momentum PyTorch keeps no buffer: p -= lr * d, and v is neither
+   * read nor written (a constant at every call: the test folds). Otherwise
+   * four loops rather than a test per element: the common case, without
    * decay, stays the plain loop (no masked loads of p). Each updates the
    * buffer and the parameter in one pass. */
   float neg_lr = -lr;
   if (catk_target_tile == CATK_TILE_SCALAR) {
     int first = step <= 1, decay = weight_decay != 0.0f;
-    if (!decay && first)
-      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 0);
+    if (momentum == 0.0f && !decay)
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 0, 0);
+    else if (momentum == 0.0f)
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 1, 0);
+    else if (!decay && first)
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 0, 1);
     else if (!decay)
-      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 0, 0);
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 0, 0, 1);
     else if (first)
-      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 1);
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 1, 1, 1);
     else
-      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 0, 1);
+      catk_sgd_scalar(p, g, v, count, neg_lr, momentum, weight_decay, 0, 1, 1);
     return;
   }
-  if (weight_decay == 0.0f && step <= 1)
+  if (momentum == 0.0f && weight_decay == 0.0f)
+    for (catk_index i = 0; i < count; ++i)
+      p[i] = p[i] + neg_lr * g[i];
+  else if (momentum == 0.0f)
+    for (catk_index i = 0; i < count; ++i)
+      p[i] = p[i] + neg_lr * (g[i] + weight_decay * p[i]);
+  else if (weight_decay == 0.0f && step <= 1)
     for (catk_index i = 0; i < count; ++i) {
       float buf = g[i];
       v[i] = buf;

@@ -52,6 +52,23 @@ void cat_k_zero(float *dst, catk_index count);
 void cat_k_zero_unless(float *dst, catk_index count, int accumulate);
 void cat_k_fill(float *dst, catk_index count, float value);
 void cat_k_accumulate(float *dst, const float *src, catk_index count); /* dst += src */
+/* A training step with SGD (no weight decay, no clipping) applies the update
+ * inside the kernel that computes a tensor's gradient, while the gradient is
+ * still in registers, instead of storing it for a pass of cat_k_sgd over the
+ * whole model: the kernels that take `update` (NULL: none) apply it to the
+ * parameters of the gradient they compute, element for element the
+ * arithmetic of cat_k_sgd (bit for bit), after they have read those
+ * parameters for anything else. `grad` is the gradient buffer the kernel's
+ * gradient pointer points into; the element at grad + i is the gradient of
+ * params[i], with momentum buffer velocity[i]. What the kernel leaves in the
+ * gradient buffer is unspecified. */
+typedef struct cat_k_sgd_step {
+  const float *grad;
+  float *params;
+  float *velocity;
+  float lr, momentum;
+  uint32_t step; /* counts from 1, as cat_k_sgd's */
+} cat_k_sgd_step;
 
 /* ---- pointwise: count = n * elements per example ------------------------- */
 void cat_k_neg_fwd(const float *x, float *y, catk_index count);
@@ -115,14 +132,16 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
 void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, catk_index n,
                       catk_index m, catk_index k, int act, float *scratch, int tile);
 /* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL;
- * = with accumulate 0). */
+ * = with accumulate 0), or that applied by `update` (dx is computed first). */
 void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
-                      catk_index n, catk_index m, catk_index k, int tile, int accumulate);
+                      catk_index n, catk_index m, catk_index k, int tile, int accumulate,
+                      const cat_k_sgd_step *update);
 /* bias: y = x + b, b is [m]. */
 void cat_k_bias_fwd(const float *b, const float *x, float *y, catk_index n, catk_index m);
 /* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i); = with
- * accumulate 0. */
-void cat_k_sum_batch_acc(const float *dy, float *db, catk_index n, catk_index m, int accumulate);
+ * accumulate 0; then applied by `update` if that is not NULL. */
+void cat_k_sum_batch_acc(const float *dy, float *db, catk_index n, catk_index m, int accumulate,
+                         const cat_k_sgd_step *update);
 /* param : 1 -> A: y_i = P for every example. */
 void cat_k_param_fwd(const float *P, float *y, catk_index n, catk_index m);
 /* embed: E is [V, d]; idx [count] in [0, V) -> y [count, d]. Out-of-range
@@ -212,7 +231,8 @@ void cat_k_dropout(const float *x, float *y, catk_index count, float p, uint64_t
 
 /* ---- optimizers (PyTorch semantics, AD.md); `step` counts from 1 -------- */
 /* With d = g + weight_decay * p: v = momentum * v + d (v = d at step 1);
- * p -= lr * v (torch.optim.SGD). */
+ * p -= lr * v (torch.optim.SGD). Without momentum, p -= lr * d and v is
+ * not touched (PyTorch keeps no buffer then). */
 void cat_k_sgd(float *p, const float *g, float *v, catk_index count, float lr, float momentum,
                float weight_decay, uint32_t step);
 /* torch.optim.Adam, or torch.optim.AdamW with weight_decay > 0 (p scaled by

@@ -44,6 +44,14 @@
 
 #define CATK_ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* Where a block must round as catk.c does (FP_CONTRACT ON above), at the
+ * start of the block. */
+#ifdef __clang__
+#define CATK_NO_CONTRACT _Pragma("STDC FP_CONTRACT OFF")
+#else
+#define CATK_NO_CONTRACT
+#endif
+
 /* Loops over the rows and vectors of a tile must be unrolled for the tile to
  * live in registers, and the bitcode is built with -fno-unroll-loops, which
  * marks every loop without a pragma "do not unroll". The one-lane family
@@ -140,12 +148,56 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * of C are copied likewise: one instruction or two once cnt is a constant,
  * where a loop over the lanes is unrolled VW times before it folds. */
 #define CATK_MICRO(F, VT, VI, VW, MR, NV, SUM_UNROLL)                                               \
+  /* cat_k_sgd (without weight decay) of the parameters whose gradient is                           \
+   * the tile `acc` (rows [0, mr), columns [0, w)), which would be stored at                        \
+   * c: element for element its arithmetic, uncontracted as catk.c is built,                        \
+   * so that a step fused so and one through the gradient buffer give the                           \
+   * same bits. The step's settings are read once a tile; `first` (v = g)                           \
+   * and `keep` (store v: there is momentum) are constants at each call. */                         \
+  CATK_ALWAYS_INLINE void catk_update_##F(VT acc[MR][NV], int32_t nr, int32_t nv, int32_t mr,       \
+                                          int32_t w, const float *c, catk_index ldc,                \
+                                          const cat_k_sgd_step *restrict u, int32_t first,          \
+                                          int32_t keep) {                                           \
+    CATK_NO_CONTRACT                                                                                \
+    catk_index at = c - u->grad;                                                                    \
+    float *params = u->params + at, *velocity = u->velocity + at;                                   \
+    VT neg_lr = -u->lr - (VT){0}, momentum = u->momentum - (VT){0};                                 \
+    CATK_UNROLL for (int32_t i = 0; i < nr; ++i)                                                    \
+      CATK_UNROLL for (int32_t v = 0; v < nv; ++v) {                                                \
+        int32_t cnt = w - v * VW;                                                                   \
+        if (i >= mr || cnt <= 0)                                                                    \
+          continue;                                                                                 \
+        float *p = params + i * ldc + v * VW, *vel = velocity + i * ldc + v * VW;                   \
+        VT param = {0}, old = {0}, buf = acc[i][v];                                                 \
+        if (cnt >= VW) {                                                                            \
+          param = *(const VT *)p;                                                                   \
+          if (!first)                                                                               \
+            old = *(const VT *)vel;                                                                 \
+        } else {                                                                                    \
+          __builtin_memcpy(&param, p, cnt * sizeof(float));                                         \
+          if (!first)                                                                               \
+            __builtin_memcpy(&old, vel, cnt * sizeof(float));                                       \
+        }                                                                                           \
+        if (!first)                                                                                 \
+          buf = old * momentum + buf;                                                               \
+        param = param + neg_lr * buf;                                                               \
+        if (cnt >= VW) {                                                                            \
+          if (keep)                                                                                 \
+            *(VT *)vel = buf;                                                                       \
+          *(VT *)p = param;                                                                         \
+        } else {                                                                                    \
+          if (keep)                                                                                 \
+            __builtin_memcpy(vel, &buf, cnt * sizeof(float));                                       \
+          __builtin_memcpy(p, &param, cnt * sizeof(float));                                         \
+        }                                                                                           \
+      }                                                                                             \
+  }                                                                                                 \
   CATK_ALWAYS_INLINE void catk_micro_##F(int32_t mr, int32_t w, int32_t bfull,                      \
                                          const float *restrict a, catk_index rsa, catk_index csa,   \
                                          const float *restrict b, catk_index rsb, catk_index csb,   \
                                          float *restrict c, catk_index ldc, catk_index kc,          \
                                          int32_t load_c, const float *restrict bias,                \
-                                         int32_t relu) {                                            \
+                                         int32_t relu, const cat_k_sgd_step *restrict upd) {        \
     VT acc[MR][NV];                                                                                 \
     /* The vectors a row of the tile spans: a constant, so that the loops                           \
      * below unroll into those alone, not NV copies of which some fold away. */                     \
@@ -201,12 +253,23 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         }                                                                                           \
         if (relu) /* x > 0 ? x : 0 (NaN -> 0, as cat_k_relu_fwd) */                                 \
           out = (VT)((VI)out & (VI)(out > (VT){0}));                                                \
+        acc[i][v] = out; /* for an update, below */                                                 \
         float *to = c + i * ldc + v * VW;                                                           \
-        if (cnt >= VW)                                                                              \
+        if (upd)                                                                                    \
+          ;                                                                                         \
+        else if (cnt >= VW)                                                                         \
           *(VT *)to = out;                                                                          \
         else                                                                                        \
           __builtin_memcpy(to, &out, cnt * sizeof(float));                                          \
       }                                                                                             \
+    /* Without momentum p -= lr g; with it, v = g at step 1, else                                   \
+     * momentum * v + g, and p -= lr v: a copy of each, the tests once a tile */                    \
+    if (upd && upd->momentum == 0.0f)                                                               \
+      catk_update_##F(acc, nr, nv, mr, w, c, ldc, upd, 1, 0);                                       \
+    else if (upd && upd->step <= 1)                                                                 \
+      catk_update_##F(acc, nr, nv, mr, w, c, ldc, upd, 1, 1);                                       \
+    else if (upd)                                                                                   \
+      catk_update_##F(acc, nr, nv, mr, w, c, ldc, upd, 0, 1);                                       \
   }
 
 /* Operands whose successive rows lie this many floats apart or more (4 KiB)
@@ -240,35 +303,37 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                                         const float *a, catk_index rsa, catk_index csa,             \
                                         const float *b, catk_index rsb, catk_index csb, float *c,   \
                                         catk_index ldc, catk_index kc, int32_t load_c,              \
-                                        const float *bias, int32_t relu) {                          \
+                                        const float *bias, int32_t relu,                            \
+                                        const cat_k_sgd_step *upd) {                                \
     catk_index i = 0;                                                                               \
     for (; i + MR <= mc; i += MR)                                                                   \
       catk_micro_##F(MR, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,        \
-                     load_c, bias, relu);                                                           \
+                     load_c, bias, relu, upd);                                                      \
     if (i < mc)                                                                                     \
       catk_micro_##F(tail, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,      \
-                     load_c, bias, relu);                                                           \
+                     load_c, bias, relu, upd);                                                      \
   }                                                                                                 \
   /* One row tile of mr rows, A(i, l) = a[i + l * MR], against the panels of                        \
    * columns [0, nc) of a row-major B. */                                                           \
   CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, catk_index rsb, \
                                         catk_index nc, int32_t edge, float *c, catk_index ldc,      \
                                         catk_index kc, int32_t load_c, const float *bias,           \
-                                        int32_t relu) {                                             \
+                                        int32_t relu, const cat_k_sgd_step *upd) {                  \
     catk_index jr = 0;                                                                              \
     for (; jr + NR <= nc; jr += NR)                                                                 \
       catk_micro_##F(mr, NR, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                  \
-                     bias ? bias + jr : 0, relu);                                                   \
+                     bias ? bias + jr : 0, relu, upd);                                              \
     if (jr < nc)                                                                                    \
       catk_micro_##F(mr, edge, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                \
-                     bias ? bias + jr : 0, relu);                                                   \
+                     bias ? bias + jr : 0, relu, upd);                                              \
   }                                                                                                 \
   /* The first schedule, for columns [0, nc) and kc steps of the summed index. */                   \
   CATK_ALWAYS_INLINE void catk_rowwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge, \
                                            const float *a, catk_index rsa, catk_index csa,          \
                                            const float *b, catk_index rsb, float *c,                \
                                            catk_index ldc, catk_index kc, int32_t load_c,           \
-                                           const float *bias, int32_t relu) {                       \
+                                           const float *bias, int32_t relu,                         \
+                                           const cat_k_sgd_step *upd) {                             \
     for (catk_index jb = 0; jb < nc; jb += NA) {                                                    \
       catk_index nb = nc - jb < NA ? nc - jb : NA;                                                  \
       const float *b_jb = b + jb;                                                                   \
@@ -289,13 +354,15 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
           for (catk_index l = 0; l < kc; ++l)                                                       \
             CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
               tile[l * MR + i] = from[i * rsa + l * csa];                                           \
-          catk_cols_##F(MR, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu);       \
+          catk_cols_##F(MR, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu,        \
+                        upd);                                                                       \
         } else {                                                                                    \
           for (catk_index l = 0; l < kc; ++l)                                                       \
             CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
               if (i < tail)                                                                         \
                 tile[l * MR + i] = from[i * rsa + l * csa];                                         \
-          catk_cols_##F(tail, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu);     \
+          catk_cols_##F(tail, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu,      \
+                        upd);                                                                       \
         }                                                                                           \
       }                                                                                             \
     }                                                                                               \
@@ -308,7 +375,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                                              catk_index csb, const float *packed, catk_index K,     \
                                              catk_index pc, float *c, catk_index ldc,               \
                                              catk_index kc, int32_t load_c, const float *bias,      \
-                                             int32_t relu) {                                        \
+                                             int32_t relu, const cat_k_sgd_step *upd) {             \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
     for (catk_index ic = 0; ic < M; ic += MC) {                                                     \
       catk_index mc = M - ic < MC ? M - ic : MC;                                                    \
@@ -332,10 +399,10 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         const float *bias_jr = bias ? bias + jr : 0;                                                \
         if (full)                                                                                   \
           catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,               \
-                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu);                         \
+                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd);                    \
         else                                                                                        \
           catk_rows_##F(mc, tail, edge, dense, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,         \
-                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu);                         \
+                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd);                    \
       }                                                                                             \
     }                                                                                               \
   }                                                                                                 \
@@ -347,16 +414,16 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
   CATK_ALWAYS_INLINE void catk_rows_small_##F(                                                      \
       catk_index M, catk_index N, catk_index K, const float *a, catk_index rsa, catk_index csa,     \
       const float *b, catk_index rsb, catk_index csb, float *c, catk_index ldc, int32_t accumulate, \
-      const float *bias, int32_t relu) {                                                            \
+      const float *bias, int32_t relu, const cat_k_sgd_step *upd) {                                 \
     int32_t edge = (int32_t)(N % NR);                                                               \
     for (catk_index i = 0; i < M; ++i) {                                                            \
       catk_index jr = 0;                                                                            \
       for (; jr + NR <= N; jr += NR)                                                                \
         catk_micro_##F(MR, NR, 0, a + i * rsa, rsa, csa, b + jr * csb, rsb, csb, c + i * ldc + jr,  \
-                       ldc, K, accumulate, bias ? bias + jr : 0, relu);                             \
+                       ldc, K, accumulate, bias ? bias + jr : 0, relu, upd);                        \
       if (jr < N)                                                                                   \
         catk_micro_##F(MR, edge, 0, a + i * rsa, rsa, csa, b + jr * csb, rsb, csb,                  \
-                       c + i * ldc + jr, ldc, K, accumulate, bias ? bias + jr : 0, relu);           \
+                       c + i * ldc + jr, ldc, K, accumulate, bias ? bias + jr : 0, relu, upd);      \
     }                                                                                               \
   }                                                                                                 \
   /* A summed index of 1 (the weight gradient of a batch of one) gets its own                       \
@@ -364,19 +431,19 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
   CATK_ALWAYS_INLINE void catk_gemm_small_##F(                                                      \
       catk_index M, catk_index N, catk_index K, const float *a, catk_index rsa, catk_index csa,     \
       const float *b, catk_index rsb, catk_index csb, float *c, catk_index ldc, int32_t accumulate, \
-      const float *bias, int32_t relu) {                                                            \
+      const float *bias, int32_t relu, const cat_k_sgd_step *upd) {                                 \
     if (K == 1)                                                                                     \
-      catk_rows_small_##F(M, N, 1, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
+      catk_rows_small_##F(M, N, 1, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu, upd);  \
     else                                                                                            \
-      catk_rows_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
+      catk_rows_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu, upd);  \
   }                                                                                                 \
   CATK_ALWAYS_INLINE void catk_gemm_##F(catk_index M, catk_index N, catk_index K, const float *a,   \
                                         catk_index rsa, catk_index csa, const float *b,             \
                                         catk_index rsb, catk_index csb, float *scratch, float *c,   \
                                         catk_index ldc, int32_t accumulate, const float *bias,      \
-                                        int32_t relu) {                                             \
+                                        int32_t relu, const cat_k_sgd_step *upd) {                  \
     if (VW == 1) { /* see catk_gemm_small */                                                        \
-      catk_gemm_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu);       \
+      catk_gemm_small_##F(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, relu, upd);  \
       return;                                                                                       \
     }                                                                                               \
     int32_t packs = VW > 1 && csb != 1;                   /* B^T into scratch */                    \
@@ -388,17 +455,18 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
       catk_index kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */           \
       do { /* once even when K == 0, to write the start value */                                    \
         catk_index kc = K - pc < kb ? K - pc : kb;                                                  \
-        int32_t load_c = accumulate || pc > 0, act = relu && pc + kc == K;                          \
+        int32_t load_c = accumulate || pc > 0, last = pc + kc == K, act = relu && last;             \
+        const cat_k_sgd_step *step = last ? upd : 0; /* earlier blocks store partial sums */        \
         const float *bias_jc = bias ? bias + jc : 0;                                                \
         if (packs)                                                                                  \
           catk_pack_bt(b, csb, K, N, jc, nc, pc, kc, NR, VW, scratch);                              \
         if (rowwise)                                                                                \
           catk_rowwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa, b + pc * rsb + jc, rsb,       \
-                           c + jc, ldc, kc, load_c, bias_jc, act);                                  \
+                           c + jc, ldc, kc, load_c, bias_jc, act, step);                            \
         else                                                                                        \
           catk_panelwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa,                             \
                              b + pc * rsb + jc * csb, rsb, csb, packs ? scratch + jc * K : 0, K,    \
-                             pc, c + jc, ldc, kc, load_c, bias_jc, act);                            \
+                             pc, c + jc, ldc, kc, load_c, bias_jc, act, step);                      \
         pc += kc;                                                                                   \
       } while (pc < K);                                                                             \
     }                                                                                               \
@@ -427,19 +495,23 @@ CATK_ALWAYS_INLINE void catk_gemm(int tile, catk_index M, catk_index N, catk_ind
                                   const float *a, catk_index rsa, catk_index csa, const float *b,
                                   catk_index rsb, catk_index csb, float *scratch, float *c,
                                   catk_index ldc, int32_t accumulate, const float *bias,
-                                  int32_t relu) {
+                                  int32_t relu, const cat_k_sgd_step *update) {
   switch (tile) {
   case CATK_TILE_V512:
-    catk_gemm_v512(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    catk_gemm_v512(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu,
+                update);
     break;
   case CATK_TILE_V256:
-    catk_gemm_v256(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    catk_gemm_v256(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu,
+                update);
     break;
   case CATK_TILE_V128:
-    catk_gemm_v128(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    catk_gemm_v128(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu,
+                update);
     break;
   default:
-    catk_gemm_scalar(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu);
+    catk_gemm_scalar(M, N, K, a, rsa, csa, b, rsb, csb, scratch, c, ldc, accumulate, bias, relu,
+                update);
     break;
   }
 }
@@ -450,25 +522,26 @@ CATK_ALWAYS_INLINE void catk_gemm(int tile, catk_index M, catk_index N, catk_ind
 void cat_k_linear_fwd(const float *restrict W, const float *restrict bias,
                       const float *restrict x, float *restrict y, catk_index n, catk_index m,
                       catk_index k, int act, float *restrict scratch, int tile) {
-  catk_gemm(tile, n, m, k, x, k, 1, W, 1, k, scratch, y, m, 0, bias, act == CATK_ACT_RELU);
+  catk_gemm(tile, n, m, k, x, k, 1, W, 1, k, scratch, y, m, 0, bias, act == CATK_ACT_RELU, 0);
 }
 
 /* dx = dy W: B = W as stored. dW += dy^T x: A(i, l) = dy[l * m + i], the
  * batch is the summed index. */
 void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
                       float *restrict dW, float *restrict dx, catk_index n, catk_index m,
-                      catk_index k, int tile, int accumulate) {
-  if (dx)
-    catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0);
+                      catk_index k, int tile, int accumulate,
+                      const cat_k_sgd_step *restrict update) {
+  if (dx) /* before dW: an update changes W */
+    catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0, 0);
   if (dW)
-    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, 0, dW, k, accumulate != 0, 0, 0);
+    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, 0, dW, k, accumulate != 0, 0, 0, update);
 }
 
 void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,
                       catk_index n, catk_index m, catk_index k, catk_index p, int tile) {
   for (catk_index i = 0; i < n; ++i)
     catk_gemm(tile, m, p, k, A + i * m * k, k, 1, B + i * k * p, p, 1, 0, C + i * m * p, p, 0, 0,
-              0);
+              0, 0);
 }
 
 /* dA = dC B^T (B read transposed, packed by vector families); dB = A^T dC,
@@ -480,8 +553,8 @@ void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const fl
     const float *dC_i = dC + i * m * p;
     if (dA)
       catk_gemm(tile, m, k, p, dC_i, p, 1, B + i * k * p, 1, p, scratch, dA + i * m * k, k, 0, 0,
-                0);
+                0, 0);
     if (dB)
-      catk_gemm(tile, k, p, m, A + i * m * k, 1, k, dC_i, p, 1, 0, dB + i * k * p, p, 0, 0, 0);
+      catk_gemm(tile, k, p, m, A + i * m * k, 1, k, dC_i, p, 1, 0, dB + i * k * p, p, 0, 0, 0, 0);
   }
 }
