@@ -245,6 +245,29 @@ void cat_k_adam(float *p, const float *g, float *m, float *v, catk_index count, 
  * that is below 1; max_norm <= 0 clips nothing. */
 void cat_k_clip_grad_norm(float *g, catk_index count, float max_norm);
 
+/* ---- int8 inference (quant.c) ------------------------------------------- */
+/* real = scale * (q - zero) for int8 q. A real multiplier M > 0 is given as
+ * multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (TFLite's
+ * QuantizeMultiplier); cat_k_requantize(acc, multiplier, shift) is
+ * round(acc * M), rounding to nearest with ties away from zero, in integer
+ * arithmetic only (gemmlowp's SaturatingRoundingDoublingHighMul and
+ * RoundingDivideByPOT), saturating where acc * 2^shift overflows. */
+int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift);
+/* Dense layer on int8: W [m, k] (weights, zero point 0), x [n, k] (zero
+ * point x_zero), bias [m] int32 at scale scale_x * scale_w[j] (may be NULL);
+ * y[i][j] = clamp(y_zero + requantize(bias[j] + sum_l (x[i][l] - x_zero) *
+ * W[j][l], multiplier[j], shift[j]), lo, hi): lo = -128 and hi = 127, or lo
+ * = y_zero for a fused ReLU. The int32 sum is exact for k < 65,793. */
+void cat_k_qlinear_fwd(const int8_t *W, const int32_t *bias, const int8_t *x, int8_t *y,
+                       catk_index n, catk_index m, catk_index k, int32_t x_zero,
+                       const int32_t *multiplier, const int32_t *shift, int32_t y_zero,
+                       int32_t lo, int32_t hi);
+/* q = clamp(round(x / scale) + zero, -128, 127), ties away from zero; NaN
+ * becomes the zero point. */
+void cat_k_quantize(const float *x, int8_t *q, catk_index count, float scale, int32_t zero);
+/* x = scale * (q - zero). */
+void cat_k_dequantize(const int8_t *q, float *x, catk_index count, float scale, int32_t zero);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

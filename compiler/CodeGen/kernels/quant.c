@@ -1,0 +1,107 @@
+/*===- quant.c - Integer kernels: int8 products and requantization -------===*
+ *
+ * The integer-only inference scheme of Jacob et al. 2018 ("Quantization and
+ * Training of Neural Networks for Efficient Integer-Arithmetic-Only
+ * Inference"), as gemmlowp and TensorFlow Lite implement it:
+ *
+ *   real = scale * (q - zero)            q int8, zero an int8 zero point
+ *
+ * Weights are symmetric per output channel (zero 0), activations
+ * asymmetric per tensor, biases int32 at the scale scale_x * scale_w[j].
+ * A dense layer's output j is
+ *
+ *   acc = bias[j] + sum_l (x[l] - x_zero) * W[j][l]        (int32, exact)
+ *   y   = clamp(y_zero + round(acc * M[j]), lo, hi)        (int8)
+ *
+ * with the real multiplier M[j] = scale_x * scale_w[j] / scale_y given as a
+ * 32-bit fixed-point multiplier and a power-of-two shift (catk.h). Every
+ * step is integer arithmetic with one rounding rule, so the outputs are the
+ * same bits on every target: the property the tests check against a numpy
+ * model of the same arithmetic.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "catk.h"
+
+#include <stdint.h>
+
+/* The high 32 bits of 2 a b, rounded to nearest (ties away from zero), and
+ * saturated in its one overflowing case (gemmlowp's
+ * SaturatingRoundingDoublingHighMul). The division truncates toward zero,
+ * as in gemmlowp; it is a shift with a correction, not a library call. */
+static inline int32_t catk_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN)
+    return INT32_MAX;
+  int64_t ab = (int64_t)a * (int64_t)b;
+  int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
+  return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+}
+
+/* x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's
+ * RoundingDivideByPOT); 0 <= exponent <= 31. */
+static inline int32_t catk_rounding_shift_right(int32_t x, int32_t exponent) {
+  int32_t mask = (int32_t)((UINT32_C(1) << exponent) - 1);
+  int32_t remainder = x & mask;
+  int32_t threshold = (mask >> 1) + (x < 0);
+  return (x >> exponent) + (remainder > threshold);
+}
+
+int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+  /* TFLite's MultiplyByQuantizedMultiplier: a left shift before the
+   * multiply, a rounding right shift after it. */
+  int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  /* Saturated rather than wrapped (TFLite leaves that overflow undefined:
+   * a multiplier over 1 on a large sum). */
+  if (acc > (INT32_MAX >> left))
+    acc = INT32_MAX;
+  else if (acc < (INT32_MIN >> left))
+    acc = INT32_MIN;
+  else
+    acc = (int32_t)((uint32_t)acc << left);
+  return catk_rounding_shift_right(catk_doubling_high_mul(acc, multiplier), right);
+}
+
+static inline int32_t catk_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
+                       const int8_t *restrict x, int8_t *restrict y, catk_index n, catk_index m,
+                       catk_index k, int32_t x_zero, const int32_t *restrict multiplier,
+                       const int32_t *restrict shift, int32_t y_zero, int32_t lo, int32_t hi) {
+  for (catk_index i = 0; i < n; ++i)
+    for (catk_index j = 0; j < m; ++j) {
+      /* (x - x_zero) fits 9 bits and W 8, so the sum is exact in 32 bits
+       * for k below 2^31 / (255 * 128) = 65,793 (catk.h). */
+      int32_t acc = bias ? bias[j] : 0;
+      const int8_t *row = W + j * k, *in = x + i * k;
+      for (catk_index l = 0; l < k; ++l)
+        acc += ((int32_t)in[l] - x_zero) * (int32_t)row[l];
+      int32_t out = y_zero + cat_k_requantize(acc, multiplier[j], shift[j]);
+      y[i * m + j] = (int8_t)catk_clamp_i32(out, lo, hi);
+    }
+}
+
+/* round(v), ties away from zero, for |v| < 2^23 (every float there has an
+ * exact fraction): C's roundf, without the libm call. */
+static inline int32_t catk_round_to_int(float v) {
+  int32_t t = (int32_t)v; /* toward zero */
+  float fraction = v - (float)t;
+  return t + (fraction >= 0.5f) - (fraction <= -0.5f);
+}
+
+void cat_k_quantize(const float *restrict x, int8_t *restrict q, catk_index count, float scale,
+                    int32_t zero) {
+  for (catk_index i = 0; i < count; ++i) {
+    float v = x[i] / scale;
+    /* Clamped before the conversion (NaN to the zero point), so that no
+     * value is out of the integer's range. */
+    int32_t r = v >= 256.0f ? 256 : v <= -256.0f ? -256 : v == v ? catk_round_to_int(v) : 0;
+    q[i] = (int8_t)catk_clamp_i32(r + zero, -128, 127);
+  }
+}
+
+void cat_k_dequantize(const int8_t *restrict q, float *restrict x, catk_index count, float scale,
+                      int32_t zero) {
+  for (catk_index i = 0; i < count; ++i)
+    x[i] = scale * (float)((int32_t)q[i] - zero);
+}
