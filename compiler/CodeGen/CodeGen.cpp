@@ -159,8 +159,11 @@ WorkspacePlan ModuleBuilder::plan(const ad::Graph &g) {
   for (size_t i = 0; i < g.values.size(); ++i)
     if (g.values[i].binding.kind == ad::Binding::Kind::Workspace && range[i].first >= 0)
       order.push_back(i);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return range[a].first < range[b].first; });
+  // By first use, then by index: the order stable_sort would give, without
+  // its temporary buffer (whose libstdc++ helper clang 19 flags deprecated).
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::pair(range[a].first, a) < std::pair(range[b].first, b);
+  });
   struct Slice { int64_t offset, bytes, last; };
   std::vector<Slice> live; // sorted by offset
   for (size_t v : order) {
