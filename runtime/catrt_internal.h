@@ -190,6 +190,12 @@ typedef struct cat_train_state {
 int cat_checkpoint_save(const cat_model *model, const float *params,
                         const cat_classes *classes,
                         const cat_train_state *state, const char *path);
+/* Writes a file atomically: write() into a temporary file beside path,
+ * fsync, rename over path, fsync of the directory. On failure, an error
+ * naming path and `what` ("checkpoint") says whether a previous file is
+ * unchanged, and -1 is returned. */
+int cat_write_atomically(const char *path, const char *what,
+                         int (*write)(FILE *out, void *context), void *context);
 /* Reads and validates a checkpoint against the model's parameter table.
  * classes (may be NULL) receives the stored class names; state (may be
  * NULL) the training state (zeroes where the file has none). */
@@ -210,7 +216,7 @@ int cat_load_weights(const cat_model *model, const char *path, float *params,
 
 typedef enum {
   CAT_CMD_TRAIN, CAT_CMD_EVAL, CAT_CMD_PREDICT, CAT_CMD_INFO,
-  CAT_CMD_GRADCHECK, CAT_CMD_GENERATE, CAT_CMD_HELP
+  CAT_CMD_GRADCHECK, CAT_CMD_GENERATE, CAT_CMD_QUANTIZE, CAT_CMD_HELP
 } cat_command;
 
 /* The command line, after parsing; unset overrides are flagged. */
@@ -239,6 +245,9 @@ typedef struct cat_options {
   int64_t threads;        /* --threads; 0: one per core */
   int has_shards;
   int64_t shards;         /* --shards: the most shards a batch splits into */
+  /* quantize */
+  int has_examples;
+  int64_t examples;       /* --examples: calibrate on the first N rows */
 } cat_options;
 
 /* The train block with the command-line overrides applied. */
@@ -251,6 +260,8 @@ int cat_cmd_predict(const cat_model *model, const cat_options *opts);
 int cat_cmd_info(const cat_model *model, const cat_options *opts);
 int cat_cmd_gradcheck(const cat_model *model, const cat_options *opts);
 int cat_cmd_generate(const cat_model *model, const cat_options *opts);
+/* quantize.c */
+int cat_cmd_quantize(const cat_model *model, const cat_options *opts);
 /* predict for a model of text(...) or tokens(...) data (generate.c). */
 int cat_predict_sequence(const cat_model *model, const cat_options *opts);
 

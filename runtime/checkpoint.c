@@ -188,8 +188,19 @@ static int write_floats(FILE *out, const float *values, int64_t count) {
   return 0;
 }
 
-static int write_all(FILE *out, const cat_model *model, const float *params,
-                     const cat_train_state *state, const cat_strbuf *header) {
+typedef struct checkpoint_contents {
+  const cat_model *model;
+  const float *params;
+  const cat_train_state *state;
+  const cat_strbuf *header;
+} checkpoint_contents;
+
+static int write_all(FILE *out, void *context) {
+  const checkpoint_contents *c = context;
+  const cat_model *model = c->model;
+  const float *params = c->params;
+  const cat_train_state *state = c->state;
+  const cat_strbuf *header = c->header;
   unsigned char length[8];
   for (int i = 0; i < 8; ++i)
     length[i] = (unsigned char)((uint64_t)header->len >> (8 * i));
@@ -204,8 +215,6 @@ static int write_all(FILE *out, const cat_model *model, const float *params,
   if (write_floats(out, state->opt_state, state->opt_count) != 0 ||
       (state->has_best &&
        write_floats(out, state->best, state->best_count) != 0))
-    return -1;
-  if (fflush(out) != 0 || fsync(fileno(out)) != 0)
     return -1;
   return 0;
 }
@@ -225,17 +234,14 @@ static void sync_directory_of(const char *path) {
   free(dir);
 }
 
-int cat_checkpoint_save(const cat_model *model, const float *params,
-                        const cat_classes *classes,
-                        const cat_train_state *state_or_null,
-                        const char *path) {
-  cat_train_state none = {0};
-  const cat_train_state *state = state_or_null ? state_or_null : &none;
-  cat_strbuf header = {0}, temp = {0};
-  build_header(&header, model, classes, state);
+int cat_write_atomically(const char *path, const char *what,
+                         int (*write)(FILE *out, void *context), void *context) {
+  cat_strbuf temp = {0};
   cat_sb_printf(&temp, "%s.tmp.%ld", path, (long)getpid());
   FILE *out = fopen(temp.data, "wb");
-  int status = out ? write_all(out, model, params, state, &header) : -1;
+  int status = out && write(out, context) == 0 && fflush(out) == 0 &&
+                       fsync(fileno(out)) == 0
+                   ? 0 : -1;
   int saved_errno = errno;
   if (out && fclose(out) != 0 && status == 0) {
     status = -1;
@@ -254,11 +260,24 @@ int cat_checkpoint_save(const cat_model *model, const float *params,
      * when whole, so a failure leaves the old one as it was. */
     struct stat existing;
     int kept = stat(path, &existing) == 0 && S_ISREG(existing.st_mode);
-    cat_error("%s: cannot write checkpoint: %s; %s", path, strerror(saved_errno),
+    cat_error("%s: cannot write %s: %s; %s", path, what, strerror(saved_errno),
               kept ? "the previous file is unchanged" : "nothing was written");
   }
-  cat_sb_free(&header);
   cat_sb_free(&temp);
+  return status;
+}
+
+int cat_checkpoint_save(const cat_model *model, const float *params,
+                        const cat_classes *classes,
+                        const cat_train_state *state_or_null,
+                        const char *path) {
+  cat_train_state none = {0};
+  const cat_train_state *state = state_or_null ? state_or_null : &none;
+  cat_strbuf header = {0};
+  build_header(&header, model, classes, state);
+  checkpoint_contents contents = {model, params, state, &header};
+  int status = cat_write_atomically(path, "checkpoint", write_all, &contents);
+  cat_sb_free(&header);
   return status;
 }
 
@@ -718,6 +737,11 @@ int cat_checkpoint_load(const cat_model *model, const char *path,
   int status = read_file(&file);
   if (status == 0)
     status = parse_header(&file);
+  if (status == 0 && metadata_string(&file, "quantization")) {
+    cat_error("%s holds int8 weights written by 'quantize'; this command takes "
+              "the float weights they were quantized from", path);
+    status = -1;
+  }
   if (status == 0)
     status = check_module(&file, model);
   if (status == 0)

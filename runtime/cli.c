@@ -34,6 +34,9 @@ static void print_usage(const cat_model *model, const char *prog) {
       "                             with W, each tensor's sum and first values\n"
       "  generate [--weights W]     continue --prompt by sampling from a model\n"
       "                             trained on text(...) or tokens(...)\n"
+      "  quantize --out Wq          int8 weights for the model's dense layers,\n"
+      "                             calibrated on the data (--weights W: the\n"
+      "                             float weights; --examples N: the first N rows)\n"
       "  help                       this message\n"
       "\n"
       "flags:\n"
@@ -54,15 +57,18 @@ static void print_usage(const cat_model *model, const char *prog) {
       "  --shards K       train: split each batch into at most K shards of at\n"
       "                   least 16 examples, run in parallel (default 2)\n"
       "  --out W          where train writes the checkpoint "
-      "(default: %s.safetensors)\n"
+      "(default: %s.safetensors),\n"
+      "                   quantize the int8 weights\n"
       "  --init W         start training from the weights in W\n"
       "  --resume W       continue the run saved in W up to --epochs (writes\n"
       "                   back to W unless --out is given)\n"
       "  --log F          train: one CSV row per epoch "
       "(epoch,loss,accuracy,val_loss,val_acc;\n"
       "                   r2 and val_r2 for regression)\n"
-      "  --weights W      the weights eval, predict, gradcheck, info and generate\n"
-      "                   use (generate: default %s.safetensors)\n"
+      "  --weights W      the weights eval, predict, gradcheck, info, generate and\n"
+      "                   quantize use (generate: default %s.safetensors)\n"
+      "  --examples N     quantize: calibrate on the first N rows of the data\n"
+      "                   (default: all)\n"
       "  --prompt TEXT    generate: the text to continue (default: none)\n"
       "  --tokens N       generate: how many tokens to add (default 100)\n"
       "  --temperature T  generate: sampling temperature, 0 = greedy "
@@ -233,6 +239,8 @@ static int set_value(cat_options *o, const char *flag, const char *value) {
     return (o->prompt = value, 0);  /* an empty prompt is a prompt */
   else if (!strcmp(flag, "--tokens"))
     return parse_int(value, 0, &o->tokens);
+  else if (!strcmp(flag, "--examples"))
+    return (o->has_examples = 1, parse_int(value, 1, &o->examples));
   else if (!strcmp(flag, "--temperature"))
     return parse_temperature(value, &o->temperature);
   else if (!strcmp(flag, "--threads"))
@@ -249,7 +257,7 @@ static const char *value_flags[] = {"--data", "--weights", "--out", "--init",
                                     "--temperature", "--output",
                                     "--weight-decay", "--clip", "--validation",
                                     "--schedule", "--patience", "--threads",
-                                    "--shards"};
+                                    "--shards", "--examples"};
 static const char *value_hints[] = {
     "a file name", "a file name", "a file name", "a file name", "a file name",
     "a file name",
@@ -258,7 +266,8 @@ static const char *value_hints[] = {
     "a non-negative integer", "a non-negative number", "a file name",
     "a non-negative number", "a positive number", "a fraction in [0, 1)",
     "constant, step(every = K, gamma = G) or cosine(warmup = K)",
-    "a positive integer", "an integer from 1 to 256", "an integer from 1 to 1024"};
+    "a positive integer", "an integer from 1 to 256", "an integer from 1 to 1024",
+    "a positive integer"};
 
 static int find_value_flag(const char *flag, size_t len) {
   for (int i = 0; i < (int)(sizeof value_flags / sizeof *value_flags); ++i)
@@ -307,7 +316,7 @@ static int parse_command(cat_options *o, const char *word) {
       {"train", CAT_CMD_TRAIN}, {"eval", CAT_CMD_EVAL},
       {"predict", CAT_CMD_PREDICT}, {"info", CAT_CMD_INFO},
       {"gradcheck", CAT_CMD_GRADCHECK}, {"generate", CAT_CMD_GENERATE},
-      {"help", CAT_CMD_HELP}};
+      {"quantize", CAT_CMD_QUANTIZE}, {"help", CAT_CMD_HELP}};
   for (size_t i = 0; i < sizeof commands / sizeof *commands; ++i)
     if (!strcmp(word, commands[i].name)) {
       o->command = commands[i].command;
@@ -325,6 +334,9 @@ static int check_required(const cat_model *model, const cat_options *o,
   const char *name = o->command == CAT_CMD_EVAL ? "eval" : "predict";
   if (needs_weights && !o->weights)
     return usage_error(prog, "%s needs --weights W%s", name, "");
+  if (o->command == CAT_CMD_QUANTIZE && !o->out)
+    return usage_error(prog, "quantize needs --out Wq (where the int8 weights "
+                       "go)%s%s", "", "");
   if (o->command == CAT_CMD_PREDICT && !o->predict_file)
     return usage_error(prog, "predict needs a data FILE%s%s", "", "");
   if (o->init && o->resume)
@@ -392,6 +404,7 @@ static int run_command(const cat_model *model, const cat_options *opts,
   case CAT_CMD_INFO: return cat_cmd_info(model, opts);
   case CAT_CMD_GRADCHECK: return cat_cmd_gradcheck(model, opts);
   case CAT_CMD_GENERATE: return cat_cmd_generate(model, opts);
+  case CAT_CMD_QUANTIZE: return cat_cmd_quantize(model, opts);
   case CAT_CMD_TRAIN: break;
   }
   return cat_cmd_train(model, opts);

@@ -93,6 +93,13 @@ struct MorphismFunctions {
   int64_t forwardWsConst = 0, forwardWsPerN = 0; ///< the same for _forward (and _predict) alone
 };
 
+/// What an executable's `quantize` command runs (Calibrate.cpp).
+struct Calibration {
+  llvm::Function *function = nullptr; ///< p_m_calibrate
+  llvm::GlobalVariable *layers = nullptr; ///< its dense layers (cat_quant_layer), or null
+  int32_t count = 0;
+};
+
 /// The C header declaring the generated functions (`--emit-header`).
 std::string headerText(const Program &program, const std::vector<MorphismFunctions> &all);
 
@@ -103,6 +110,8 @@ public:
   MorphismFunctions emitMorphism(const Program &program, const MorphismInstance &inst,
                                  const TrainSpec *train);
   void emitRuntimeGlue(const Program &program, const MorphismFunctions &fns);
+  /// The calibration function of \p fns's forward map and its layer table.
+  Calibration emitCalibration(const MorphismFunctions &fns);
   std::unique_ptr<llvm::Module> finish();
 
   llvm::Function *kernel(llvm::StringRef name);

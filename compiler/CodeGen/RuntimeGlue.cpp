@@ -26,6 +26,8 @@ static constexpr uint64_t kHeadsMagic = 0x6361746865616431ull;
 static constexpr uint64_t kWeightsMagic = 0x6361747765696731ull;
 /// CAT_SHARDS_MAGIC of catrt.h: the data-parallel step fields are present.
 static constexpr uint64_t kShardsMagic = 0x6361747368726431ull;
+/// CAT_QUANT_MAGIC of catrt.h: the calibration fields are present.
+static constexpr uint64_t kQuantMagic = 0x6361747175616e31ull;
 /// CAT_TARGET_FEATURES of catrt.h.
 static constexpr int32_t kTargetFeatures = -2;
 
@@ -206,6 +208,11 @@ void Glue::emit() {
     apply = fns.applyGradient;
   }
   fields.insert(fields.end(), {ConstantInt::get(mb.i64, kShardsMagic), shard, shardOut, apply});
+  Calibration calibration = mb.emitCalibration(fns);
+  fields.insert(fields.end(), {ConstantInt::get(mb.i64, kQuantMagic), ConstantInt::get(mb.i32, calibration.count),
+                               calibration.layers ? static_cast<Constant *>(calibration.layers) : null,
+                               wrapper(sym + "_rt_calibrate", calibration.function, voidTy,
+                                       {'p', 'A', 'O', 'p', 'n', 'w'})});
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

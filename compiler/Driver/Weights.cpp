@@ -228,6 +228,11 @@ bool Reader::readEntries() {
     if (name == "__metadata__") {
       if (!value.getAsObject())
         return badEntry(name, "it is not an object");
+      // Before its I8 tensors: what the file is says more than their dtype.
+      if (value.getAsObject()->get("quantization")) {
+        diags.report(SMLoc(), diag::err_weights_quantized) << path;
+        return false;
+      }
       continue;
     }
     Entry entry;

@@ -125,6 +125,19 @@ typedef struct cat_declaration {
 /* cat_model.shards_magic when the data-parallel step fields are filled in. */
 #define CAT_SHARDS_MAGIC 0x6361747368726431ull        /* "catshrd1" */
 
+/* cat_model.quant_magic when the calibration fields are filled in. */
+#define CAT_QUANT_MAGIC 0x6361747175616e31ull         /* "catquan1" */
+
+/* A dense layer of the model as int8 quantization sees it: the product with
+ * a weight tensor [out, in], then its bias and a ReLU when the compiler
+ * fused them into the product. */
+typedef struct cat_quant_layer {
+  int32_t weight;      /* index of W [out, in] in the parameter table */
+  int32_t bias;        /* index of its bias [out], or -1: none */
+  int32_t relu;        /* 1: a ReLU follows the bias */
+  int32_t in, out;     /* features of a row */
+} cat_quant_layer;
+
 /* Everything the runtime knows about a compiled model. Function pointers
  * take one pointer per factor (arrays `inputs`, `targets`, `outputs`), data
  * batch-major: example i of a factor starts at i * factor.size. */
@@ -223,6 +236,17 @@ typedef struct cat_model {
                               void *const *outputs, float *grad, size_t n,
                               size_t total, size_t shard, void *workspace);
   void (*apply_gradient)(float *params, float *opt_state, float *grad);
+
+  /* Added later still (used only when quant_magic is CAT_QUANT_MAGIC): the
+   * model's dense layers, and its forward map that also folds the range of
+   * each layer's input and output into ranges[4 l .. 4 l + 1] and
+   * ranges[4 l + 2 .. 4 l + 3] (minimum, maximum), for `quantize`. */
+  uint64_t quant_magic;            /* CAT_QUANT_MAGIC */
+  int32_t num_quant_layers;
+  const cat_quant_layer *quant_layers;
+  void (*calibrate)(const float *params, void *const *inputs,
+                    void *const *outputs, float *ranges, size_t n,
+                    void *workspace);
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */

@@ -52,21 +52,22 @@ def requantize(acc, multiplier, shift):
     return rounding_shift_right(doubling_high_mul(acc, multiplier), right)
 
 
-def quantize_multiplier(real):
-    """TFLite's QuantizeMultiplier: real = multiplier * 2^(shift - 31)."""
-    mantissa, exponent = np.frexp(real)
-    multiplier = int(round(mantissa * 2**31))
-    if multiplier == 2**31:
-        multiplier, exponent = 2**30, exponent + 1
-    return multiplier, int(exponent)
-
-
 def round_away(f):
     """round half away from zero of a Fraction."""
     n = abs(f)
     whole = int(n)  # floor, n >= 0
     r = whole + 1 if n - whole >= Fraction(1, 2) else whole
     return r if f >= 0 else -r
+
+
+def quantize_multiplier(real):
+    """TFLite's QuantizeMultiplier: real = multiplier * 2^(shift - 31), the
+    mantissa rounded half away from zero (std::round)."""
+    mantissa, exponent = np.frexp(real)
+    multiplier = round_away(Fraction(float(mantissa)) * 2**31)
+    if multiplier == 2**31:
+        multiplier, exponent = 2**30, exponent + 1
+    return multiplier, int(exponent)
 
 
 def main():

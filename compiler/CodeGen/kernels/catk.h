@@ -267,6 +267,9 @@ void cat_k_qlinear_fwd(const int8_t *W, const int32_t *bias, const int8_t *x, in
 void cat_k_quantize(const float *x, int8_t *q, catk_index count, float scale, int32_t zero);
 /* x = scale * (q - zero). */
 void cat_k_dequantize(const int8_t *q, float *x, catk_index count, float scale, int32_t zero);
+/* Calibration: range[0] = min(range[0], x...), range[1] = max(range[1], x...);
+ * NaNs are ignored. */
+void cat_k_minmax(const float *x, catk_index count, float *range);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -105,3 +105,14 @@ void cat_k_dequantize(const int8_t *restrict q, float *restrict x, catk_index co
   for (catk_index i = 0; i < count; ++i)
     x[i] = scale * (float)((int32_t)q[i] - zero);
 }
+
+void cat_k_minmax(const float *restrict x, catk_index count, float *restrict range) {
+  float lo = range[0], hi = range[1];
+  for (catk_index i = 0; i < count; ++i) {
+    /* A NaN fails both tests and changes neither bound. */
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  range[0] = lo;
+  range[1] = hi;
+}
