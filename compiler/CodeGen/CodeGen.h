@@ -29,6 +29,18 @@ namespace cat {
 /// Trained weights to bake into the output as constant data (`catc
 /// --weights`), read and checked against the model by the driver
 /// (Driver/Weights.cpp).
+/// A dense layer of int8 weights (`quantize`'s file, docs/quantization.md):
+/// the `linear` product whose weight tensor starts at `weightOffset` in the
+/// parameter layout, with the bias fused into it.
+struct QuantizedLayer {
+  int64_t weightOffset = 0;
+  std::vector<int8_t> weights;      ///< [out, in]
+  std::vector<int32_t> bias;        ///< [out], or empty: no bias
+  std::vector<int32_t> multiplier, shift; ///< [out]: requantization
+  float inputScale = 1, outputScale = 1;
+  int32_t inputZero = 0, outputZero = 0;
+};
+
 struct BakedWeights {
   /// The morphism they are for: the trained one (else the last exported,
   /// as for executables), whose parameter layout `bits` follows.
@@ -38,6 +50,9 @@ struct BakedWeights {
   uint64_t layoutHash = 0;   ///< the layout's (and the checkpoint's, when it names one)
   int64_t epoch = -1;        ///< the checkpoint's `epoch` metadata, or -1
   std::vector<std::string> classes; ///< its `classes` metadata (a Fin target's names)
+  /// int8 weights: their dense layers (`bits` then holds every tensor's
+  /// dequantized values, for what runs in float); empty for float weights.
+  std::vector<QuantizedLayer> int8;
 };
 
 struct CodeGenOptions {

@@ -63,6 +63,11 @@ static void bakedDeclarations(llvm::raw_ostream &os, const MorphismFunctions &f,
     if (baked.classNames)
       os << "extern const char *const " << sym << "_class_names[" << up << "_CLASS_COUNT];\n";
   }
+  if (baked.int8)
+    os << "/* int8 weights: _predict runs the dense layers on integers. */\n"
+       << fmt::format("#define {}_INT8 1\n", up);
+  os << fmt::format("#define {}_PREDICT_WORKSPACE_BYTES(n) ((size_t){} + (size_t)(n) * {})\n", up, baked.wsConst,
+                    baked.wsPerN);
   os << "void " << sym << "_predict(" << factorParams(m.dom, "x", true, false)
      << factorParams(m.cod, "y", false, false) << "size_t n, void *workspace);\n";
 }

@@ -13,8 +13,19 @@
 // which calls `p_e_forward` with the array (offset to the block): the model
 // code exists once, whichever entry point a program uses.
 //
+// int8 weights (`quantize`'s file, docs/quantization.md) make m's
+// `p_m_predict` a function of its own: the forward kernel graph, with each
+// dense layer that has int8 weights run on integers (cat_k_qlinear_fwd,
+// the weights and requantization constants in read-only arrays). A value
+// is quantized where a layer needs it in int8 and its int8 copy is not
+// already at hand, and dequantized where something other than such a layer
+// reads it, so that chains of dense layers stay in int8 and every other
+// kernel runs as before on floats. The float array then holds the
+// dequantized weights, for those kernels and the other entry points.
+//
 //===----------------------------------------------------------------------===//
 #include "CodeGen/Weights.h"
+#include "CodeGen/kernels/catk.h"
 
 #include <map>
 #include <optional>
@@ -81,6 +92,135 @@ static Function *emitPredict(ModuleBuilder &mb, const MorphismFunctions &f, Glob
   return predict;
 }
 
+/// A constant array of \p values, internal (its own section where the
+/// target puts data in sections).
+template <typename T>
+static GlobalVariable *constantArray(ModuleBuilder &mb, ArrayRef<T> values, const Twine &name) {
+  Constant *init = ConstantDataArray::get(mb.ctx, values);
+  auto *g = new GlobalVariable(*mb.module, init->getType(), true, GlobalValue::InternalLinkage, init, name);
+  g->setAlignment(Align(4));
+  return g;
+}
+
+/// `p_m_predict` of int8 weights (see the file comment).
+static Function *emitInt8Predict(ModuleBuilder &mb, const MorphismFunctions &f, GlobalVariable *floats,
+                                 const BakedWeights &weights, BakedFunctions &out) {
+  auto &b = mb.b;
+  ir::ParamLayout layout;
+  ir::Function fn = ir::lowerMorphism(*f.instance, layout);
+  ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, layout, false);
+  WorkspacePlan p = mb.plan(g);
+  std::map<int64_t, const QuantizedLayer *> byWeight;
+  for (const QuantizedLayer &q : weights.int8)
+    byWeight[q.weightOffset] = &q;
+  auto layerOf = [&](const ad::KernelCall &call) -> const QuantizedLayer * {
+    if (call.kernel != "cat_k_linear_fwd" || call.args[0].kind != ad::KArg::Kind::Param || call.args[4].offset != 0)
+      return nullptr;
+    auto it = byWeight.find(call.args[0].offset);
+    return it == byWeight.end() ? nullptr : it->second;
+  };
+
+  size_t nIn = f.instance->dom.flatten().size(), nOut = f.instance->cod.flatten().size();
+  std::vector<Type *> types(nIn + nOut, mb.ptrTy);
+  types.push_back(mb.sizeTy);
+  types.push_back(mb.ptrTy);
+  Function *predict = mb.declare(f.symbol + "_predict", b.getVoidTy(), types, true);
+  b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", predict));
+  GraphEnv env;
+  auto arg = predict->arg_begin();
+  env.params = b.CreateConstInBoundsGEP1_64(mb.f32, floats, 0);
+  for (size_t i = 0; i < nIn; ++i)
+    env.inputs.push_back(&*arg++);
+  for (size_t i = 0; i < nOut; ++i)
+    env.outputs.push_back(&*arg++);
+  env.n = mb.batchArg(&*arg++);
+  env.ws = &*arg++;
+
+  // The int8 buffers follow the forward graph's workspace, one per
+  // quantized value, none reused: a few bytes a row.
+  int64_t floatPerN = (p.perN + 15) / 16 * 16, int8PerN = 0;
+  auto bytes = [&](int64_t perN) { return b.CreateMul(env.n, ConstantInt::get(mb.idxTy, perN)); };
+  auto int8Buffer = [&](int64_t perRow) {
+    Value *at = b.CreateAdd(ConstantInt::get(mb.idxTy, p.scratchBytes), bytes(floatPerN + int8PerN));
+    int8PerN += (perRow + 15) / 16 * 16;
+    return b.CreateGEP(b.getInt8Ty(), env.ws, at);
+  };
+  struct Int8Copy {
+    Value *data;
+    float scale;
+    int32_t zero;
+  };
+  std::map<ad::ValueId, Int8Copy> copies; // by storage
+  // Whether calls after \p c read \p storage as floats, or it is an output.
+  auto readAsFloat = [&](size_t c, ad::ValueId storage, const Int8Copy &copy) {
+    if (g.values[storage].binding.kind != ad::Binding::Kind::Workspace)
+      return true;
+    for (size_t d = c + 1; d < g.calls.size(); ++d) {
+      const ad::KernelCall &later = g.calls[d];
+      const QuantizedLayer *q = layerOf(later);
+      for (size_t i = 0; i < later.args.size(); ++i) {
+        const ad::KArg &a = later.args[i];
+        if (a.kind != ad::KArg::Kind::Value || g.storageOf(a.value) != storage)
+          continue;
+        bool int8Input = q && i == 2 && q->inputScale == copy.scale && q->inputZero == copy.zero;
+        if (!int8Input)
+          return true;
+      }
+    }
+    return false;
+  };
+  auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
+  auto idx = [&](int64_t v) { return ConstantInt::get(mb.idxTy, v); };
+  int layerIndex = 0;
+  for (size_t c = 0; c < g.calls.size(); ++c) {
+    const ad::KernelCall &call = g.calls[c];
+    const QuantizedLayer *q = layerOf(call);
+    if (!q) {
+      mb.emitCalls(g, c, c + 1, p, env);
+      continue;
+    }
+    // (W, bias, x, y, rows, m, k, act, scratch, tile): catk.h.
+    const std::vector<ad::KArg> &a = call.args;
+    int64_t rowsPerN = a[4].scale, m = a[5].offset, k = a[6].offset;
+    bool relu = a[7].offset == CATK_ACT_RELU;
+    ad::ValueId x = g.storageOf(a[2].value), y = g.storageOf(a[3].value);
+    Value *rows = b.CreateMul(env.n, idx(rowsPerN));
+    auto have = copies.find(x);
+    Value *xq;
+    if (have != copies.end() && have->second.scale == q->inputScale && have->second.zero == q->inputZero) {
+      xq = have->second.data;
+    } else {
+      xq = int8Buffer(rowsPerN * k);
+      mb.callKernel(mb.kernel("cat_k_quantize"),
+                    {mb.pointerOf(x, g, p, env), xq, b.CreateMul(rows, idx(k)), ConstantFP::get(mb.f32, q->inputScale),
+                     i32c(q->inputZero)},
+                    {false, false, false, true, true});
+    }
+    Value *yq = int8Buffer(rowsPerN * m);
+    std::string name = (f.symbol + "_int8_" + Twine(layerIndex++)).str();
+    Value *bias = q->bias.empty() ? static_cast<Value *>(ConstantPointerNull::get(cast<PointerType>(mb.ptrTy)))
+                                  : constantArray(mb, ArrayRef<int32_t>(q->bias), name + "_bias");
+    mb.callKernel(mb.kernel("cat_k_qlinear_fwd"),
+                  {constantArray(mb, ArrayRef<int8_t>(q->weights), name + "_weights"), bias, xq, yq, rows, idx(m),
+                   idx(k), i32c(q->inputZero), constantArray(mb, ArrayRef<int32_t>(q->multiplier), name + "_multiplier"),
+                   constantArray(mb, ArrayRef<int32_t>(q->shift), name + "_shift"), i32c(q->outputZero),
+                   i32c(relu ? q->outputZero : -128), i32c(127)},
+                  {false, false, false, false, false, true, true, true, false, false, true, true, true});
+    Int8Copy copy{yq, q->outputScale, q->outputZero};
+    copies[y] = copy;
+    if (readAsFloat(c, y, copy))
+      mb.callKernel(mb.kernel("cat_k_dequantize"),
+                    {yq, mb.pointerOf(y, g, p, env), b.CreateMul(rows, idx(m)), ConstantFP::get(mb.f32, q->outputScale),
+                     i32c(q->outputZero)},
+                    {false, false, false, true, true});
+  }
+  b.CreateRetVoid();
+  out.wsConst = p.scratchBytes;
+  out.wsPerN = floatPerN + int8PerN;
+  out.int8 = true;
+  return predict;
+}
+
 BakedSymbols emitBakedWeights(ModuleBuilder &mb, const std::vector<MorphismFunctions> &all,
                               const BakedWeights *weights) {
   BakedSymbols out;
@@ -107,7 +247,11 @@ BakedSymbols emitBakedWeights(ModuleBuilder &mb, const std::vector<MorphismFunct
     if (!offset)
       continue;
     out.of[i].offset = *offset;
-    out.of[i].predict = emitPredict(mb, all[i], array, *offset);
+    out.of[i].wsConst = all[i].forwardWsConst;
+    out.of[i].wsPerN = all[i].forwardWsPerN;
+    out.of[i].predict = &all[i] == trained && !weights->int8.empty()
+                            ? emitInt8Predict(mb, all[i], array, *weights, out.of[i])
+                            : emitPredict(mb, all[i], array, *offset);
     if (&all[i] != trained)
       continue;
     out.of[i].weights = array;

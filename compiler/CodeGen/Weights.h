@@ -19,6 +19,10 @@ struct BakedFunctions {
   llvm::Function *predict = nullptr;
   /// Where its parameters start in the baked array, in floats.
   int64_t offset = 0;
+  /// The workspace `predict` needs: const + n * perN bytes.
+  int64_t wsConst = 0, wsPerN = 0;
+  /// Whether `predict` runs the int8 layers of int8 weights.
+  bool int8 = false;
   /// For the morphism the weights are for: `p_m_weights`, the constant
   /// array (its own .rodata section), and `p_m_class_names` when the
   /// checkpoint names the classes of a Fin target (else null).

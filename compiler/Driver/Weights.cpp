@@ -14,7 +14,10 @@
 //===----------------------------------------------------------------------===//
 #include "Driver/Weights.h"
 
+#include "AD/Graph.h"
+
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/JSON.h"
@@ -25,8 +28,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace cat {
 
@@ -52,6 +57,7 @@ namespace {
 /// One tensor of the header, its form checked.
 struct Entry {
   std::string name;
+  std::string dtype; ///< F32, or in an int8 file I8 and I32
   std::vector<int64_t> shape;
   uint64_t begin = 0, end = 0; ///< bytes of the data section
 };
@@ -67,6 +73,8 @@ public:
   bool readEntries();
   /// Layout hash, presence and shape of every parameter; fills \p out.
   bool checkModel(const Program &program, const MorphismInstance &inst, BakedWeights &out);
+  /// Whether the file holds int8 weights (written by `quantize`).
+  bool isQuantized() const { return quantized; }
 
 private:
   bool readEntry(StringRef name, const json::Value &value, Entry &out);
@@ -78,6 +86,18 @@ private:
   /// `failed`) when it is not a string.
   std::optional<std::string> metadata(StringRef key, bool &failed);
   bool readClasses(const std::string &text, std::vector<std::string> &out);
+  /// The int8 layers of an int8 file, paired with the dense products of
+  /// \p inst's forward map, into out.int8, and the dequantized values of
+  /// their tensors into out.bits.
+  bool readInt8(const MorphismInstance &inst, const ir::ParamLayout &layout, BakedWeights &out);
+  /// The tensor \p name of dtype \p dtype and shape [\p count] that the
+  /// int8 weight \p weight needs, or null after an error.
+  const Entry *side(const std::string &weight, StringRef suffix, StringRef dtype, int64_t count);
+  bool isSideTensor(const std::string &name) const;
+  int32_t i32At(const Entry &e, int64_t i) const {
+    return static_cast<int32_t>(support::endian::read32le(data.data() + e.begin + 4 * i));
+  }
+  float f32At(const Entry &e, int64_t i) const { return bit_cast<float>(support::endian::read32le(data.data() + e.begin + 4 * i)); }
 
   std::string path;
   DiagnosticEngine &diags;
@@ -85,7 +105,12 @@ private:
   StringRef data; ///< the data section
   std::optional<json::Value> header;
   std::map<std::string, Entry> entries; ///< by name: ordered, for stable messages
+  bool quantized = false;
 };
+
+/// The tensors `quantize` writes beside an int8 weight W, as W + suffix.
+const char *const kSideSuffixes[] = {".scale",       ".multiplier",   ".shift",       ".input_range", ".input_scale",
+                                     ".input_zero", ".output_range", ".output_scale", ".output_zero"};
 } // namespace
 
 /// Arrays and objects nested deeper than this are refused before parsing:
@@ -176,11 +201,14 @@ bool Reader::readEntry(StringRef name, const json::Value &value, Entry &out) {
   std::optional<StringRef> dtype = tensor->getString("dtype");
   if (!dtype)
     return badEntry(name, "'dtype' is missing or not a string");
-  if (*dtype != "F32") {
-    diags.report(SMLoc(), diag::err_weights_dtype) << path << name << *dtype;
+  uint64_t width = *dtype == "F32" ? 4 : !quantized ? 0 : *dtype == "I32" ? 4 : *dtype == "I8" ? 1 : 0;
+  if (!width) {
+    diags.report(SMLoc(), quantized ? diag::err_weights_int8_dtype : diag::err_weights_dtype)
+        << path << name << *dtype;
     return false;
   }
   out.name = name.str();
+  out.dtype = dtype->str();
   const json::Array *shape = tensor->getArray("shape");
   if (!shape)
     return badEntry(name, "'shape' is missing or not an array");
@@ -207,7 +235,7 @@ bool Reader::readEntry(StringRef name, const json::Value &value, Entry &out) {
   }
   out.begin = uint64_t(*begin);
   out.end = uint64_t(*end);
-  uint64_t needed = SaturatingMultiply(elements, uint64_t(4));
+  uint64_t needed = SaturatingMultiply(elements, width);
   if (out.end - out.begin != needed) {
     diags.report(SMLoc(), diag::err_weights_data_size)
         << path << name << (out.end - out.begin) << shapeText(out.shape) << needed;
@@ -223,16 +251,14 @@ bool Reader::readEntries() {
   for (const auto &kv : object)
     names.push_back(kv.first.str());
   llvm::sort(names);
+  // Known before any tensor is read: whether I8 and I32 tensors belong.
+  if (const json::Object *meta = object.getObject("__metadata__"))
+    quantized = meta->get("quantization") != nullptr;
   for (const std::string &name : names) {
     const json::Value &value = *object.get(name);
     if (name == "__metadata__") {
       if (!value.getAsObject())
         return badEntry(name, "it is not an object");
-      // Before its I8 tensors: what the file is says more than their dtype.
-      if (value.getAsObject()->get("quantization")) {
-        diags.report(SMLoc(), diag::err_weights_quantized) << path;
-        return false;
-      }
       continue;
     }
     Entry entry;
@@ -334,7 +360,7 @@ bool Reader::checkModel(const Program &program, const MorphismInstance &inst, Ba
   for (const ir::ParamTensor &p : layout.tensors)
     byName[p.name] = &p;
   for (const auto &[name, entry] : entries)
-    if (!byName.count(name) && !isTrainingState(name))
+    if (!byName.count(name) && !isTrainingState(name) && !isSideTensor(name))
       diags.report(SMLoc(), diag::err_weights_unknown_tensor) << path << name << inst.name;
   if (diags.errorCount() != errors)
     return false;
@@ -347,11 +373,121 @@ bool Reader::checkModel(const Program &program, const MorphismInstance &inst, Ba
     out.epoch = std::stoll(*epoch);
   out.bits.assign(static_cast<size_t>(layout.totalFloats), 0);
   for (const ir::ParamTensor &p : layout.tensors) {
-    const char *at = data.data() + entries.at(p.name).begin;
+    const Entry &e = entries.at(p.name);
+    if (e.dtype != "F32")
+      continue; // readInt8's
     for (int64_t j = 0; j < p.size; ++j)
-      out.bits[p.offset + j] = support::endian::read32le(at + 4 * j);
+      out.bits[p.offset + j] = static_cast<uint32_t>(i32At(e, j));
   }
-  return true;
+  return !quantized || readInt8(inst, layout, out);
+}
+
+bool Reader::isSideTensor(const std::string &name) const {
+  for (const char *suffix : kSideSuffixes) {
+    StringRef n(name);
+    if (!n.consume_back(suffix))
+      continue;
+    auto it = entries.find(n.str());
+    if (it != entries.end() && it->second.dtype == "I8")
+      return true;
+  }
+  return false;
+}
+
+const Entry *Reader::side(const std::string &weight, StringRef suffix, StringRef dtype, int64_t count) {
+  auto it = entries.find(weight + suffix.str());
+  if (it == entries.end() || it->second.dtype != dtype || it->second.shape != std::vector<int64_t>{count}) {
+    diags.report(SMLoc(), diag::err_weights_int8_side)
+        << path << weight << weight + suffix.str() << dtype << shapeText({count});
+    return nullptr;
+  }
+  return &it->second;
+}
+
+bool Reader::readInt8(const MorphismInstance &inst, const ir::ParamLayout &layout, BakedWeights &out) {
+  // The dense products as the code generator will see them: `linear` with
+  // the bias the AD phase fused into it.
+  ir::ParamLayout own;
+  ir::Function fn = ir::lowerMorphism(inst, own);
+  ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, own, false);
+  std::map<int64_t, const ir::ParamTensor *> byOffset;
+  for (const ir::ParamTensor &p : layout.tensors)
+    byOffset[p.offset] = &p;
+  auto tensorOf = [&](const ad::KArg &a) -> const ir::ParamTensor * {
+    auto it = a.kind == ad::KArg::Kind::Param ? byOffset.find(a.offset) : byOffset.end();
+    return it == byOffset.end() ? nullptr : it->second;
+  };
+  unsigned errors = diags.errorCount();
+  std::set<std::string> paired;
+  auto valueError = [&](const std::string &name, const std::string &value, const char *range) {
+    diags.report(SMLoc(), diag::err_weights_int8_value) << path << name << value << range;
+  };
+  for (const ad::KernelCall &call : g.calls) {
+    if (call.kernel != "cat_k_linear_fwd")
+      continue;
+    // (W, bias, x, y, rows, m, k, act, scratch, tile): catk.h.
+    const ir::ParamTensor *w = tensorOf(call.args[0]), *bias = tensorOf(call.args[1]);
+    if (!w || entries.at(w->name).dtype != "I8" || paired.count(w->name))
+      continue; // a float layer, or a weight met before: the same int8 layer
+    int64_t m = call.args[5].offset, k = call.args[6].offset;
+    if (w->size != m * k || (bias && bias->size != m))
+      continue; // not a [m, k] matrix and [m] bias: reported below
+    paired.insert(w->name);
+
+    const Entry &bEntry = bias ? entries.at(bias->name) : entries.at(w->name);
+    if (bias && bEntry.dtype != "I32") {
+      diags.report(SMLoc(), diag::err_weights_int8_bias) << path << bias->name << w->name << bEntry.dtype;
+      continue;
+    }
+    if (bias)
+      paired.insert(bias->name);
+    const Entry *scale = side(w->name, ".scale", "F32", m), *mult = side(w->name, ".multiplier", "I32", m),
+                *shift = side(w->name, ".shift", "I32", m), *inScale = side(w->name, ".input_scale", "F32", 1),
+                *inZero = side(w->name, ".input_zero", "I32", 1), *outScale = side(w->name, ".output_scale", "F32", 1),
+                *outZero = side(w->name, ".output_zero", "I32", 1);
+    if (!scale || !mult || !shift || !inScale || !inZero || !outScale || !outZero)
+      continue;
+    QuantizedLayer q;
+    q.weightOffset = w->offset;
+    q.inputScale = f32At(*inScale, 0);
+    q.outputScale = f32At(*outScale, 0);
+    q.inputZero = i32At(*inZero, 0);
+    q.outputZero = i32At(*outZero, 0);
+    for (const Entry *e : {inScale, outScale})
+      if (!(f32At(*e, 0) > 0) || !std::isfinite(f32At(*e, 0)))
+        valueError(e->name, fmt::format("{}", f32At(*e, 0)), "the positive finite floats");
+    for (const Entry *e : {inZero, outZero})
+      if (i32At(*e, 0) < -128 || i32At(*e, 0) > 127)
+        valueError(e->name, fmt::format("{}", i32At(*e, 0)), "[-128, 127]");
+    const char *wq = data.data() + entries.at(w->name).begin;
+    q.weights.assign(wq, wq + m * k);
+    for (int64_t j = 0; j < m; ++j) {
+      float sw = f32At(*scale, j);
+      int32_t mj = i32At(*mult, j), sj = i32At(*shift, j);
+      if (!(sw > 0) || !std::isfinite(sw))
+        valueError(scale->name, fmt::format("{}", sw), "the positive finite floats");
+      if (mj != 0 && (mj < (1 << 30)))
+        valueError(mult->name, fmt::format("{}", mj), "0 and [2^30, 2^31)");
+      if (sj < -31 || sj > 30)
+        valueError(shift->name, fmt::format("{}", sj), "[-31, 30]");
+      q.multiplier.push_back(mj);
+      q.shift.push_back(sj);
+      for (int64_t l = 0; l < k; ++l)
+        out.bits[w->offset + j * k + l] = bit_cast<uint32_t>(static_cast<float>(q.weights[j * k + l]) * sw);
+      if (bias) {
+        q.bias.push_back(i32At(bEntry, j));
+        double real = static_cast<double>(q.bias.back()) * q.inputScale * sw;
+        out.bits[bias->offset + j] = bit_cast<uint32_t>(static_cast<float>(real));
+      }
+    }
+    out.int8.push_back(std::move(q));
+  }
+  for (const ir::ParamTensor &p : layout.tensors) {
+    const std::string &dtype = entries.at(p.name).dtype;
+    if (dtype != "F32" && !paired.count(p.name))
+      diags.report(SMLoc(), diag::err_weights_int8_not_dense) << path << p.name << dtype << inst.name;
+  }
+  return diags.errorCount() == errors;
 }
 
 std::unique_ptr<BakedWeights> readWeights(std::unique_ptr<MemoryBuffer> contents, StringRef path,
