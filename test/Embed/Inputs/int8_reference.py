@@ -55,8 +55,10 @@ def main():
     k0 = t[weights[0]].shape[1]
     rows = np.loadtxt(data_path, delimiter=",", skiprows=1, usecols=range(k0), dtype=np.float32, ndmin=2)
     labels_text = [line.rstrip("\n").split(",")[-1] for line in open(data_path).readlines()[1:]]
+    # Integer labels are class indices (as the runtime reads them); names
+    # are numbered in order of first appearance.
     names = sorted(set(labels_text), key=labels_text.index)
-    labels = np.array([names.index(s) for s in labels_text])
+    labels = np.array([int(s) if s.isdigit() else names.index(s) for s in labels_text])
 
     q = quantize(rows, t[weights[0] + ".input_scale"][0], int(t[weights[0] + ".input_zero"][0]))
     for w, bname, has_relu in zip(weights, biases, relu):
