@@ -85,6 +85,10 @@ static void print_usage(const cat_model *model, const char *prog) {
            "generate use them unless --weights W is given, and train starts from\n"
            "them unless --init, --resume or --seed is given.\n",
            model->weights_file);
+  if (cat_baked_weights(model) && model->quant_magic == CAT_QUANT_MAGIC &&
+      model->forward_int8)
+    printf("They are int8 weights: eval and predict run their dense layers on\n"
+           "integers; the other commands see them dequantized.\n");
 }
 
 static int usage_error(const char *prog, const char *fmt, const char *a,
@@ -395,12 +399,27 @@ void cat_effective_config(const cat_model *model, const cat_options *opts,
   if (opts->has_seed) config->seed = opts->seed;
 }
 
+/* With int8 weights compiled in, eval and predict of those weights run the
+ * integer model: the descriptor with its int8 forward and evaluate. */
+static const cat_model *int8_view(const cat_model *model,
+                                  const cat_options *opts, cat_model *view) {
+  if (opts->weights || model->quant_magic != CAT_QUANT_MAGIC ||
+      !model->forward_int8 || !cat_baked_weights(model))
+    return model;
+  *view = *model;
+  view->forward = model->forward_int8;
+  if (model->evaluate_int8)
+    view->evaluate = model->evaluate_int8;
+  return view;
+}
+
 static int run_command(const cat_model *model, const cat_options *opts,
                        const char *prog) {
+  cat_model view;
   switch (opts->command) {
   case CAT_CMD_HELP: print_usage(model, prog); return CAT_EXIT_OK;
-  case CAT_CMD_EVAL: return cat_cmd_eval(model, opts);
-  case CAT_CMD_PREDICT: return cat_cmd_predict(model, opts);
+  case CAT_CMD_EVAL: return cat_cmd_eval(int8_view(model, opts, &view), opts);
+  case CAT_CMD_PREDICT: return cat_cmd_predict(int8_view(model, opts, &view), opts);
   case CAT_CMD_INFO: return cat_cmd_info(model, opts);
   case CAT_CMD_GRADCHECK: return cat_cmd_gradcheck(model, opts);
   case CAT_CMD_GENERATE: return cat_cmd_generate(model, opts);

@@ -448,7 +448,7 @@ std::unique_ptr<Module> generateModule(const Program &program, LLVMContext &cont
     bool isTrained = inst == trained;
     all.push_back(mb.emitMorphism(program, *inst, isTrained ? &*program.train : nullptr));
   }
-  BakedSymbols baked = emitBakedWeights(mb, all, options.weights);
+  BakedSymbols baked = emitBakedWeights(mb, all, program, options.weights);
   if (header)
     *header = headerText(program, all, baked);
   if (options.executableGlue) {

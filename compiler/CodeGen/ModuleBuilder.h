@@ -176,6 +176,9 @@ public:
   /// the gradient \p grad (clipped in place), the step counted in \p state.
   void emitOptimizerUpdate(const TrainSpec &train, int64_t P, llvm::Value *params, llvm::Value *state,
                            llvm::Value *grad);
+  /// Raises the workspace \p out's functions need to at least
+  /// \p c + n * \p perN bytes (p_m_workspace_size and the header's bound).
+  void growWorkspace(MorphismFunctions &out, int64_t c, int64_t perN);
   llvm::Function *emitWorkspaceSize(const std::string &sym, MorphismFunctions &out,
                                     const std::vector<std::pair<int64_t, int64_t>> &needs);
   llvm::Function *emitInit(const std::string &sym, const ir::ParamLayout &layout);

@@ -410,19 +410,26 @@ Function *ModuleBuilder::emitApplyGradient(const std::string &name, MorphismFunc
 
 Function *ModuleBuilder::emitWorkspaceSize(const std::string &sym, MorphismFunctions &out,
                                            const std::vector<std::pair<int64_t, int64_t>> &needs) {
+  out.workspaceSize = declare(sym + "_workspace_size", sizeTy, {sizeTy}, true);
+  for (auto [c, perN] : needs)
+    growWorkspace(out, c, perN);
+  return out.workspaceSize;
+}
+
+void ModuleBuilder::growWorkspace(MorphismFunctions &out, int64_t c, int64_t perN) {
   // One affine bound for every function of the morphism, so the header can
   // state the same exact size as a constant expression.
-  for (auto [c, perN] : needs) {
-    out.wsConst = std::max(out.wsConst, c);
-    out.wsPerN = std::max(out.wsPerN, perN);
-  }
-  Function *f = declare(sym + "_workspace_size", sizeTy, {sizeTy}, true);
+  out.wsConst = std::max(out.wsConst, c);
+  out.wsPerN = std::max(out.wsPerN, perN);
+  Function *f = out.workspaceSize;
+  if (!f->empty())
+    f->deleteBody();
+  IRBuilderBase::InsertPointGuard keep(b);
   b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
   Value *n = b.CreateZExtOrTrunc(&*f->arg_begin(), i64);
   Value *bytes = b.CreateAdd(b.CreateMul(n, ConstantInt::get(i64, out.wsPerN)),
                              ConstantInt::get(i64, out.wsConst));
   b.CreateRet(b.CreateZExtOrTrunc(bytes, sizeTy));
-  return f;
 }
 
 Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout &layout) {

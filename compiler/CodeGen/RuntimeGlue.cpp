@@ -213,6 +213,14 @@ void Glue::emit() {
                                calibration.layers ? static_cast<Constant *>(calibration.layers) : null,
                                wrapper(sym + "_rt_calibrate", calibration.function, voidTy,
                                        {'p', 'A', 'O', 'p', 'n', 'w'})});
+  // The baked weights' int8 layers (Weights.cpp), when they have any.
+  Function *forwardInt8 = mb.module->getFunction(sym + "_forward.int8");
+  Function *evaluateInt8 = mb.module->getFunction(sym + "_evaluate.int8");
+  fields.insert(fields.end(),
+                {forwardInt8 ? wrapper(sym + "_rt_forward_int8", forwardInt8, voidTy, {'p', 'A', 'O', 'n', 'w'}) : null,
+                 evaluateInt8 ? wrapper(sym + "_rt_evaluate_int8", evaluateInt8, voidTy,
+                                        {'p', 'A', 'T', 'O', 'p', 'n', 'w'})
+                              : null});
   std::vector<Type *> types;
   for (Constant *c : fields)
     types.push_back(c->getType());

@@ -102,56 +102,106 @@ static GlobalVariable *constantArray(ModuleBuilder &mb, ArrayRef<T> values, cons
   return g;
 }
 
-/// `p_m_predict` of int8 weights (see the file comment).
-static Function *emitInt8Predict(ModuleBuilder &mb, const MorphismFunctions &f, GlobalVariable *floats,
-                                 const BakedWeights &weights, BakedFunctions &out) {
-  auto &b = mb.b;
-  ir::ParamLayout layout;
-  ir::Function fn = ir::lowerMorphism(*f.instance, layout);
-  ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, layout, false);
-  WorkspacePlan p = mb.plan(g);
-  std::map<int64_t, const QuantizedLayer *> byWeight;
-  for (const QuantizedLayer &q : weights.int8)
-    byWeight[q.weightOffset] = &q;
-  auto layerOf = [&](const ad::KernelCall &call) -> const QuantizedLayer * {
-    if (call.kernel != "cat_k_linear_fwd" || call.args[0].kind != ad::KArg::Kind::Param || call.args[4].offset != 0)
-      return nullptr;
-    auto it = byWeight.find(call.args[0].offset);
-    return it == byWeight.end() ? nullptr : it->second;
-  };
+namespace {
+/// The int8 lowering of a morphism's kernel graphs (see the file comment).
+class Int8Lowering {
+public:
+  Int8Lowering(ModuleBuilder &mb, const MorphismFunctions &f, const BakedWeights &weights)
+      : mb(mb), b(mb.b), f(f) {
+    for (const QuantizedLayer &q : weights.int8)
+      byWeight[q.weightOffset] = &q;
+  }
 
-  size_t nIn = f.instance->dom.flatten().size(), nOut = f.instance->cod.flatten().size();
-  std::vector<Type *> types(nIn + nOut, mb.ptrTy);
-  types.push_back(mb.sizeTy);
-  types.push_back(mb.ptrTy);
-  Function *predict = mb.declare(f.symbol + "_predict", b.getVoidTy(), types, true);
-  b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", predict));
-  GraphEnv env;
-  auto arg = predict->arg_begin();
-  env.params = b.CreateConstInBoundsGEP1_64(mb.f32, floats, 0);
-  for (size_t i = 0; i < nIn; ++i)
-    env.inputs.push_back(&*arg++);
-  for (size_t i = 0; i < nOut; ++i)
-    env.outputs.push_back(&*arg++);
-  env.n = mb.batchArg(&*arg++);
-  env.ws = &*arg++;
+  /// The function \p name computing the graph \p kind of the morphism
+  /// (and of \p loss, for Evaluate) with its pointer arguments as the C
+  /// interface's function of that kind takes them; without \p floats it
+  /// takes the parameters first, else it runs on \p floats. Its workspace
+  /// need goes to \p wsConst and \p wsPerN.
+  Function *emit(const std::string &name, ad::FunctionKind kind, const MorphismInstance *loss,
+                 GlobalVariable *floats, bool external, int64_t &wsConst, int64_t &wsPerN);
 
-  // The int8 buffers follow the forward graph's workspace, one per
-  // quantized value, none reused: a few bytes a row.
-  int64_t floatPerN = (p.perN + 15) / 16 * 16, int8PerN = 0;
-  auto bytes = [&](int64_t perN) { return b.CreateMul(env.n, ConstantInt::get(mb.idxTy, perN)); };
-  auto int8Buffer = [&](int64_t perRow) {
-    Value *at = b.CreateAdd(ConstantInt::get(mb.idxTy, p.scratchBytes), bytes(floatPerN + int8PerN));
-    int8PerN += (perRow + 15) / 16 * 16;
-    return b.CreateGEP(b.getInt8Ty(), env.ws, at);
+private:
+  struct Tables {
+    Constant *weights, *bias, *multiplier, *shift;
   };
   struct Int8Copy {
     Value *data;
     float scale;
     int32_t zero;
   };
+  const QuantizedLayer *layerOf(const ad::KernelCall &call) const {
+    if (call.kernel != "cat_k_linear_fwd" || call.args[0].kind != ad::KArg::Kind::Param || call.args[4].offset != 0)
+      return nullptr;
+    auto it = byWeight.find(call.args[0].offset);
+    return it == byWeight.end() ? nullptr : it->second;
+  }
+  /// The layer's read-only arrays, made once for every function.
+  const Tables &tablesOf(const QuantizedLayer &q);
+
+  ModuleBuilder &mb;
+  IRBuilder<> &b;
+  const MorphismFunctions &f;
+  std::map<int64_t, const QuantizedLayer *> byWeight;
+  std::map<const QuantizedLayer *, Tables> tables;
+};
+} // namespace
+
+const Int8Lowering::Tables &Int8Lowering::tablesOf(const QuantizedLayer &q) {
+  auto it = tables.find(&q);
+  if (it != tables.end())
+    return it->second;
+  std::string name = (f.symbol + "_int8_" + Twine(tables.size())).str();
+  Constant *bias = q.bias.empty() ? static_cast<Constant *>(ConstantPointerNull::get(cast<PointerType>(mb.ptrTy)))
+                                  : constantArray(mb, ArrayRef<int32_t>(q.bias), name + "_bias");
+  return tables[&q] = {constantArray(mb, ArrayRef<int8_t>(q.weights), name + "_weights"), bias,
+                       constantArray(mb, ArrayRef<int32_t>(q.multiplier), name + "_multiplier"),
+                       constantArray(mb, ArrayRef<int32_t>(q.shift), name + "_shift")};
+}
+
+Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, const MorphismInstance *loss,
+                             GlobalVariable *floats, bool external, int64_t &wsConst, int64_t &wsPerN) {
+  ir::ParamLayout layout;
+  ir::Function fn = ir::lowerMorphism(*f.instance, layout);
+  std::optional<ir::Function> lossFn;
+  if (loss)
+    lossFn = ir::lowerMorphism(*loss, layout); // after the morphism's, as in emitMorphism
+  ad::Graph g = ad::buildGraph(kind, fn, lossFn ? &*lossFn : nullptr, layout, false);
+  WorkspacePlan p = mb.plan(g);
+
+  size_t nIn = f.instance->dom.flatten().size(), nOut = f.instance->cod.flatten().size();
+  size_t nT = kind == ad::FunctionKind::Evaluate ? f.target.flatten().size() : 0;
+  size_t pointers = (floats ? 0 : 1) + nIn + nT + nOut + (kind == ad::FunctionKind::Evaluate ? 1 : 0);
+  std::vector<Type *> types(pointers, mb.ptrTy);
+  types.push_back(mb.sizeTy);
+  types.push_back(mb.ptrTy);
+  Function *fun = mb.declare(name, b.getVoidTy(), types, external);
+  b.SetInsertPoint(BasicBlock::Create(mb.ctx, "entry", fun));
+  GraphEnv env;
+  auto arg = fun->arg_begin();
+  env.params = floats ? b.CreateConstInBoundsGEP1_64(mb.f32, floats, 0) : static_cast<Value *>(&*arg++);
+  for (size_t i = 0; i < nIn; ++i)
+    env.inputs.push_back(&*arg++);
+  for (size_t i = 0; i < nT; ++i)
+    env.targets.push_back(&*arg++);
+  for (size_t i = 0; i < nOut; ++i)
+    env.outputs.push_back(&*arg++);
+  if (kind == ad::FunctionKind::Evaluate)
+    env.losses = &*arg++;
+  env.n = mb.batchArg(&*arg++);
+  env.ws = &*arg++;
+
+  // The int8 buffers follow the graph's workspace, one per quantized
+  // value, none reused: a few bytes a row.
+  int64_t floatPerN = (p.perN + 15) / 16 * 16, int8PerN = 0;
+  auto int8Buffer = [&](int64_t perRow) {
+    Value *at = b.CreateAdd(ConstantInt::get(mb.idxTy, p.scratchBytes),
+                            b.CreateMul(env.n, ConstantInt::get(mb.idxTy, floatPerN + int8PerN)));
+    int8PerN += (perRow + 15) / 16 * 16;
+    return b.CreateGEP(b.getInt8Ty(), env.ws, at);
+  };
   std::map<ad::ValueId, Int8Copy> copies; // by storage
-  // Whether calls after \p c read \p storage as floats, or it is an output.
+  // Whether calls after \p c read \p storage as floats, or it is bound to
+  // an argument (an output).
   auto readAsFloat = [&](size_t c, ad::ValueId storage, const Int8Copy &copy) {
     if (g.values[storage].binding.kind != ad::Binding::Kind::Workspace)
       return true;
@@ -162,8 +212,7 @@ static Function *emitInt8Predict(ModuleBuilder &mb, const MorphismFunctions &f, 
         const ad::KArg &a = later.args[i];
         if (a.kind != ad::KArg::Kind::Value || g.storageOf(a.value) != storage)
           continue;
-        bool int8Input = q && i == 2 && q->inputScale == copy.scale && q->inputZero == copy.zero;
-        if (!int8Input)
+        if (!(q && i == 2 && q->inputScale == copy.scale && q->inputZero == copy.zero))
           return true;
       }
     }
@@ -171,7 +220,6 @@ static Function *emitInt8Predict(ModuleBuilder &mb, const MorphismFunctions &f, 
   };
   auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
   auto idx = [&](int64_t v) { return ConstantInt::get(mb.idxTy, v); };
-  int layerIndex = 0;
   for (size_t c = 0; c < g.calls.size(); ++c) {
     const ad::KernelCall &call = g.calls[c];
     const QuantizedLayer *q = layerOf(call);
@@ -197,14 +245,10 @@ static Function *emitInt8Predict(ModuleBuilder &mb, const MorphismFunctions &f, 
                     {false, false, false, true, true});
     }
     Value *yq = int8Buffer(rowsPerN * m);
-    std::string name = (f.symbol + "_int8_" + Twine(layerIndex++)).str();
-    Value *bias = q->bias.empty() ? static_cast<Value *>(ConstantPointerNull::get(cast<PointerType>(mb.ptrTy)))
-                                  : constantArray(mb, ArrayRef<int32_t>(q->bias), name + "_bias");
+    const Tables &t = tablesOf(*q);
     mb.callKernel(mb.kernel("cat_k_qlinear_fwd"),
-                  {constantArray(mb, ArrayRef<int8_t>(q->weights), name + "_weights"), bias, xq, yq, rows, idx(m),
-                   idx(k), i32c(q->inputZero), constantArray(mb, ArrayRef<int32_t>(q->multiplier), name + "_multiplier"),
-                   constantArray(mb, ArrayRef<int32_t>(q->shift), name + "_shift"), i32c(q->outputZero),
-                   i32c(relu ? q->outputZero : -128), i32c(127)},
+                  {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(q->inputZero), t.multiplier, t.shift,
+                   i32c(q->outputZero), i32c(relu ? q->outputZero : -128), i32c(127)},
                   {false, false, false, false, false, true, true, true, false, false, true, true, true});
     Int8Copy copy{yq, q->outputScale, q->outputZero};
     copies[y] = copy;
@@ -215,21 +259,20 @@ static Function *emitInt8Predict(ModuleBuilder &mb, const MorphismFunctions &f, 
                     {false, false, false, true, true});
   }
   b.CreateRetVoid();
-  out.wsConst = p.scratchBytes;
-  out.wsPerN = floatPerN + int8PerN;
-  out.int8 = true;
-  return predict;
+  wsConst = p.scratchBytes;
+  wsPerN = floatPerN + int8PerN;
+  return fun;
 }
 
-BakedSymbols emitBakedWeights(ModuleBuilder &mb, const std::vector<MorphismFunctions> &all,
+BakedSymbols emitBakedWeights(ModuleBuilder &mb, std::vector<MorphismFunctions> &all, const Program &program,
                               const BakedWeights *weights) {
   BakedSymbols out;
   out.of.resize(all.size());
   if (!weights)
     return out;
   out.source = weights;
-  const MorphismFunctions *trained = nullptr;
-  for (const MorphismFunctions &f : all)
+  MorphismFunctions *trained = nullptr;
+  for (MorphismFunctions &f : all)
     if (f.instance == weights->morphism)
       trained = &f;
   if (!trained || trained->layout.hash() != weights->layoutHash ||
@@ -249,9 +292,25 @@ BakedSymbols emitBakedWeights(ModuleBuilder &mb, const std::vector<MorphismFunct
     out.of[i].offset = *offset;
     out.of[i].wsConst = all[i].forwardWsConst;
     out.of[i].wsPerN = all[i].forwardWsPerN;
-    out.of[i].predict = &all[i] == trained && !weights->int8.empty()
-                            ? emitInt8Predict(mb, all[i], array, *weights, out.of[i])
-                            : emitPredict(mb, all[i], array, *offset);
+    if (&all[i] != trained || weights->int8.empty()) {
+      out.of[i].predict = emitPredict(mb, all[i], array, *offset);
+    } else {
+      Int8Lowering int8(mb, all[i], *weights);
+      out.of[i].int8 = true;
+      out.of[i].predict = int8.emit(all[i].symbol + "_predict", ad::FunctionKind::Forward, nullptr, array, true,
+                                    out.of[i].wsConst, out.of[i].wsPerN);
+      // An executable's eval and predict run the baked weights on integers.
+      if (mb.opts.executableGlue) {
+        int64_t c = 0, perN = 0;
+        int8.emit(all[i].symbol + "_forward.int8", ad::FunctionKind::Forward, nullptr, nullptr, false, c, perN);
+        mb.growWorkspace(all[i], c, perN);
+        if (program.train && program.train->model == all[i].instance) {
+          int8.emit(all[i].symbol + "_evaluate.int8", ad::FunctionKind::Evaluate, program.train->loss.get(), nullptr,
+                    false, c, perN);
+          mb.growWorkspace(all[i], c, perN);
+        }
+      }
+    }
     if (&all[i] != trained)
       continue;
     out.of[i].weights = array;

@@ -40,7 +40,7 @@ struct BakedSymbols {
 /// in the same arrangement (the trained morphism, and exported morphisms it
 /// uses as named instances, e.g. an encoder). With no weights, returns an
 /// empty result.
-BakedSymbols emitBakedWeights(ModuleBuilder &mb, const std::vector<MorphismFunctions> &all,
+BakedSymbols emitBakedWeights(ModuleBuilder &mb, std::vector<MorphismFunctions> &all, const Program &program,
                               const BakedWeights *weights);
 
 /// The C header (Header.cpp), with the declarations of \p baked.

@@ -247,11 +247,6 @@ int Compilation::run() {
     return 1;
   if (!weightsFile.empty() && !(weights = readWeights(weightsFile, *program, diags)))
     return 1;
-  // An executable's eval, predict and train run the float model.
-  if (weights && !weights->int8.empty() && action == Action::Link) {
-    diags.report(SMLoc(), diag::err_weights_quantized) << weightsFile;
-    return 1;
-  }
   if (action == Action::SyntaxOnly)
     return 0;
   if (action == Action::View)

@@ -388,8 +388,9 @@ bool Reader::isSideTensor(const std::string &name) const {
     if (!n.consume_back(suffix))
       continue;
     auto it = entries.find(n.str());
-    if (it != entries.end() && it->second.dtype == "I8")
-      return true;
+    if (it != entries.end() && it->second.dtype != "F32")
+      return true; // an int8 layer's, or one that readInt8 reports
+
   }
   return false;
 }

@@ -247,6 +247,15 @@ typedef struct cat_model {
   void (*calibrate)(const float *params, void *const *inputs,
                     void *const *outputs, float *ranges, size_t n,
                     void *workspace);
+  /* With int8 weights compiled in (catc --weights Wq, from `quantize`):
+   * forward and evaluate running them on integers (params are ignored but
+   * for what runs in float, for which they must be the baked weights);
+   * NULL otherwise. eval and predict use them when given no --weights. */
+  void (*forward_int8)(const float *params, void *const *inputs,
+                       void *const *outputs, size_t n, void *workspace);
+  void (*evaluate_int8)(const float *params, void *const *inputs,
+                        void *const *targets, void *const *outputs,
+                        float *losses, size_t n, void *workspace);
 } cat_model;
 
 /* The entry point of generated executables: parses argv, runs the command. */

@@ -3,6 +3,7 @@
 numpy and exact integers, against what a compiled model printed.
 
 Usage: int8_reference.py FLOAT.safetensors INT8.safetensors DATA.csv OUTPUT.txt RELU...
+       [--probabilities PREDICT.txt]
 
 OUTPUT.txt is int8_predict.c's: per row of DATA.csv, its outputs (%a) and
 their argmax. The reference runs the scheme of docs/quantization.md from
@@ -12,7 +13,10 @@ on integers (quant_reference.requantize: gemmlowp's arithmetic), the last
 layer's output dequantized (scale * (q - zero) in float32), and it must
 print the same bits. It also runs the float model of FLOAT.safetensors in
 float64 and reports both accuracies against the CSV's labels, which must
-be within 1 point of each other. Exits 1 on any difference.
+be within 1 point of each other. With --probabilities, PREDICT.txt is
+`predict --probabilities` of an executable with the int8 weights compiled
+in, on the same rows: each row's printed probabilities (6 digits) must be
+the softmax of the reference outputs. Exits 1 on any difference.
 """
 import os
 import sys
@@ -45,8 +49,14 @@ def quantize(x, scale, zero):
 
 
 def main():
-    float_path, int8_path, data_path, output_path = sys.argv[1:5]
-    relu = [flag == "1" for flag in sys.argv[5:]]
+    args = sys.argv[1:]
+    predictions = None
+    if "--probabilities" in args:
+        at = args.index("--probabilities")
+        predictions = args[at + 1]
+        del args[at:at + 2]
+    float_path, int8_path, data_path, output_path = args[:4]
+    relu = [flag == "1" for flag in args[4:]]
     _, _, floats = read(float_path)
     _, order, t = read(int8_path)
     weights = [n for n in order if t[n].dtype == np.int8]
@@ -90,7 +100,15 @@ def main():
     int8_acc = np.mean(np.array([int(line[-1]) for line in got]) == labels) * 100
     close = abs(float_acc - int8_acc) <= 1.0
     print("%s accuracy float %.1f%% int8 %.1f%%" % ("OK" if close else "FAIL", float_acc, int8_acc))
-    sys.exit(0 if same and close else 1)
+    agree = True
+    if predictions:
+        e = np.exp(expected.astype(np.float64) - expected.max(axis=1, keepdims=True))
+        softmax = e / e.sum(axis=1, keepdims=True)
+        printed = np.array([[float(v) for v in line.split()[1:]] for line in open(predictions)])
+        agree = printed.shape == softmax.shape and np.all(np.abs(printed - softmax) <= 1e-5 * np.maximum(softmax, 1e-3))
+        print("%s predict --probabilities of %d rows is the softmax of the int8 outputs" % (
+            "OK" if agree else "FAIL", len(printed)))
+    sys.exit(0 if same and close and agree else 1)
 
 
 if __name__ == "__main__":

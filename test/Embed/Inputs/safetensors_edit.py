@@ -3,6 +3,9 @@ make malformed weights for tests.
 
 usage: safetensors_edit.py IN OUT drop NAME
        safetensors_edit.py IN OUT set-i32 NAME VALUE   (its first element)
+       safetensors_edit.py IN OUT convert NAME DTYPE   (the values, re-encoded
+                                                        at the end of the data)
+       safetensors_edit.py IN OUT relabel NAME DTYPE   (the dtype alone)
 """
 import json
 import struct
@@ -18,6 +21,17 @@ if op == "drop":
 elif op == "set-i32":
     begin = header[name]["data_offsets"][0]
     data[begin:begin + 4] = struct.pack("<i", int(sys.argv[5]))
+elif op == "convert":
+    import numpy as np
+    kinds = {"F32": "<f4", "I32": "<i4", "I8": "i1"}
+    entry = header[name]
+    begin, end = entry["data_offsets"]
+    values = np.frombuffer(bytes(data[begin:end]), kinds[entry["dtype"]]).astype(kinds[sys.argv[5]])
+    entry["dtype"] = sys.argv[5]
+    entry["data_offsets"] = [len(data), len(data) + values.nbytes]
+    data += values.tobytes()
+elif op == "relabel":
+    header[name]["dtype"] = sys.argv[5]
 else:
     sys.exit("unknown operation " + op)
 text = json.dumps(header).encode()
