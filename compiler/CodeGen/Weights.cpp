@@ -123,6 +123,7 @@ public:
 private:
   struct Tables {
     Constant *weights, *bias, *multiplier, *shift;
+    int32_t inputZero; ///< what the kernel subtracts from the input: 0 once folded into bias
   };
   struct Int8Copy {
     Value *data;
@@ -151,11 +152,34 @@ const Int8Lowering::Tables &Int8Lowering::tablesOf(const QuantizedLayer &q) {
   if (it != tables.end())
     return it->second;
   std::string name = (f.symbol + "_int8_" + Twine(tables.size())).str();
-  Constant *bias = q.bias.empty() ? static_cast<Constant *>(ConstantPointerNull::get(cast<PointerType>(mb.ptrTy)))
-                                  : constantArray(mb, ArrayRef<int32_t>(q.bias), name + "_bias");
-  return tables[&q] = {constantArray(mb, ArrayRef<int8_t>(q.weights), name + "_weights"), bias,
+  // sum_l (x[l] - zx) W[j][l] = sum_l x[l] W[j][l] - zx sum_l W[j][l]: the
+  // second term is a constant, folded into the bias (as TFLite does), so
+  // the inner loop does not subtract the zero point. The int32 sums are the
+  // same integers, hence the same outputs, when the folded bias fits.
+  std::vector<int32_t> bias = q.bias;
+  int32_t inputZero = q.inputZero;
+  if (inputZero != 0) {
+    size_t m = q.multiplier.size(), k = m ? q.weights.size() / m : 0;
+    std::vector<int32_t> folded(m);
+    bool fits = true;
+    for (size_t j = 0; j < m && fits; ++j) {
+      int64_t sum = 0;
+      for (size_t l = 0; l < k; ++l)
+        sum += q.weights[j * k + l];
+      int64_t value = (bias.empty() ? 0 : int64_t(bias[j])) - int64_t(inputZero) * sum;
+      fits = value >= INT32_MIN && value <= INT32_MAX;
+      folded[j] = static_cast<int32_t>(value);
+    }
+    if (fits) {
+      bias = std::move(folded);
+      inputZero = 0;
+    }
+  }
+  Constant *biasArray = bias.empty() ? static_cast<Constant *>(ConstantPointerNull::get(cast<PointerType>(mb.ptrTy)))
+                                     : constantArray(mb, ArrayRef<int32_t>(bias), name + "_bias");
+  return tables[&q] = {constantArray(mb, ArrayRef<int8_t>(q.weights), name + "_weights"), biasArray,
                        constantArray(mb, ArrayRef<int32_t>(q.multiplier), name + "_multiplier"),
-                       constantArray(mb, ArrayRef<int32_t>(q.shift), name + "_shift")};
+                       constantArray(mb, ArrayRef<int32_t>(q.shift), name + "_shift"), inputZero};
 }
 
 Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, const MorphismInstance *loss,
@@ -247,7 +271,7 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
     Value *yq = int8Buffer(rowsPerN * m);
     const Tables &t = tablesOf(*q);
     mb.callKernel(mb.kernel("cat_k_qlinear_fwd"),
-                  {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(q->inputZero), t.multiplier, t.shift,
+                  {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(t.inputZero), t.multiplier, t.shift,
                    i32c(q->outputZero), i32c(relu ? q->outputZero : -128), i32c(127)},
                   {false, false, false, false, false, true, true, true, false, false, true, true, true});
     Int8Copy copy{yq, q->outputScale, q->outputZero};

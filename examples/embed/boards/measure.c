@@ -8,6 +8,8 @@
  *   -DMEASURE_TRAINING   parameters and optimizer state in RAM, _init, and
  *                        _train_step measured: what on-device training
  *                        links;
+ *   -DMEASURE_PREDICT    weights compiled into the model (catc --weights,
+ *                        float or int8) and _predict measured;
  *   otherwise            parameters const (in flash, as trained weights
  *                        are deployed) and _forward measured: what
  *                        inference links; --gc-sections drops the rest of
@@ -42,7 +44,7 @@ enum { CALIBRATION_ITERATIONS = 100000 };
 #ifdef MEASURE_TRAINING
 static float params[MODEL_PARAM_COUNT];
 static float opt_state[MODEL_OPT_STATE_COUNT];
-#else
+#elif !defined(MEASURE_PREDICT)
 static const float params[MODEL_PARAM_COUNT] = {
 #include "params.inc"
 };
@@ -50,6 +52,8 @@ static const float params[MODEL_PARAM_COUNT] = {
 /* An inference image needs only the forward pass's workspace. */
 #ifdef MEASURE_TRAINING
 #define MEASURED_WORKSPACE_BYTES MODEL_WORKSPACE_BYTES(1)
+#elif defined(MEASURE_PREDICT)
+#define MEASURED_WORKSPACE_BYTES MODEL_PREDICT_WORKSPACE_BYTES(1)
 #else
 #define MEASURED_WORKSPACE_BYTES MODEL_FORWARD_WORKSPACE_BYTES(1)
 #endif
@@ -86,11 +90,19 @@ static float __attribute__((noipa)) empty_train_step(float *p, float *s, const f
   (void)p, (void)s, (void)in, (void)t, (void)n, (void)w;
   return 0.0f;
 }
+#elif defined(MEASURE_PREDICT)
+static void __attribute__((noipa)) empty_predict(const float *in, float *out, size_t n, void *w) {
+  (void)in, (void)out, (void)n, (void)w;
+}
+#define MEASURED_CALL() MODEL(predict)(x, y, 1, workspace)
+#define EMPTY_CALL() empty_predict(x, y, 1, workspace)
 #else
 static void __attribute__((noipa)) empty_forward(const float *p, const float *in, float *out,
                                                  size_t n, void *w) {
   (void)p, (void)in, (void)out, (void)n, (void)w;
 }
+#define MEASURED_CALL() MODEL(forward)(params, x, y, 1, workspace)
+#define EMPTY_CALL() empty_forward(params, x, y, 1, workspace)
 #endif
 
 static size_t high_water;
@@ -167,15 +179,15 @@ int main(void) {
   repaint();
   paint_workspace();
   sp = board_stack_pointer();
-  MODEL(forward)(params, x, y, 1, workspace);
+  MEASURED_CALL();
   print("call_stack", board_stack_used() - sp);
   print("workspace_touched", workspace_touched());
   start = board_counter();
   for (i = 0; i < REPEATS; ++i)
-    MODEL(forward)(params, x, y, 1, workspace);
+    MEASURED_CALL();
   middle = board_counter();
   for (i = 0; i < REPEATS; ++i)
-    empty_forward(params, x, y, 1, workspace);
+    EMPTY_CALL();
   end = board_counter();
   print("call_counts", middle - start);
   print("empty_counts", end - middle);

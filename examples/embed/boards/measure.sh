@@ -2,13 +2,15 @@
 # measure.sh - flash, RAM, stack and instructions of a catc model on the
 # emulated microcontroller boards of examples/embed/boards/.
 #
-# Usage: measure.sh [--catc CATC] [-O LEVEL] [--keep DIR] MODEL.cat BOARD...
+# Usage: measure.sh [--catc CATC] [-O LEVEL] [--keep DIR] [--weights W] MODEL.cat BOARD...
 #   BOARD: cortex-m4 (qemu-system-arm -M mps2-an386, Cortex-M4F, hard float)
 #          rv32      (qemu-system-riscv32 -M virt, RV32IMAFC, ilp32f)
 #          rv32imac  (the same machine without the FPU: soft float, ilp32)
 #   CATC defaults to build/bin/catc of this source tree; -O passes catc
 #   -O<LEVEL> (2 by default; s or z for small code); --keep DIR keeps
-#   the objects, images, link maps and outputs in DIR.
+#   the objects, images, link maps and outputs in DIR; --weights W compiles
+#   the weights of W into the model (float, or int8 from `quantize`) and
+#   the inference image measures _predict with them.
 #
 # The model's trained morphism must take one real input (R[...]) and have
 # one output; the target may be classes (Fin) or reals. For each board the
@@ -49,14 +51,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 catc=$root/build/bin/catc
 keep=
+weights=
 opt=2
 repeats=1000
 
 usage() {  # usage STATUS: the header's synopsis, to stderr unless asked for
   if [[ $1 == 0 ]]; then
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   else
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   fi
   exit "$1"
 }
@@ -65,6 +68,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --catc) catc=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    --weights) weights=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     -O) opt=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) echo "measure.sh: unknown option '$1'" >&2; usage 2 ;;
@@ -171,6 +175,7 @@ cat > "$work/host/measure_model.h" <<EOF
 #define MODEL_OPT_STATE_COUNT ${upper}_OPT_STATE_COUNT
 #define MODEL_WORKSPACE_BYTES(n) ${upper}_WORKSPACE_BYTES(n)
 #define MODEL_FORWARD_WORKSPACE_BYTES(n) ${upper}_FORWARD_WORKSPACE_BYTES(n)
+#define MODEL_PREDICT_WORKSPACE_BYTES(n) ${upper}_PREDICT_WORKSPACE_BYTES(n)
 #define MODEL_IN $inputs
 #define MODEL_OUT $outputs
 #define MODEL_TARGET_TYPE $target_type
@@ -235,11 +240,14 @@ for board in "$@"; do
   board_settings "$board"
   dir=$work/$board
   mkdir -p "$dir"
-  "$catc" "$model" -c -o "$dir/model.o" --emit-header "$dir/model.h" "-O$opt" "${catc_flags[@]}"
+  baked=()
+  [[ -n $weights ]] && baked=(--weights "$weights")
+  "$catc" "$model" -c -o "$dir/model.o" --emit-header "$dir/model.h" "-O$opt" "${catc_flags[@]}" "${baked[@]}"
   cp "$work/host/measure_model.h" "$work/host/params.inc" "$dir/"
   for image in inference training; do
     define=()
     [[ $image == training ]] && define=(-DMEASURE_TRAINING)
+    [[ $image == inference && -n $weights ]] && define=(-DMEASURE_PREDICT)
     "$cc" "${cflags[@]}" "${define[@]}" -DREPEATS="$repeats" -I"$here/common" -I"$dir" \
       "$here/measure.c" "$here/common/board_print.c" "${kit[@]}" "$dir/model.o" \
       "${ldflags[@]}" -Wl,-Map="$dir/$image.map" -lm -o "$dir/$image.elf"
@@ -300,7 +308,7 @@ for board in "$@"; do
   row "stack of one call" call_stack
   printf '  %-34s %12s %12s\n' "instructions per call (batch 1)" \
     "${fig[inference.instructions]}" "${fig[training.instructions]}"
-  printf '  %-34s %12s %12s\n' "" "(_forward)" "(_train_step)"
+  printf '  %-34s %12s %12s\n' "" "$([[ -n $weights ]] && echo "(_predict)" || echo "(_forward)")" "(_train_step)"
   echo "  calibration loop: ${fig[inference.calibration]}"
   unset fig
 done
