@@ -36,6 +36,8 @@ llvm::SourceMgr::DiagKind toLLVMKind(diag::Severity severity) {
     return llvm::SourceMgr::DK_Warning;
   case diag::Severity::Note:
     return llvm::SourceMgr::DK_Note;
+  case diag::Severity::Remark:
+    return llvm::SourceMgr::DK_Remark;
   }
   llvm_unreachable("unknown severity");
 }

@@ -31,7 +31,7 @@ enum Kind : unsigned {
 #include "DiagnosticKinds.def"
   NumKinds
 };
-enum class Severity { Error, Warning, Note };
+enum class Severity { Error, Warning, Note, Remark };
 /// The severity of \p kind as written in the registry.
 Severity severityOf(Kind kind);
 /// The message template of \p kind as written in the registry.

@@ -51,6 +51,7 @@ const char *spellSeverity(diag::Severity severity) {
   case diag::Severity::Error: return "error";
   case diag::Severity::Warning: return "warning";
   case diag::Severity::Note: return "note";
+  case diag::Severity::Remark: return "remark";
   }
   return "error";
 }

@@ -51,6 +51,9 @@ cl::opt<std::string> outputFile("o", cl::desc("Write output to <file> ('-' for s
 cl::opt<bool> compileOnly("c", cl::desc("Compile to an object file, do not link"), cl::cat(category));
 cl::opt<bool> assembleOnly("S", cl::desc("Emit assembly (with -emit-llvm: LLVM IR)"), cl::cat(category));
 cl::opt<bool> emitLLVM("emit-llvm", cl::desc("With -S or -c: emit LLVM IR / bitcode"), cl::cat(category));
+cl::opt<bool> remarkQuantize("Rquantize",
+                              cl::desc("With int8 weights (--weights): a remark for each kernel that runs on floats"),
+                              cl::cat(category));
 cl::opt<bool> syntaxOnly("fsyntax-only", cl::desc("Check the program and stop"), cl::cat(category));
 cl::opt<bool> verifyMode("verify", cl::desc("Check diagnostics against expected-* comments"),
                          cl::cat(category));
@@ -247,6 +250,9 @@ int Compilation::run() {
     return 1;
   if (!weightsFile.empty() && !(weights = readWeights(weightsFile, *program, diags)))
     return 1;
+  if (remarkQuantize && weights && !weights->int8.empty())
+    for (const std::string &kernel : floatKernels(*program, *weights))
+      diags.report(SMLoc(), diag::remark_int8_float_kernel) << kernel;
   if (action == Action::SyntaxOnly)
     return 0;
   if (action == Action::View)

@@ -491,6 +491,30 @@ bool Reader::readInt8(const MorphismInstance &inst, const ir::ParamLayout &layou
   return diags.errorCount() == errors;
 }
 
+std::vector<std::string> floatKernels(const Program &program, const BakedWeights &weights) {
+  std::set<int64_t> int8Weights;
+  for (const QuantizedLayer &q : weights.int8)
+    int8Weights.insert(q.weightOffset);
+  ir::ParamLayout layout;
+  ir::Function fn = ir::lowerMorphism(*weights.morphism, layout);
+  ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, layout, false);
+  std::vector<std::string> names;
+  for (const ad::KernelCall &call : g.calls) {
+    // Weights.cpp's test of a layer it runs on integers.
+    if (call.kernel == "cat_k_linear_fwd" && call.args[0].kind == ad::KArg::Kind::Param &&
+        call.args[4].offset == 0 && int8Weights.count(call.args[0].offset))
+      continue;
+    StringRef name(call.kernel);
+    name.consume_front("cat_k_");
+    name.consume_back("_fwd");
+    if (name.starts_with("copy") || name.starts_with("zero") || name.starts_with("fill"))
+      continue;
+    if (!llvm::is_contained(names, name.str()))
+      names.push_back(name.str());
+  }
+  return names;
+}
+
 std::unique_ptr<BakedWeights> readWeights(std::unique_ptr<MemoryBuffer> contents, StringRef path,
                                           const Program &program, DiagnosticEngine &diags) {
   const MorphismInstance *inst = weightsMorphism(program);

@@ -36,6 +36,12 @@ std::unique_ptr<BakedWeights> readWeights(std::unique_ptr<llvm::MemoryBuffer> co
                                           llvm::StringRef path, const Program &program,
                                           DiagnosticEngine &diags);
 
+/// The kernels of the forward map of weightsMorphism(program) that run on
+/// floats although \p weights are int8 (primitives without an integer
+/// kernel), by name ("sigmoid"), each once, in the order they run; memory
+/// kernels (copies) are not listed.
+std::vector<std::string> floatKernels(const Program &program, const BakedWeights &weights);
+
 } // namespace cat
 
 #endif // CATC_DRIVER_WEIGHTS_H
