@@ -104,7 +104,7 @@ bool LexChecker::check(antlr4::Token &t) {
 }
 
 std::optional<std::vector<std::unique_ptr<antlr4::Token>>>
-parse::lexAndCheck(ScannerTokenSource &lexer, SyntaxReporter &reporter) {
+parse::lexAndCheck(CatLexer &lexer, SyntaxReporter &reporter) {
   std::vector<std::unique_ptr<antlr4::Token>> tokens;
   LexChecker checker(reporter);
   try {

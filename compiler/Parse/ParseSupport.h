@@ -51,71 +51,6 @@ private:
   std::vector<uint32_t> byteOffsets; ///< one per code point, plus the end
 };
 
-/// The channel of comments (grammar/Cat.g4): neither the parser's nor hidden.
-constexpr size_t kCommentChannel = 2;
-
-/// One token of the lexer grammar: its type (a CatLexer constant, or
-/// antlr4::Token::EOF) and channel, where it is as bytes and as code point
-/// indexes (ANTLR's start and stop, stop = start - 1 for EOF), and the line
-/// (from 1) and column (in code points, from 0) where it starts.
-struct Lexeme {
-  size_t type, channel;
-  uint32_t begin, end; ///< byte offsets, end exclusive
-  size_t start, stop;
-  size_t line, column;
-};
-
-/// The lexer of grammar/Cat.g4 written out (Scanner.cpp): the tokens of a
-/// buffer one at a time, whitespace skipped, invalid UTF-8 decoded as
-/// SourceText does; EOF at the end, as often as asked.
-class Scanner {
-public:
-  explicit Scanner(llvm::StringRef buffer) : bytes(buffer) {}
-  Lexeme next();
-
-private:
-  struct Position {
-    uint32_t byte = 0;
-    size_t index = 0; ///< in code points
-    size_t line = 1, column = 0;
-  };
-  /// The code point at \p p and its length in bytes; 0xFFFFFFFF at the end.
-  char32_t peek(const Position &p, unsigned &length) const;
-  char32_t at(const Position &p) const {
-    unsigned length;
-    return peek(p, length);
-  }
-  void advance(Position &p) const;
-  /// Moves \p p past \p c, \p length bytes at \p p.
-  void step(Position &p, char32_t c, unsigned length) const;
-  /// Advances \p p over the code points \p pred accepts.
-  template <typename Pred> void skipWhile(Position &p, Pred pred) const;
-
-  llvm::StringRef bytes;
-  Position pos;
-};
-
-/// The Scanner's tokens as ANTLR tokens of \p text, for the parser. Error
-/// recovery asks a token for its source (to conjure a missing one), so this
-/// must outlive the parse.
-class ScannerTokenSource : public antlr4::TokenSource {
-public:
-  explicit ScannerTokenSource(SourceText &text) : text(text), scanner(text.buffer()) {}
-  std::unique_ptr<antlr4::Token> nextToken() override;
-  size_t getLine() const override { return line; }
-  size_t getCharPositionInLine() override { return column; }
-  antlr4::CharStream *getInputStream() override { return &text; }
-  std::string getSourceName() override { return text.getSourceName(); }
-  antlr4::TokenFactory<antlr4::CommonToken> *getTokenFactory() override {
-    return antlr4::CommonTokenFactory::DEFAULT.get();
-  }
-
-private:
-  SourceText &text;
-  Scanner scanner;
-  size_t line = 1, column = 0; ///< where the last token starts
-};
-
 /// Thrown to abandon the parse once too many errors were reported.
 struct TooManySyntaxErrors {};
 
@@ -152,7 +87,7 @@ private:
 /// excessive nesting, and returns the tokens the parser should see (hidden
 /// tokens dropped, EOF last). Returns nullopt when parsing must not start.
 std::optional<std::vector<std::unique_ptr<antlr4::Token>>>
-lexAndCheck(ScannerTokenSource &lexer, SyntaxReporter &reporter);
+lexAndCheck(catgrammar::CatLexer &lexer, SyntaxReporter &reporter);
 
 /// Parses \p tokens into \p file, reporting syntax errors through
 /// \p reporter. Fast path: SLL prediction, one declaration at a time, each

@@ -1,10 +1,9 @@
 //===- Parser.cpp - The parsing pipeline for one buffer -------------------===//
 //
-// Ties the steps together: decode the buffer (SourceText), lex it once
-// (Scanner.cpp) while reporting malformed lexemes and refusing absurd
-// nesting (Lexing.cpp), parse the tokens with SLL then LL (SyntaxErrors.cpp),
-// and build the AST when the parse had no errors (ASTBuilder.cpp). Everything
-// ANTLR stays in this folder.
+// Ties the steps together: decode the buffer (SourceText), lex it once while
+// reporting malformed lexemes and refusing absurd nesting (Lexing.cpp), parse
+// the tokens with SLL then LL (SyntaxErrors.cpp), and build the AST when the
+// parse had no errors (ASTBuilder.cpp). Everything ANTLR stays in this folder.
 //
 //===----------------------------------------------------------------------===//
 #include "Parse/Parser.h"
@@ -27,7 +26,8 @@ std::unique_ptr<ast::SourceFile> cat::parseSourceFile(unsigned bufferId,
 
   SourceText text(buffer);
   SyntaxReporter reporter(diags, text);
-  ScannerTokenSource lexer(text); // every character lexes (INVALID_CHARACTER)
+  catgrammar::CatLexer lexer(&text);
+  lexer.removeErrorListeners(); // every character lexes (INVALID_CHARACTER)
   std::optional<std::vector<std::unique_ptr<antlr4::Token>>> lexed =
       lexAndCheck(lexer, reporter);
   if (!lexed)

@@ -52,12 +52,16 @@ std::vector<Token> cat::lexTokens(llvm::StringRef buffer) {
   std::vector<Token> tokens;
   if (buffer.size() >= UINT32_MAX)
     return tokens;
-  // Bytes are all this needs: no SourceText, no ANTLR tokens.
-  parse::Scanner scanner(buffer);
+  parse::SourceText text(buffer);
+  CatLexer lexer(&text);
+  lexer.removeErrorListeners();
   for (;;) {
-    parse::Lexeme l = scanner.next();
-    if (l.type == antlr4::Token::EOF)
+    std::unique_ptr<antlr4::Token> t = lexer.nextToken();
+    if (t->getType() == antlr4::Token::EOF)
       return tokens;
-    tokens.push_back({kindOf(l.type), l.begin, l.end});
+    llvm::SMRange range = text.rangeOf(t.get());
+    tokens.push_back({kindOf(t->getType()),
+                      static_cast<uint32_t>(range.Start.getPointer() - buffer.data()),
+                      static_cast<uint32_t>(range.End.getPointer() - buffer.data())});
   }
 }

@@ -1,11 +1,10 @@
 //===- Tokens.h - The lexemes of a .cat buffer, comments included -*- C++ -*-===//
 //
 // For tools that work on the text rather than the AST (catc-format): the
-// buffer lexed by the compiler's own lexer (the rules of grammar/Cat.g4, as
-// compiler/Parse/Scanner.cpp matches them), every token with its exact byte
-// range, comments included (the parser never sees them: they are on a
-// channel of their own), whitespace left out. Malformed lexemes (a stray
-// character, an unterminated string or comment) come out as Error;
+// buffer lexed by the compiler's own lexer (grammar/Cat.g4), every token with
+// its exact byte range, comments included (the parser never sees them: they
+// are on a channel of their own), whitespace left out. Malformed lexemes
+// (a stray character, an unterminated string or comment) come out as Error;
 // parseSourceFile reports them.
 //
 //===----------------------------------------------------------------------===//
