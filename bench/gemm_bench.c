@@ -52,10 +52,10 @@ typedef struct {
     cat_k_linear_fwd(q->b, q->bias, q->a, q->c, q->n, M, K, CATK_ACT_NONE, q->scratch, TILE);  \
   }                                                                                            \
   static __attribute__((noinline, flatten)) void dx_##tag(Args *q) {                           \
-    cat_k_linear_bwd(q->b, 0, q->a, 0, q->c, q->n, M, K, TILE, 1);                                \
+    cat_k_linear_bwd(q->b, 0, q->a, 0, q->c, q->n, M, K, TILE, 1, 0);                             \
   }                                                                                            \
   static __attribute__((noinline, flatten)) void dw_##tag(Args *q) {                           \
-    cat_k_linear_bwd(0, q->b, q->a, q->c, 0, q->n, M, K, TILE, 1);                                \
+    cat_k_linear_bwd(0, q->b, q->a, q->c, 0, q->n, M, K, TILE, 1, 0);                             \
   }
 #define MATMUL(tag, M, K, P)                                                                   \
   static __attribute__((noinline, flatten)) void mm_##tag(Args *q) {                           \
