@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cc=${CC:-clang-19}
 flags=${GEMM_FLAGS:--march=native}
+# shellcheck source=bench/openblas_core.sh
+. "$here/openblas_core.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2086 # GEMM_FLAGS is a list of flags

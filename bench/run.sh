@@ -39,6 +39,8 @@ case $blas in
   *) echo "run.sh: warning: torch's BLAS is '$blas', not OpenBLAS; run" \
           "'bash scripts/install-deps.sh --with-bench' for a fair comparison" >&2 ;;
 esac
+# shellcheck source=bench/openblas_core.sh
+. "$here/openblas_core.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
@@ -229,3 +231,6 @@ echo
 echo "CPU: $cpu ($(grep -c '^processor' /proc/cpuinfo) logical CPUs; ${avx:-no AVX})"
 "$catc" --version 2>/dev/null | head -n 1 || true
 "$python" "$here/torch_bench.py" info
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+  echo "OpenBLAS kernels chosen by OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (bench/openblas_core.sh)"
+fi

@@ -68,6 +68,20 @@
 #define CATK_UNROLL_BY(n)
 #endif
 
+/* The register width a tile family is sized for. Clang marks every function
+ * with the widest vector its signature uses ("min-legal-vector-width"), and
+ * where the CPU's tuning prefers 256-bit vectors (Intel's server cores) the
+ * backend then splits a 512-bit tile into twice as many ymm registers,
+ * spills, and runs at half speed. The micro-kernels say what they need; the
+ * inliner raises their callers' width to it. catc drops the attribute from
+ * the library (CodeGen.cpp), which leaves every width legal: this is for
+ * clang builds of this file, such as bench/gemm_bench.c. */
+#if defined(__clang__)
+#define CATK_VECTOR_BITS(bits) __attribute__((min_vector_width(bits)))
+#else
+#define CATK_VECTOR_BITS(bits)
+#endif
+
 /* Vector types for unaligned loads and stores straight through a cast:
  * aligned(4) makes the access unaligned, may_alias lets it read floats. */
 typedef float catk_f1 __attribute__((vector_size(4), aligned(4), may_alias));
@@ -154,10 +168,11 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
    * so that a step fused so and one through the gradient buffer give the                           \
    * same bits. The step's settings are read once a tile; `first` (v = g)                           \
    * and `keep` (store v: there is momentum) are constants at each call. */                         \
-  CATK_ALWAYS_INLINE void catk_update_##F(VT acc[MR][NV], int32_t nr, int32_t nv, int32_t mr,       \
-                                          int32_t w, const float *c, catk_index ldc,                \
-                                          const cat_k_sgd_step *restrict u, int32_t first,          \
-                                          int32_t keep) {                                           \
+  CATK_ALWAYS_INLINE CATK_VECTOR_BITS(VW * 32)                                                      \
+  void catk_update_##F(VT acc[MR][NV], int32_t nr, int32_t nv, int32_t mr,                          \
+                       int32_t w, const float *c, catk_index ldc,                                   \
+                       const cat_k_sgd_step *restrict u, int32_t first,                             \
+                       int32_t keep) {                                                              \
     CATK_NO_CONTRACT                                                                                \
     catk_index at = c - u->grad;                                                                    \
     float *params = u->params + at, *velocity = u->velocity + at;                                   \
@@ -192,12 +207,13 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         }                                                                                           \
       }                                                                                             \
   }                                                                                                 \
-  CATK_ALWAYS_INLINE void catk_micro_##F(int32_t mr, int32_t w, int32_t bfull,                      \
-                                         const float *restrict a, catk_index rsa, catk_index csa,   \
-                                         const float *restrict b, catk_index rsb, catk_index csb,   \
-                                         float *restrict c, catk_index ldc, catk_index kc,          \
-                                         int32_t load_c, const float *restrict bias,                \
-                                         int32_t relu, const cat_k_sgd_step *restrict upd) {        \
+  CATK_ALWAYS_INLINE CATK_VECTOR_BITS(VW * 32)                                                      \
+  void catk_micro_##F(int32_t mr, int32_t w, int32_t bfull,                                         \
+                      const float *restrict a, catk_index rsa, catk_index csa,                      \
+                      const float *restrict b, catk_index rsb, catk_index csb,                      \
+                      float *restrict c, catk_index ldc, catk_index kc,                             \
+                      int32_t load_c, const float *restrict bias,                                   \
+                      int32_t relu, const cat_k_sgd_step *restrict upd) {                           \
     VT acc[MR][NV];                                                                                 \
     /* The vectors a row of the tile spans: a constant, so that the loops                           \
      * below unroll into those alone, not NV copies of which some fold away. */                     \
