@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -62,11 +63,27 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
     f->setLinkage(GlobalValue::InternalLinkage);
     new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
   }
-  // Kernels read the family from this constant (kernels/target.c).
-  if (GlobalVariable *family = module->getGlobalVariable("catk_target_tile")) {
-    family->setInitializer(ConstantInt::get(i32, opts.gemmTile));
-    family->setLinkage(GlobalValue::InternalLinkage);
-  }
+  // Kernels read the target from these constants (kernels/target.c).
+  for (auto [name, value] : {std::pair<const char *, int>{"catk_target_tile", opts.gemmTile},
+                             {"catk_target_dsp", opts.armDsp}})
+    if (GlobalVariable *setting = module->getGlobalVariable(name)) {
+      setting->setInitializer(ConstantInt::get(i32, value));
+      setting->setLinkage(GlobalValue::InternalLinkage);
+    }
+  // Kernels that name ARM intrinsics (quant.c) are for ARM targets with the
+  // DSP extension; elsewhere the constant above makes their calls dead, but
+  // at -O0 nothing deletes them, and no other backend selects the intrinsics.
+  if (!opts.armDsp)
+    for (Function &f : *module)
+      if (!f.isDeclaration() && any_of(instructions(f), [](const Instruction &inst) {
+            auto *call = dyn_cast<CallInst>(&inst);
+            Function *callee = call ? call->getCalledFunction() : nullptr;
+            return callee && callee->getName().starts_with("llvm.arm.");
+          })) {
+        f.deleteBody();
+        f.setLinkage(GlobalValue::InternalLinkage);
+        new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", &f));
+      }
   // The kernels were compiled for the host; they carry no ABI-specific
   // types, so dropping the host CPU attributes makes them target-neutral.
   // Without a minimum legal vector width the backend keeps the micro-

@@ -70,6 +70,8 @@ struct CodeGenOptions {
   bool specializeKernels = true;
   /// The GEMM micro-tile family for the target (CATK_TILE_* of catk.h).
   int gemmTile = 0;
+  /// The target is an ARM core with the DSP extension (SMLAD, SXTB16).
+  bool armDsp = false;
   /// Weights to bake in (CodeGen/Weights.cpp), or null.
   const BakedWeights *weights = nullptr;
 };

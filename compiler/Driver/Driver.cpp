@@ -328,6 +328,7 @@ int Compilation::generate(const Program &program, Action action) {
   copts.executableGlue = action == Action::Link;
   copts.specializeKernels = level.optLevel >= 1;
   copts.gemmTile = gemmTileFor(*machine);
+  copts.armDsp = hasArmDsp(*machine);
   copts.weights = weights.get();
   SmallString<256> dir(program.mainFile);
   sys::path::remove_filename(dir);

@@ -110,6 +110,11 @@ int gemmTileFor(const TargetMachine &machine) {
   return CATK_TILE_SCALAR; // Cortex-M FPUs, RISC-V without V, ...
 }
 
+bool hasArmDsp(const TargetMachine &machine) {
+  const Triple &t = machine.getTargetTriple();
+  return (t.isARM() || t.isThumb()) && machine.getMCSubtargetInfo()->checkFeatures("+dsp");
+}
+
 std::string describeTarget(const TargetMachine &machine, const TargetOptions &options) {
   static const char *const tiles[] = {"scalar floating point", "128-bit vectors", "256-bit vectors",
                                       "512-bit vectors"};

@@ -39,6 +39,10 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
 /// (SSE2, NEON) or scalar floating point.
 int gemmTileFor(const llvm::TargetMachine &machine);
 
+/// Whether \p machine is an ARM core with the DSP extension (ARMv7E-M and
+/// later: SMLAD and SXTB16), which the int8 kernels use.
+bool hasArmDsp(const llvm::TargetMachine &machine);
+
 /// One line naming what code is generated for: triple, CPU and tile
 /// family, e.g. "x86_64-pc-linux-gnu, CPU znver4 (the host), 512-bit vectors".
 std::string describeTarget(const llvm::TargetMachine &machine, const TargetOptions &options);

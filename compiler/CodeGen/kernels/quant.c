@@ -64,21 +64,89 @@ static inline int32_t catk_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* An output of cat_k_qlinear_fwd from its int32 sum. */
+static inline int8_t catk_qlinear_out(int32_t acc, int32_t multiplier, int32_t shift,
+                                      int32_t y_zero, int32_t lo, int32_t hi) {
+  return (int8_t)catk_clamp_i32(y_zero + cat_k_requantize(acc, multiplier, shift), lo, hi);
+}
+
+/* ARM's DSP extension (ARMv7E-M: Cortex-M4, M7, M33 with it) multiplies
+ * the two 16-bit halves of one register by those of another and adds both
+ * products to an accumulator in one instruction, SMLAD; SXTB16 sign-extends
+ * bytes 0 and 2 of a word into those halves (rotated by 8: bytes 1 and 3).
+ * Four int8 multiply-adds of an input row and a weight row thus take a word
+ * load of each, four extensions and two SMLADs, and the input's load and
+ * extensions serve both output channels computed together. LLVM forms SMLAD
+ * only from 16-bit loads, so the library names the ARM intrinsics itself:
+ * it is compiled once, for the host, and catc sets catk_target_dsp for ARM
+ * targets that have the extension and empties these functions' bodies for
+ * every other target (CodeGen.cpp). The native library, built for unit tests
+ * on the host, has no such path. Integer sums are exact (catk.h), so the
+ * order in which SMLAD adds them changes no bit. */
+#ifdef CATK_BITCODE
+extern const int32_t catk_target_dsp;
+int32_t catk_arm_smlad(int32_t a, int32_t b, int32_t acc) __asm__("llvm.arm.smlad");
+int32_t catk_arm_sxtb16(int32_t a) __asm__("llvm.arm.sxtb16");
+
+static inline int32_t catk_word(const int8_t *p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, sizeof v); /* unaligned: rows of k bytes */
+  return v;
+}
+
+static inline int32_t catk_ror8(int32_t v) {
+  return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
+}
+
+/* sums[c] += sum_l x[l] * w_c[l], l < k, for the rows w_0 = w and w_1 = w + k. */
+static void catk_qdot2_dsp(const int8_t *restrict w, const int8_t *restrict x, catk_index k,
+                           int32_t sums[2]) {
+  int32_t s0 = sums[0], s1 = sums[1];
+  catk_index l = 0;
+  for (; l + 4 <= k; l += 4) {
+    int32_t in = catk_word(x + l), w0 = catk_word(w + l), w1 = catk_word(w + k + l);
+    int32_t in02 = catk_arm_sxtb16(in), in13 = catk_arm_sxtb16(catk_ror8(in));
+    s0 = catk_arm_smlad(catk_arm_sxtb16(w0), in02, s0);
+    s0 = catk_arm_smlad(catk_arm_sxtb16(catk_ror8(w0)), in13, s0);
+    s1 = catk_arm_smlad(catk_arm_sxtb16(w1), in02, s1);
+    s1 = catk_arm_smlad(catk_arm_sxtb16(catk_ror8(w1)), in13, s1);
+  }
+  for (; l < k; ++l) {
+    s0 += (int32_t)x[l] * (int32_t)w[l];
+    s1 += (int32_t)x[l] * (int32_t)w[k + l];
+  }
+  sums[0] = s0, sums[1] = s1;
+}
+#endif
+
 void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
                        const int8_t *restrict x, int8_t *restrict y, catk_index n, catk_index m,
                        catk_index k, int32_t x_zero, const int32_t *restrict multiplier,
                        const int32_t *restrict shift, int32_t y_zero, int32_t lo, int32_t hi) {
-  for (catk_index i = 0; i < n; ++i)
-    for (catk_index j = 0; j < m; ++j) {
+  for (catk_index i = 0; i < n; ++i) {
+    const int8_t *in = x + i * k;
+    int8_t *out = y + i * m;
+    catk_index j = 0;
+#ifdef CATK_BITCODE
+    /* catc folds the zero point into the bias where it can (Weights.cpp) */
+    if (catk_target_dsp && x_zero == 0)
+      for (; j + 2 <= m; j += 2) {
+        int32_t sums[2] = {bias ? bias[j] : 0, bias ? bias[j + 1] : 0};
+        catk_qdot2_dsp(W + j * k, in, k, sums);
+        out[j] = catk_qlinear_out(sums[0], multiplier[j], shift[j], y_zero, lo, hi);
+        out[j + 1] = catk_qlinear_out(sums[1], multiplier[j + 1], shift[j + 1], y_zero, lo, hi);
+      }
+#endif
+    for (; j < m; ++j) {
       /* (x - x_zero) fits 9 bits and W 8, so the sum is exact in 32 bits
        * for k below 2^31 / (255 * 128) = 65,793 (catk.h). */
       int32_t acc = bias ? bias[j] : 0;
-      const int8_t *row = W + j * k, *in = x + i * k;
+      const int8_t *row = W + j * k;
       for (catk_index l = 0; l < k; ++l)
         acc += ((int32_t)in[l] - x_zero) * (int32_t)row[l];
-      int32_t out = y_zero + cat_k_requantize(acc, multiplier[j], shift[j]);
-      y[i * m + j] = (int8_t)catk_clamp_i32(out, lo, hi);
+      out[j] = catk_qlinear_out(acc, multiplier[j], shift[j], y_zero, lo, hi);
     }
+  }
 }
 
 /* round(v), ties away from zero, for |v| < 2^23 (every float there has an

@@ -1,14 +1,18 @@
-/*===- target.c - The target's tile family, as the kernels see it --------===*
+/*===- target.c - The target, as the kernels see it ----------------------===*
  *
- * Defined apart from the kernels that read it, so that clang cannot fold its
- * value into them: catc replaces the initializer with its target's family
- * (CATK_TILE_*) before optimising, and the reads fold then. The native
- * library for unit tests keeps this value; it changes how loops are
- * blocked, never a result.
+ * Defined apart from the kernels that read them, so that clang cannot fold
+ * their values into them: catc replaces the initializers with its target's
+ * before optimising, and the reads fold then. The native library for unit
+ * tests keeps these values; they change how loops are blocked, never a
+ * result.
  *
  *===----------------------------------------------------------------------===*/
 #include "catk.h"
 
 #include <stdint.h>
 
+/* The GEMM tile family (CATK_TILE_*). */
 const int32_t catk_target_tile = CATK_TILE_V512;
+
+/* Nonzero for an ARM core with the DSP extension (quant.c). */
+const int32_t catk_target_dsp = 0;
