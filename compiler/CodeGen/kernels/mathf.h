@@ -105,6 +105,11 @@ static inline float catk_expf(float x) {
   int32_t k = (int32_t)(catk_float_bits(shifted) - catk_float_bits(shifter));
   float r = (xc - kf * CATK_LN2_HI) - kf * CATK_LN2_LO;
   float p = 1.0f + catk_expm1_reduced(r);
+  /* Below -104, e^x < 2^-150 rounds to 0; a zero p gives that 0 without
+   * the products below underflowing, for each of which Intel cores take a
+   * microcode assist of about a hundred cycles (a masked attention score,
+   * -inf, is such an x: they made half of a causal softmax's time). */
+  p = x < -104.0f ? 0.0f : p;
   int32_t k1 = k / 2;
   float y = (p * catk_pow2i(k1)) * catk_pow2i(k - k1);
   /* 0x1.62e42ep6 is the largest float whose exp rounds below FLT_MAX. */
