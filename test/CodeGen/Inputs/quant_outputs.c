@@ -69,6 +69,16 @@ int main(void) {
     for (i = 0; i < 12; ++i)
       printf(" %a", (double)back[i]);
   }
+  {
+    /* Ties round away from zero; the float just below 1/2 rounds to 0. */
+    static const float ties[] = {0.5f, -0.5f, 1.5f, -1.5f, 2.5f, 0x1.fffffep-2f, -0x1.fffffep-2f,
+                                 126.5f, -127.5f, 0x1.91fffep6f};
+    int8_t q[10];
+    cat_k_quantize(ties, q, 10, 1.0f, 0);
+    printf("\nquantize ties");
+    for (i = 0; i < 10; ++i)
+      printf(" %02x", (unsigned)(uint8_t)q[i]);
+  }
   printf("\n");
   return 0;
 }
