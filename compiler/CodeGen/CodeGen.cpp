@@ -17,8 +17,8 @@
 
 #include <algorithm>
 
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
-#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -73,17 +73,19 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   // Kernels that name ARM intrinsics (quant.c) are for ARM targets with the
   // DSP extension; elsewhere the constant above makes their calls dead, but
   // at -O0 nothing deletes them, and no other backend selects the intrinsics.
-  if (!opts.armDsp)
-    for (Function &f : *module)
-      if (!f.isDeclaration() && any_of(instructions(f), [](const Instruction &inst) {
-            auto *call = dyn_cast<CallInst>(&inst);
-            Function *callee = call ? call->getCalledFunction() : nullptr;
-            return callee && callee->getName().starts_with("llvm.arm.");
-          })) {
-        f.deleteBody();
-        f.setLinkage(GlobalValue::InternalLinkage);
-        new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", &f));
-      }
+  if (!opts.armDsp) {
+    SmallPtrSet<Function *, 4> armOnly;
+    for (Function &intrinsic : *module)
+      if (intrinsic.isDeclaration() && intrinsic.getName().starts_with("llvm.arm."))
+        for (User *user : intrinsic.users())
+          if (auto *call = dyn_cast<CallInst>(user))
+            armOnly.insert(call->getFunction());
+    for (Function *f : armOnly) {
+      f->deleteBody();
+      f->setLinkage(GlobalValue::InternalLinkage);
+      new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
+    }
+  }
   // The kernels were compiled for the host; they carry no ABI-specific
   // types, so dropping the host CPU attributes makes them target-neutral.
   // Without a minimum legal vector width the backend keeps the micro-
