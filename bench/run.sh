@@ -5,7 +5,7 @@
 # default CPU plus CATC_FLAGS), links bench/step_bench.c against it and times
 # its generated <module>_model_train_step; times the same model in PyTorch
 # (bench/torch_bench.py, float32, one thread, same batch, loss and
-# optimizer) the same way; both report the best of 3 repetitions. Prints one
+# optimizer) the same way; both report the best of 15 repetitions. Prints one
 # markdown table, then bench/gemm_bench.sh's kernel table (catc's GEMM
 # against OpenBLAS), then the ceiling of the big MLPs computed from it, then
 # catc's compile times, then the machine and versions. Peers run one after the other, so
@@ -27,7 +27,11 @@ seconds=${2:-6}
 catc_flags=${CATC_FLAGS:-}
 python=${PYTHON:-/usr/bin/python3}
 cc=${CC:-cc}
-repeats=3
+# The best of many short repetitions: on a shared machine a neighbour's
+# burst spoils a repetition, and the more and shorter they are, the better
+# the best one's chance of missing the bursts. Figures there still move by
+# 10-25 % between runs: compare peers within one run.
+repeats=15
 # One thread for torch's own loops (OpenMP) and for its BLAS: Debian's
 # OpenBLAS is the pthreads build, which torch.set_num_threads does not reach.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
