@@ -248,10 +248,11 @@ void cat_k_clip_grad_norm(float *g, catk_index count, float max_norm);
 /* ---- int8 inference (quant.c) ------------------------------------------- */
 /* real = scale * (q - zero) for int8 q. A real multiplier M > 0 is given as
  * multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (TFLite's
- * QuantizeMultiplier); cat_k_requantize(acc, multiplier, shift) is
- * round(acc * M), rounding to nearest with ties away from zero, in integer
- * arithmetic only (gemmlowp's SaturatingRoundingDoublingHighMul and
- * RoundingDivideByPOT), saturating where acc * 2^shift overflows. */
+ * QuantizeMultiplier); cat_k_requantize(acc, multiplier, shift) is acc * M
+ * rounded to an integer as TFLite does it, with integer arithmetic only:
+ * gemmlowp's SaturatingRoundingDoublingHighMul (to nearest, ties upward)
+ * then RoundingDivideByPOT (to nearest, ties away from zero), saturating
+ * where acc * 2^shift overflows. */
 int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift);
 /* Dense layer on int8: W [m, k] (weights, zero point 0), x [n, k] (zero
  * point x_zero), bias [m] int32 at scale scale_x * scale_w[j] (may be NULL);

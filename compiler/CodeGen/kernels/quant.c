@@ -24,8 +24,8 @@
 
 #include <stdint.h>
 
-/* The high 32 bits of 2 a b, rounded to nearest, and saturated in its one
- * overflowing case: gemmlowp's SaturatingRoundingDoublingHighMul, which adds
+/* The high 32 bits of 2 a b, rounded to nearest (ties upward), and
+ * saturated in its one overflowing case: gemmlowp's SaturatingRoundingDoublingHighMul, which adds
  * 2^30 (ab >= 0) or 1 - 2^30 (ab < 0) and divides by 2^31 truncating toward
  * zero. Both cases are floor((ab + 2^30) / 2^31) (for ab < 0, truncating
  * v / 2^31 is flooring (v + 2^31 - 1) / 2^31, and v + 2^31 - 1 = ab + 2^30),
