@@ -26,6 +26,10 @@
 
 namespace cat {
 
+namespace ad {
+struct KernelCall;
+} // namespace ad
+
 /// Trained weights to bake into the output as constant data (`catc
 /// --weights`), read and checked against the model by the driver
 /// (Driver/Weights.cpp).
@@ -53,6 +57,11 @@ struct BakedWeights {
   /// int8 weights: their dense layers (`bits` then holds every tensor's
   /// dequantized values, for what runs in float); empty for float weights.
   std::vector<QuantizedLayer> int8;
+
+  /// The int8 layer that \p call computes, or null: a forward dense product
+  /// (cat_k_linear_fwd) of an int8 weight over n times a fixed number of
+  /// rows, as the int8 path runs it (CodeGen/Weights.cpp).
+  const QuantizedLayer *int8Layer(const ad::KernelCall &call) const;
 };
 
 struct CodeGenOptions {

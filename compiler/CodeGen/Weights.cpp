@@ -92,6 +92,15 @@ static Function *emitPredict(ModuleBuilder &mb, const MorphismFunctions &f, Glob
   return predict;
 }
 
+const QuantizedLayer *BakedWeights::int8Layer(const ad::KernelCall &call) const {
+  if (call.kernel != "cat_k_linear_fwd" || call.args[0].kind != ad::KArg::Kind::Param || call.args[4].offset != 0)
+    return nullptr;
+  for (const QuantizedLayer &q : int8)
+    if (q.weightOffset == call.args[0].offset)
+      return &q;
+  return nullptr;
+}
+
 /// A constant array of \p values, internal (its own section where the
 /// target puts data in sections).
 template <typename T>
@@ -107,10 +116,7 @@ namespace {
 class Int8Lowering {
 public:
   Int8Lowering(ModuleBuilder &mb, const MorphismFunctions &f, const BakedWeights &weights)
-      : mb(mb), b(mb.b), f(f) {
-    for (const QuantizedLayer &q : weights.int8)
-      byWeight[q.weightOffset] = &q;
-  }
+      : mb(mb), b(mb.b), f(f), weights(weights) {}
 
   /// The function \p name computing the graph \p kind of the morphism
   /// (and of \p loss, for Evaluate) with its pointer arguments as the C
@@ -130,19 +136,13 @@ private:
     float scale;
     int32_t zero;
   };
-  const QuantizedLayer *layerOf(const ad::KernelCall &call) const {
-    if (call.kernel != "cat_k_linear_fwd" || call.args[0].kind != ad::KArg::Kind::Param || call.args[4].offset != 0)
-      return nullptr;
-    auto it = byWeight.find(call.args[0].offset);
-    return it == byWeight.end() ? nullptr : it->second;
-  }
   /// The layer's read-only arrays, made once for every function.
   const Tables &tablesOf(const QuantizedLayer &q);
 
   ModuleBuilder &mb;
   IRBuilder<> &b;
   const MorphismFunctions &f;
-  std::map<int64_t, const QuantizedLayer *> byWeight;
+  const BakedWeights &weights;
   std::map<const QuantizedLayer *, Tables> tables;
 };
 } // namespace
@@ -231,7 +231,7 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
       return true;
     for (size_t d = c + 1; d < g.calls.size(); ++d) {
       const ad::KernelCall &later = g.calls[d];
-      const QuantizedLayer *q = layerOf(later);
+      const QuantizedLayer *q = weights.int8Layer(later);
       for (size_t i = 0; i < later.args.size(); ++i) {
         const ad::KArg &a = later.args[i];
         if (a.kind != ad::KArg::Kind::Value || g.storageOf(a.value) != storage)
@@ -246,7 +246,7 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
   auto idx = [&](int64_t v) { return ConstantInt::get(mb.idxTy, v); };
   for (size_t c = 0; c < g.calls.size(); ++c) {
     const ad::KernelCall &call = g.calls[c];
-    const QuantizedLayer *q = layerOf(call);
+    const QuantizedLayer *q = weights.int8Layer(call);
     if (!q) {
       mb.emitCalls(g, c, c + 1, p, env);
       continue;

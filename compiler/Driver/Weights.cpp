@@ -492,17 +492,12 @@ bool Reader::readInt8(const MorphismInstance &inst, const ir::ParamLayout &layou
 }
 
 std::vector<std::string> floatKernels(const Program &program, const BakedWeights &weights) {
-  std::set<int64_t> int8Weights;
-  for (const QuantizedLayer &q : weights.int8)
-    int8Weights.insert(q.weightOffset);
   ir::ParamLayout layout;
   ir::Function fn = ir::lowerMorphism(*weights.morphism, layout);
   ad::Graph g = ad::buildGraph(ad::FunctionKind::Forward, fn, nullptr, layout, false);
   std::vector<std::string> names;
   for (const ad::KernelCall &call : g.calls) {
-    // Weights.cpp's test of a layer it runs on integers.
-    if (call.kernel == "cat_k_linear_fwd" && call.args[0].kind == ad::KArg::Kind::Param &&
-        call.args[4].offset == 0 && int8Weights.count(call.args[0].offset))
+    if (weights.int8Layer(call))
       continue;
     StringRef name(call.kernel);
     name.consume_front("cat_k_");
