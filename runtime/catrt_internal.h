@@ -105,6 +105,9 @@ void cat_classes_free(cat_classes *classes);
 int32_t cat_classes_add(cat_classes *classes, const char *name);
 /* The label of name, or -1. */
 int32_t cat_classes_find(const cat_classes *classes, const char *name);
+/* Appends the names as a JSON array, ["a", "b"] (NULL: []), the text of
+ * the `classes` metadata of checkpoints and quantized files. */
+void cat_sb_classes(cat_strbuf *sb, const cat_classes *classes);
 
 /* Examples in memory, one array per factor (float or int32_t, both four
  * bytes, batch-major exactly as the model's functions take them). */

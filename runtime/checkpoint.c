@@ -68,12 +68,7 @@ static void append_meta(cat_strbuf *sb, const char *key, const char *value) {
 
 static void append_classes(cat_strbuf *sb, const cat_classes *classes) {
   cat_strbuf names = {0};
-  cat_sb_append(&names, "[");
-  for (int32_t i = 0; classes && i < classes->count; ++i) {
-    if (i) cat_sb_append(&names, ", ");
-    cat_sb_json_string(&names, classes->names[i]);
-  }
-  cat_sb_append(&names, "]");
+  cat_sb_classes(&names, classes);
   append_meta(sb, "classes", names.data);
   cat_sb_free(&names);
 }

@@ -41,6 +41,16 @@ int32_t cat_classes_find(const cat_classes *classes, const char *name) {
   return -1;
 }
 
+void cat_sb_classes(cat_strbuf *sb, const cat_classes *classes) {
+  cat_sb_append(sb, "[");
+  for (int32_t i = 0; classes && i < classes->count; ++i) {
+    if (i)
+      cat_sb_append(sb, ", ");
+    cat_sb_json_string(sb, classes->names[i]);
+  }
+  cat_sb_append(sb, "]");
+}
+
 /*--- reading rows --------------------------------------------------------*/
 
 typedef struct csv_row {

@@ -243,12 +243,7 @@ static void build_header(qfile *f, const cat_model *model,
   if (classes && classes->count > 0) {
     cat_sb_append(sb, ", \"classes\": ");
     cat_strbuf names = {0};
-    cat_sb_append(&names, "[");
-    for (int32_t i = 0; i < classes->count; ++i) {
-      if (i) cat_sb_append(&names, ", ");
-      cat_sb_json_string(&names, classes->names[i]);
-    }
-    cat_sb_append(&names, "]");
+    cat_sb_classes(&names, classes);
     cat_sb_json_string(sb, names.data);
     cat_sb_free(&names);
   }
