@@ -4,7 +4,8 @@
 #
 # Debian 12's OpenBLAS 0.3.21 chooses its kernels from the CPU model, and on
 # models it does not know (some virtualised AVX-512 Xeons) it falls back to
-# its SSE3 "Prescott" kernels: a third of its speed, which would flatter catc.
+# its SSE3 "Prescott" kernels: a third to a fifth of its speed, which would
+# flatter catc.
 # When OpenBLAS picks Prescott on a CPU that has AVX-512F (or AVX2 and FMA)
 # and OPENBLAS_CORETYPE is not set, this sets it to SkylakeX (or Haswell),
 # the kernels for those instruction sets, and says so on stderr. A choice the

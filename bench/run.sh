@@ -236,5 +236,5 @@ echo "CPU: $cpu ($(grep -c '^processor' /proc/cpuinfo) logical CPUs; ${avx:-no A
 "$catc" --version 2>/dev/null | head -n 1 || true
 "$python" "$here/torch_bench.py" info
 if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
-  echo "OpenBLAS kernels chosen by OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (bench/openblas_core.sh)"
+  echo "OpenBLAS kernels chosen by OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
 fi
