@@ -52,10 +52,10 @@ typedef struct {
     cat_k_linear_fwd(q->b, q->bias, q->a, q->c, q->n, M, K, CATK_ACT_NONE, q->scratch, TILE);  \
   }                                                                                            \
   static __attribute__((noinline, flatten)) void dx_##tag(Args *q) {                           \
-    cat_k_linear_bwd(q->b, 0, q->a, 0, q->c, q->n, M, K, TILE, 1, 0);                             \
+    cat_k_linear_bwd(q->b, 0, q->a, 0, q->c, q->n, M, K, 0, TILE, 1, 0);                          \
   }                                                                                            \
   static __attribute__((noinline, flatten)) void dw_##tag(Args *q) {                           \
-    cat_k_linear_bwd(0, q->b, q->a, q->c, 0, q->n, M, K, TILE, 1, 0);                             \
+    cat_k_linear_bwd(0, q->b, q->a, q->c, 0, q->n, M, K, q->scratch, TILE, 1, 0);                 \
   }
 #define MATMUL(tag, M, K, P)                                                                   \
   static __attribute__((noinline, flatten)) void mm_##tag(Args *q) {                           \
@@ -194,6 +194,8 @@ int main(int argc, char **argv) {
     default: sa = m * p, sb = m * k, sc = k * p, summed = m; break;
     }
     int64_t scratch = CATK_LINEAR_FWD_SCRATCH(m, k, TILE);
+    if (cs->product == DW)
+      scratch = CATK_LINEAR_BWD_SCRATCH(m, k, TILE);
     if (cs->product >= MM)
       scratch = CATK_MATMUL_BWD_SCRATCH(k, p, TILE);
     Args q = {random_floats(sa, 1), random_floats(sb, 2), NULL, random_floats(sc, 3),

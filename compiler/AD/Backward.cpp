@@ -243,8 +243,8 @@ Wires Builder::backwardPrim(const ir::Node &n, const Wires &in, const Wires &out
   case PrimOp::Linear: {
     ValueId dx = grad(0);
     g.call("cat_k_linear_bwd", {param(0), KArg::val(in[0]), KArg::val(dy()), dparam(0), ptr(dx), rows,
-                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]), KArg::tile(),
-                                KArg::accumulate(), KArg::update()});
+                                KArg::constant(cod.shape[0]), KArg::constant(n.dom.shape[0]), KArg::scratch(),
+                                KArg::tile(), KArg::accumulate(), KArg::update()});
     return dIn;
   }
   case PrimOp::Bias:

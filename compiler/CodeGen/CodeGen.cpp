@@ -160,6 +160,8 @@ static int64_t scratchFloats(const ad::KernelCall &call, int tile) {
   auto dim = [&](size_t i) { return call.args[i].offset; };
   if (call.kernel == "cat_k_linear_fwd")
     return CATK_LINEAR_FWD_SCRATCH(dim(5), dim(6), tile);
+  if (call.kernel == "cat_k_linear_bwd")
+    return CATK_LINEAR_BWD_SCRATCH(dim(6), dim(7), tile);
   if (call.kernel == "cat_k_matmul_bwd")
     return CATK_MATMUL_BWD_SCRATCH(dim(7), dim(8), tile);
   return 0;

@@ -165,13 +165,13 @@ TEST(KernelGradient, Linear) {
     };
     // dW accumulates: start it from a known offset and subtract it again.
     Vec dW(m * k, 0.25f), dx(n * k);
-    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW.data(), dx.data(), n, m, k, tile, 1, nullptr);
+    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW.data(), dx.data(), n, m, k, nullptr, tile, 1, nullptr);
     for (float &v : dW)
       v -= 0.25f;
     expectGradientsMatch(dx, numericGradient(x, loss), "linear dx");
     expectGradientsMatch(dW, numericGradient(W, loss), "linear dW");
     Vec dW2(m * k, 0.0f);
-    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW2.data(), nullptr, n, m, k, tile, 1, nullptr);
+    cat_k_linear_bwd(W.data(), x.data(), w.data(), dW2.data(), nullptr, n, m, k, nullptr, tile, 1, nullptr);
     for (int64_t e = 0; e < m * k; ++e)
       EXPECT_NEAR(dW2[e], dW[e], 1e-6f); // dW lost bits to the 0.25 offset
   }
@@ -181,21 +181,24 @@ TEST(KernelGradient, WriteModeEqualsAddingIntoZeros) {
   // accumulate 0 writes the parameter gradients over whatever the buffer
   // held: the very bits of adding into a cleared buffer (a training step
   // relies on it), for every tile family and for batches of 1 (the
-  // one-lane family's own copy) and past a block of the summed index.
-  const int64_t m = 5, k = 7;
-  for (int64_t n : {1, 3, 300}) {
+  // one-lane family's own copy) and past a block of the summed index, also
+  // where A^T's rows are far apart (m >= 1024: the packed schedule).
+  const int64_t k = 7;
+  for (auto [m, n] : {std::pair<int64_t, int64_t>{5, 1}, {5, 3}, {5, 300}, {1030, 3}, {1030, 300}}) {
     Vec W = randomVec(m * k, -1, 1, 21), x = randomVec(n * k, -1, 1, 22);
     Vec dy = randomVec(n * m, -1, 1, 23);
     for (int tile : kTiles) {
-      Vec added(m * k, 0.0f), written(m * k, 1e30f);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), added.data(), nullptr, n, m, k, tile, 1, nullptr);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), written.data(), nullptr, n, m, k, tile, 0, nullptr);
-      EXPECT_EQ(written, added) << "linear dW, n " << n << ", tile " << tile;
+      Vec added(m * k, 0.0f), written(m * k, 1e30f), scratch(CATK_LINEAR_BWD_SCRATCH(m, k, tile) + 1);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), added.data(), nullptr, n, m, k, scratch.data(), tile, 1,
+                       nullptr);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), written.data(), nullptr, n, m, k, scratch.data(), tile, 0,
+                       nullptr);
+      EXPECT_EQ(written, added) << "linear dW, m " << m << ", n " << n << ", tile " << tile;
     }
     Vec addedB(m, 0.0f), writtenB(m, 1e30f);
     cat_k_sum_batch_acc(dy.data(), addedB.data(), n, m, 1, nullptr);
     cat_k_sum_batch_acc(dy.data(), writtenB.data(), n, m, 0, nullptr);
-    EXPECT_EQ(writtenB, addedB) << "bias, n " << n;
+    EXPECT_EQ(writtenB, addedB) << "bias, m " << m << ", n " << n;
     Vec g = randomVec(m, 0.5f, 1.5f, 24), xs = randomVec(n * m, -1, 1, 25);
     Vec addedG(m, 0.0f), addedD(m, 0.0f), writtenG(m, 1e30f), writtenD(m, 1e30f);
     cat_k_layernorm_bwd(g.data(), xs.data(), dy.data(), addedG.data(), addedD.data(), nullptr, n, m, 1);
@@ -217,10 +220,11 @@ TEST(KernelUpdate, InKernelEqualsSeparateStep) {
   // running cat_k_sgd over it: at step 1 (the buffer starts as the
   // gradient) and later, with momentum and without, for every tile family,
   // odd widths (the partial vectors), batches of 1 and past a block of the
-  // summed index, and a gradient that lies inside a larger buffer.
-  const int64_t m = 5, k = 21, at = 3; // the tensor starts 3 floats into the buffers
+  // summed index, and a gradient that lies inside a larger buffer; also
+  // where A^T's rows are far apart (m >= 1024: the packed schedule).
+  const int64_t k = 21, at = 3; // the tensor starts 3 floats into the buffers
   for (float momentum : {0.9f, 0.0f}) {
-    for (int64_t n : {1, 3, 300}) {
+    for (auto [m, n] : {std::pair<int64_t, int64_t>{5, 1}, {5, 3}, {5, 300}, {1030, 300}}) {
       Vec W = randomVec(m * k, -1, 1, 31), x = randomVec(n * k, -1, 1, 32);
       Vec dy = randomVec(n * m, -1, 1, 33);
       for (uint32_t step : {1u, 2u}) {
@@ -230,13 +234,14 @@ TEST(KernelUpdate, InKernelEqualsSeparateStep) {
           Vec paramsFused = params, velocityFused = velocity, gradFused(at + m * k, 1e30f);
           std::copy(W.begin(), W.end(), params.begin() + at);
           std::copy(W.begin(), W.end(), paramsFused.begin() + at);
-          cat_k_linear_bwd(params.data() + at, x.data(), dy.data(), grad.data() + at, dx.data(), n, m, k, tile, 0,
-                           nullptr);
+          Vec scratch(CATK_LINEAR_BWD_SCRATCH(m, k, tile) + 1);
+          cat_k_linear_bwd(params.data() + at, x.data(), dy.data(), grad.data() + at, dx.data(), n, m, k,
+                           scratch.data(), tile, 0, nullptr);
           cat_k_sgd(params.data() + at, grad.data() + at, velocity.data() + at, m * k, 0.1f, momentum, 0.0f, step);
           cat_k_sgd_step update = {gradFused.data(), paramsFused.data(), velocityFused.data(), 0.1f, momentum, step};
           cat_k_linear_bwd(paramsFused.data() + at, x.data(), dy.data(), gradFused.data() + at, dxFused.data(), n,
-                           m, k, tile, 0, &update);
-          EXPECT_EQ(paramsFused, params) << "linear, n " << n << ", step " << step << ", tile " << tile
+                           m, k, scratch.data(), tile, 0, &update);
+          EXPECT_EQ(paramsFused, params) << "linear, m " << m << ", n " << n << ", step " << step << ", tile " << tile
                                          << ", momentum " << momentum;
           EXPECT_EQ(velocityFused, velocity) << "linear, n " << n << ", step " << step << ", tile " << tile;
           EXPECT_EQ(dxFused, dx) << "linear dx reads W before the update, n " << n << ", tile " << tile;
@@ -771,11 +776,12 @@ std::vector<LinearShape> linearShapes() {
     shapes.push_back({sizes[i], sizes[(i + 13) % count], sizes[(i + 3) % count]});
   }
   // Real layers, K = 0, and rows 4 KiB or more apart (>= 1024 floats),
-  // which the kernels copy to the stack: A^T of dW (m), B of dx (k, with
-  // enough batch rows to reuse it), both.
+  // which the kernels copy: A^T of dW (m; packed into scratch, past a block
+  // of the batch with 260), B of dx (k, with enough batch rows to reuse it),
+  // both.
   const LinearShape layers[] = {{1, 1, 1},    {16, 16, 4},   {16, 3, 16},    {120, 10, 16},
                                 {8, 256, 784}, {65, 33, 0},   {37, 1030, 9},  {70, 13, 1027},
-                                {41, 1025, 1031}};
+                                {41, 1025, 1031}, {260, 1025, 70}};
   shapes.insert(shapes.end(), std::begin(layers), std::end(layers));
   return shapes;
 }
@@ -817,16 +823,16 @@ TEST(KernelGemm, LinearMatchesReferenceForEveryTile) {
       // dx = dy W, dW += dy^T x from a nonzero dW; each alone, then both.
       for (int which = 0; which < 3; ++which) {
         bool wantDx = which != 1, wantDW = which != 0;
-        Guarded dx(n * k, 2), dW(m * k, 1);
-        dx.fillNaN();
+        Guarded dx(n * k, 2), dW(m * k, 1), dWScratch(CATK_LINEAR_BWD_SCRATCH(m, k, tile));
+        dx.fillNaN(), dWScratch.fillNaN();
         dW.fill(dW0);
         cat_k_linear_bwd(Wg.data(), xg.data(), dyg.data(), wantDW ? dW.data() : nullptr,
-                         wantDx ? dx.data() : nullptr, n, m, k, tile, 1, nullptr);
+                         wantDx ? dx.data() : nullptr, n, m, k, dWScratch.data(), tile, 1, nullptr);
         if (wantDx)
           expectClose(dx, refDx, dxScale, m, "linear_bwd dx " + where);
         if (wantDW)
           expectClose(dW, refDW, dWScale, n, "linear_bwd dW " + where);
-        EXPECT_TRUE(dx.guardsIntact() && dW.guardsIntact()) << where;
+        EXPECT_TRUE(dx.guardsIntact() && dW.guardsIntact() && dWScratch.guardsIntact()) << where;
         if (!wantDx) {
           EXPECT_TRUE(std::isnan(dx[0]) || n * k == 0) << where << ": dx was NULL";
         }
@@ -898,14 +904,14 @@ TEST(KernelGemm, RowsDoNotDependOnTheBatch) {
       Vec scratch(CATK_LINEAR_FWD_SCRATCH(m, k, tile) + 1), y(n * m), dx(n * k), one(std::max(m, k));
       cat_k_linear_fwd(W.data(), bias.data(), x.data(), y.data(), n, m, k, CATK_ACT_NONE,
                        scratch.data(), tile);
-      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, tile, 1, nullptr);
+      cat_k_linear_bwd(W.data(), x.data(), dy.data(), nullptr, dx.data(), n, m, k, nullptr, tile, 1, nullptr);
       for (int64_t i = 0; i < n; ++i) {
         cat_k_linear_fwd(W.data(), bias.data(), x.data() + i * k, one.data(), 1, m, k,
                          CATK_ACT_NONE, scratch.data(), tile);
         EXPECT_TRUE(std::equal(one.begin(), one.begin() + m, y.begin() + i * m))
             << describe(tile, shape) << " row " << i;
         cat_k_linear_bwd(W.data(), x.data() + i * k, dy.data() + i * m, nullptr, one.data(), 1, m,
-                         k, tile, 1, nullptr);
+                         k, nullptr, tile, 1, nullptr);
         EXPECT_TRUE(std::equal(one.begin(), one.begin() + k, dx.begin() + i * k))
             << describe(tile, shape) << " row " << i;
       }

@@ -168,7 +168,9 @@ def check_kernels(lib, rng):
                           np.nan, np.float32)  # CATK_LINEAR_FWD_SCRATCH
         ys, dxs, dW = np.empty((n, m), np.float32), np.empty_like(xs), np.zeros_like(W)
         lib.cat_k_linear_fwd(ptr(W), ptr(bias), ptr(xs), ptr(ys), n, m, k, 0, ptr(scratch), tile)
-        lib.cat_k_linear_bwd(ptr(W), ptr(xs), ptr(dys), ptr(dW), ptr(dxs), n, m, k, tile, 1)
+        # scratch: CATK_LINEAR_BWD_SCRATCH is 0 below 1024 outputs; no fused update.
+        lib.cat_k_linear_bwd(ptr(W), ptr(xs), ptr(dys), ptr(dW), ptr(dxs), n, m, k, None, tile, 1,
+                             None)
         results[f"linear fwd (tile {tile})"] = rel_diff(ys, ty.detach())
         results[f"linear dx (tile {tile})"] = rel_diff(dxs, tx.grad)
         results[f"linear dW (tile {tile})"] = rel_diff(dW, tW.grad)
@@ -196,7 +198,8 @@ def main():
         "cat_k_bce_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64],
         "cat_k_linear_fwd": [F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int, F32P,
                              ctypes.c_int],
-        "cat_k_linear_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64, I64, ctypes.c_int, ctypes.c_int],
+        "cat_k_linear_bwd": [F32P, F32P, F32P, F32P, F32P, I64, I64, I64, F32P, ctypes.c_int,
+                             ctypes.c_int, ctypes.c_void_p],
     }
     for name, argtypes in signatures.items():
         getattr(lib, name).argtypes = argtypes

@@ -123,6 +123,20 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
  * needs none, which matters most where RAM is scarcest. */
 #define CATK_LINEAR_FWD_SCRATCH(m, k, tile)                                                        \
   ((tile) == CATK_TILE_SCALAR ? 0 : (k) * (((m) + 15) / 16 * 16))
+/* Operands whose successive rows lie this many floats apart or more (4 KiB)
+ * are copied before they are reused (gemm.c): read in place, every row is a
+ * new page, and at power-of-two strides all rows fall into one set of the
+ * L1 cache, so each multiply-add step waits for L2. */
+#define CATK_FAR 1024
+/* Floats of scratch linear_bwd provides for the weight gradient of a layer
+ * of m >= CATK_FAR outputs, whose dy^T is such an operand: packed blocks of
+ * dy^T (at most 128 x 256) and of x (at most 256 steps of the batch by 512
+ * of its k columns, rounded up to whole vectors), the largest of every
+ * vector family. The other products read their operands in place. */
+#define CATK_LINEAR_BWD_SCRATCH(m, k, tile)                                                        \
+  ((tile) == CATK_TILE_SCALAR || (m) < CATK_FAR                                                    \
+       ? 0                                                                                         \
+       : 256 * 128 + 256 * ((k) < 512 ? ((k) + 15) / 16 * 16 : 512))
 /* The same for matmul_bwd's packed copy of B^T (p rows of k, rounded up). */
 #define CATK_MATMUL_BWD_SCRATCH(k, p, tile) CATK_LINEAR_FWD_SCRATCH(k, p, tile)
 
@@ -132,10 +146,12 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
 void cat_k_linear_fwd(const float *W, const float *bias, const float *x, float *y, catk_index n,
                       catk_index m, catk_index k, int act, float *scratch, int tile);
 /* dx = dy W (written; may be NULL); dW += sum_i dy_i x_i^T (may be NULL;
- * = with accumulate 0), or that applied by `update` (dx is computed first). */
+ * = with accumulate 0), or that applied by `update` (dx is computed first).
+ * scratch holds CATK_LINEAR_BWD_SCRATCH(m, k, tile) floats, 16-byte aligned
+ * (NULL when that is 0). */
 void cat_k_linear_bwd(const float *W, const float *x, const float *dy, float *dW, float *dx,
-                      catk_index n, catk_index m, catk_index k, int tile, int accumulate,
-                      const cat_k_sgd_step *update);
+                      catk_index n, catk_index m, catk_index k, float *scratch, int tile,
+                      int accumulate, const cat_k_sgd_step *update);
 /* bias: y = x + b, b is [m]. */
 void cat_k_bias_fwd(const float *b, const float *x, float *y, catk_index n, catk_index m);
 /* db += sum_i dy_i (also the reverse of `param`: dP += sum_i dy_i); = with

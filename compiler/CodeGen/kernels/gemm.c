@@ -288,22 +288,18 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
       catk_update_##F(acc, nr, nv, mr, w, c, ldc, upd, 0, 1);                                       \
   }
 
-/* Operands whose successive rows lie this many floats apart or more (4 KiB)
- * are copied to the stack before they are reused: read in place, every
- * row is a new page, and at power-of-two strides all rows fall into one set
- * of the L1 cache, so each multiply-add step waits for L2. */
-#define CATK_FAR 1024
-
 /* CATK_GEMM defines catk_gemm_<F>: C (M x N, row stride ldc) = start + A B
  * for A(i, l) = a[i * rsa + l * csa] (M x K) and B(l, j) = b[l * rsb +
  * j * csb] (K x N); the start is C when `accumulate`, else `bias` (a row
  * of N), else nothing. Loops, outermost first: NC columns, then blocks of
- * the summed index, then one of two schedules:
+ * the summed index, then one of three schedules:
  *  - A stored transposed with far rows (csa >= CATK_FAR; dW and dB of big
- *    layers): one MR-row tile of A at a time, copied to the stack, contiguous,
- *    sweeps NA columns of B. If B's rows are far too, that KA x NA block of B
- *    (KA steps of the summed index instead of KC) is copied to the stack
- *    first, to serve every row tile.
+ *    layers) and `scratch` given (dW): BLIS's, both operands packed into
+ *    scratch, see catk_packed.
+ *  - the same without scratch (dB): one MR-row tile of A at a time, copied
+ *    to the stack, contiguous, sweeps NA columns of B. If B's rows are far
+ *    too, that KA x NA block of B (KA steps of the summed index instead of
+ *    KC) is copied to the stack first, to serve every row tile.
  *  - otherwise: MC rows, one NR-column panel of B at a time against every
  *    row tile. B stored transposed (csb != 1: W^T, B^T) is packed into
  *    `scratch` first; far rows of B are copied to the stack when at least 8
@@ -314,6 +310,8 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * micro-kernel at two heights and two widths. */
 #define CATK_GEMM(F, VW, MR, NR, KC, MC, NC, KA, NA)                                                \
   typedef char catk_blocks_hold_whole_tiles_##F[MC % MR || NC % NA || NA % NR ? -1 : 1];            \
+  /* The packed schedule's blocks fit CATK_LINEAR_BWD_SCRATCH. */                                   \
+  typedef char catk_fits_##F[VW > 1 && (MC > 128 || KC > 256 || NC > 512 || 16 % VW) ? -1 : 1];     \
   /* Row tiles of rows [0, mc) against one panel of w columns. */                                   \
   CATK_ALWAYS_INLINE void catk_rows_##F(catk_index mc, int32_t tail, int32_t w, int32_t bfull,      \
                                         const float *a, catk_index rsa, catk_index csa,             \
@@ -383,25 +381,95 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
       }                                                                                             \
     }                                                                                               \
   }                                                                                                 \
+  /* Row tiles of rows [0, mc) of a packed block of A (tile ir at a + ir * kc,                      \
+   * A(i, l) at [l * MR + i]) against one packed panel of w columns. */                             \
+  CATK_ALWAYS_INLINE void catk_tiles_##F(catk_index mc, int32_t tail, int32_t w, const float *a,    \
+                                         const float *b, catk_index ldb, float *c,                  \
+                                         catk_index ldc, catk_index kc, int32_t load_c,             \
+                                         const float *bias, int32_t relu,                           \
+                                         const cat_k_sgd_step *upd) {                               \
+    catk_index i = 0;                                                                               \
+    for (; i + MR <= mc; i += MR)                                                                   \
+      catk_micro_##F(MR, w, 1, a + i * kc, 1, MR, b, ldb, 1, c + i * ldc, ldc, kc, load_c, bias,    \
+                     relu, upd);                                                                    \
+    if (i < mc)                                                                                     \
+      catk_micro_##F(tail, w, 1, a + i * kc, 1, MR, b, ldb, 1, c + i * ldc, ldc, kc, load_c, bias,  \
+                     relu, upd);                                                                    \
+  }                                                                                                 \
+  /* The third schedule, BLIS's, for A stored transposed with far rows when                         \
+   * the caller provides scratch (CATK_LINEAR_BWD_SCRATCH): the kc x nc block                     \
+   * a row-major B is packed into panels of NR columns, as catk_pack_bt lays                        \
+   * them out, then each MC x kc block of A into MR-row tiles, one contiguous                       \
+   * vector of MR per step; a panel of B stays in L1 while it meets every row                       \
+   * tile of the block of A, which stays in L2. The tiles of C are loaded                           \
+   * and stored once per block of KC steps. */                                                      \
+  CATK_ALWAYS_INLINE void catk_packed_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge,  \
+                                          const float *a, catk_index rsa, catk_index csa,           \
+                                          const float *b, catk_index rsb, float *c,                 \
+                                          catk_index ldc, catk_index kc, int32_t load_c,            \
+                                          const float *bias, int32_t relu,                          \
+                                          const cat_k_sgd_step *upd, float *scratch) {              \
+    float *apack = scratch, *bpack = scratch + MC * KC;                                             \
+    int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
+    /* Rows copied whole (memcpy of a constant size: vector moves), the last                        \
+     * panel's zero-filled to whole vectors. */                                                     \
+    for (catk_index jr = 0; jr < nc; jr += NR) {                                                    \
+      float *panel = bpack + jr * kc;                                                               \
+      const float *from = b + jr;                                                                   \
+      if (jr + NR <= nc)                                                                            \
+        for (catk_index l = 0; l < kc; ++l)                                                         \
+          __builtin_memcpy(panel + l * NR, from + l * rsb, NR * sizeof(float));                     \
+      else                                                                                          \
+        for (catk_index l = 0; l < kc; ++l) {                                                       \
+          __builtin_memcpy(panel + l * padded, from + l * rsb, edge * sizeof(float));               \
+          __builtin_memset(panel + l * padded + edge, 0, (padded - edge) * sizeof(float));          \
+        }                                                                                           \
+    }                                                                                               \
+    for (catk_index ic = 0; ic < M; ic += MC) {                                                     \
+      catk_index mc = M - ic < MC ? M - ic : MC;                                                    \
+      for (catk_index ir = 0; ir < mc; ir += MR) {                                                  \
+        const float *from = a + (ic + ir) * rsa;                                                    \
+        float *tile = apack + ir * kc;                                                              \
+        int32_t rows = ir + MR <= mc ? MR : tail;                                                   \
+        if (rsa == 1 && rows == MR) /* a step's MR values are contiguous */                         \
+          for (catk_index l = 0; l < kc; ++l)                                                       \
+            __builtin_memcpy(tile + l * MR, from + l * csa, MR * sizeof(float));                    \
+        else                                                                                        \
+          for (catk_index l = 0; l < kc; ++l)                                                       \
+            for (int32_t i = 0; i < rows; ++i)                                                      \
+              tile[l * MR + i] = from[i * rsa + l * csa];                                           \
+      }                                                                                             \
+      for (catk_index jr = 0; jr < nc; jr += NR) {                                                  \
+        float *c_ij = c + ic * ldc + jr;                                                            \
+        const float *bias_jr = bias ? bias + jr : 0;                                                \
+        if (jr + NR <= nc)                                                                          \
+          catk_tiles_##F(mc, tail, NR, apack, bpack + jr * kc, NR, c_ij, ldc, kc, load_c, bias_jr,  \
+                         relu, upd);                                                                \
+        else                                                                                        \
+          catk_tiles_##F(mc, tail, edge, apack, bpack + jr * kc, padded, c_ij, ldc, kc, load_c,     \
+                         bias_jr, relu, upd);                                                       \
+      }                                                                                             \
+    }                                                                                               \
+  }                                                                                                 \
   /* The second schedule, for columns [0, nc) and the kc steps of the summed                        \
-   * index from pc; `packed` is B^T's pack from column 0 on, or NULL. */                            \
+   * index from pc; `packed` is B^T's pack from column 0 on if `packs`. */                          \
   CATK_ALWAYS_INLINE void catk_panelwise_##F(catk_index M, catk_index nc, int32_t tail,             \
                                              int32_t edge, const float *a, catk_index rsa,          \
                                              catk_index csa, const float *b, catk_index rsb,        \
-                                             catk_index csb, const float *packed, catk_index K,     \
-                                             catk_index pc, float *c, catk_index ldc,               \
+                                             catk_index csb, int32_t packs, const float *packed,    \
+                                             catk_index K, catk_index pc, float *c, catk_index ldc, \
                                              catk_index kc, int32_t load_c, const float *bias,      \
                                              int32_t relu, const cat_k_sgd_step *upd) {             \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
     for (catk_index ic = 0; ic < M; ic += MC) {                                                     \
       catk_index mc = M - ic < MC ? M - ic : MC;                                                    \
-      int32_t copy = VW > 1 && !packed && rsb >= CATK_FAR && mc >= 8 * MR;                          \
+      int32_t copy = VW > 1 && !packs && rsb >= CATK_FAR && mc >= 8 * MR;                           \
       for (catk_index jr = 0; jr < nc; jr += NR) {                                                  \
         int32_t full = jr + NR <= nc, width = full ? NR : padded;                                   \
         const float *panel = b + jr * csb;                                                          \
         catk_index ldp = rsb;                                                                       \
         float stack[VW > 1 ? KC * NR : 1];                                                          \
-        if (packed) { /* see catk_pack_bt */                                                        \
+        if (packs) { /* see catk_pack_bt */                                                         \
           panel = packed + jr * K + pc * width, ldp = width;                                        \
         } else if (copy) { /* the same layout as the pack, on the stack */                          \
           for (catk_index l = 0; l < kc; ++l)                                                       \
@@ -410,11 +478,11 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                 stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;                \
           panel = stack, ldp = width;                                                               \
         }                                                                                           \
-        int32_t dense = packed || copy;                                                             \
+        int32_t dense = packs || copy;                                                              \
         const float *a_ic = a + ic * rsa;                                                           \
         const float *bias_jr = bias ? bias + jr : 0;                                                \
-        if (full)                                                                                   \
-          catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,               \
+        if (full) /* a dense panel's rows are NR apart: a constant for the kernel */                \
+          catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, dense ? NR : ldp, dense ? 1 : csb,  \
                         c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd);                    \
         else                                                                                        \
           catk_rows_##F(mc, tail, edge, dense, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,         \
@@ -468,7 +536,9 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
     int32_t tail = (int32_t)(M % MR); /* height of the last row tile, a constant if M is */         \
     for (catk_index jc = 0; jc < N; jc += NC) {                                                     \
       catk_index nc = N - jc < NC ? N - jc : NC;                                                    \
-      catk_index kb = rowwise && rsb >= CATK_FAR ? KA : KC, pc = 0; /* KA: B is copied */           \
+      int32_t packs_a = rowwise && scratch; /* the third schedule */                                \
+      int32_t copies = rowwise && !packs_a && rsb >= CATK_FAR; /* B's KA x NA blocks */             \
+      catk_index kb = copies ? KA : KC, pc = 0;                                                     \
       do { /* once even when K == 0, to write the start value */                                    \
         catk_index kc = K - pc < kb ? K - pc : kb;                                                  \
         int32_t load_c = accumulate || pc > 0, last = pc + kc == K, act = relu && last;             \
@@ -476,13 +546,17 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         const float *bias_jc = bias ? bias + jc : 0;                                                \
         if (packs)                                                                                  \
           catk_pack_bt(b, csb, K, N, jc, nc, pc, kc, NR, VW, scratch);                              \
-        if (rowwise)                                                                                \
+        if (packs_a)                                                                                \
+          catk_packed_##F(M, nc, tail, edge, a + pc * csa, rsa, csa, b + pc * rsb + jc, rsb,        \
+                          c + jc, ldc, kc, load_c, bias_jc, act, step, scratch);                    \
+        else if (rowwise)                                                                           \
           catk_rowwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa, b + pc * rsb + jc, rsb,       \
                            c + jc, ldc, kc, load_c, bias_jc, act, step);                            \
         else                                                                                        \
           catk_panelwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa,                             \
-                             b + pc * rsb + jc * csb, rsb, csb, packs ? scratch + jc * K : 0, K,    \
-                             pc, c + jc, ldc, kc, load_c, bias_jc, act, step);                      \
+                             b + pc * rsb + jc * csb, rsb, csb, packs,                              \
+                             packs ? scratch + jc * K : 0, K, pc, c + jc, ldc, kc, load_c, bias_jc, \
+                             act, step);                                                            \
         pc += kc;                                                                                   \
       } while (pc < K);                                                                             \
     }                                                                                               \
@@ -545,12 +619,12 @@ void cat_k_linear_fwd(const float *restrict W, const float *restrict bias,
  * batch is the summed index. */
 void cat_k_linear_bwd(const float *restrict W, const float *restrict x, const float *restrict dy,
                       float *restrict dW, float *restrict dx, catk_index n, catk_index m,
-                      catk_index k, int tile, int accumulate,
+                      catk_index k, float *restrict scratch, int tile, int accumulate,
                       const cat_k_sgd_step *restrict update) {
   if (dx) /* before dW: an update changes W */
     catk_gemm(tile, n, k, m, dy, m, 1, W, k, 1, 0, dx, k, 0, 0, 0, 0);
   if (dW)
-    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, 0, dW, k, accumulate != 0, 0, 0, update);
+    catk_gemm(tile, m, k, n, dy, 1, m, x, k, 1, scratch, dW, k, accumulate != 0, 0, 0, update);
 }
 
 void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *restrict C,

@@ -452,6 +452,8 @@ def primitive_cases():
     add("param", Seq(Pair(P("id", v4, v4), Seq(P("drop", v4, UNIT), P("param", UNIT, v4))),
                      P("add", Prod(v4, v4), v4)))
     add("linear", P("linear", v4, v3))
+    # 1,030 outputs: the weight gradient's packed schedule (CATK_FAR), tail tiles.
+    add("linear_wide", P("linear", Real(6), Real(1030)))
     add("bias", P("bias", v4, v4))
     add("embed", P("embed", Fin(7), v3))
     add("layernorm", P("layernorm", v5, v5))
