@@ -851,8 +851,10 @@ TEST(KernelGemm, MatmulMatchesReferenceForEveryTile) {
   const Shape shapes[] = {{1, 1, 1, 1},    {2, 3, 4, 2},      {3, 5, 7, 10},   {1, 8, 16, 32},
                           {2, 17, 31, 33}, {1, 33, 100, 17},  {2, 7, 257, 5},  {1, 64, 3, 128},
                           {3, 16, 16, 16}, {1, 100, 64, 4},   {2, 10, 1, 9},   {1, 31, 32, 257},
-                          // rows >= 1024 floats apart: A^T of dB (k), B of C (p), both.
-                          {1, 5, 1030, 33}, {1, 70, 20, 1030}, {1, 9, 1025, 1030}};
+                          // rows >= 1024 floats apart: A^T of dB (k), B of C (p), both;
+                          // dB's packed blocks over two examples and two KC blocks of m.
+                          {1, 5, 1030, 33}, {1, 70, 20, 1030}, {1, 9, 1025, 1030},
+                          {2, 300, 1024, 20}};
   for (Shape shape : shapes) {
     const int64_t n = shape.n, m = shape.m, k = shape.k, p = shape.p;
     Vec A = randomVec(n * m * k, -1, 1, 50), B = randomVec(n * k * p, -1, 1, 51);

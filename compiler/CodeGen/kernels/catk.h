@@ -137,8 +137,13 @@ void cat_k_div_bwd(const float *a, const float *b, const float *dc, float *da, f
   ((tile) == CATK_TILE_SCALAR || (m) < CATK_FAR                                                    \
        ? 0                                                                                         \
        : 256 * 128 + 256 * ((k) < 512 ? ((k) + 15) / 16 * 16 : 512))
-/* The same for matmul_bwd's packed copy of B^T (p rows of k, rounded up). */
-#define CATK_MATMUL_BWD_SCRATCH(k, p, tile) CATK_LINEAR_FWD_SCRATCH(k, p, tile)
+/* Floats of scratch matmul_bwd provides: dA's packed copy of B^T (p rows of
+ * k, rounded up), or, when more, the packed blocks of dB = A^T dC for A's
+ * rows of k >= CATK_FAR (as linear_bwd's dW); dA is done before dB starts. */
+#define CATK_MATMUL_BWD_SCRATCH(k, p, tile)                                                        \
+  (CATK_LINEAR_FWD_SCRATCH(k, p, tile) > CATK_LINEAR_BWD_SCRATCH(k, p, tile)                       \
+       ? CATK_LINEAR_FWD_SCRATCH(k, p, tile)                                                       \
+       : CATK_LINEAR_BWD_SCRATCH(k, p, tile))
 
 /* linear: W is [m, k] (outputs x inputs); x [n, k] -> y [n, m] = act(x W^T + bias).
  * bias [m] may be NULL; scratch holds CATK_LINEAR_FWD_SCRATCH(m, k, tile)

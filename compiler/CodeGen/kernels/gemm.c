@@ -292,14 +292,10 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * for A(i, l) = a[i * rsa + l * csa] (M x K) and B(l, j) = b[l * rsb +
  * j * csb] (K x N); the start is C when `accumulate`, else `bias` (a row
  * of N), else nothing. Loops, outermost first: NC columns, then blocks of
- * the summed index, then one of three schedules:
- *  - A stored transposed with far rows (csa >= CATK_FAR; dW and dB of big
- *    layers) and `scratch` given (dW): BLIS's, both operands packed into
- *    scratch, see catk_packed.
- *  - the same without scratch (dB): one MR-row tile of A at a time, copied
- *    to the stack, contiguous, sweeps NA columns of B. If B's rows are far
- *    too, that KA x NA block of B (KA steps of the summed index instead of
- *    KC) is copied to the stack first, to serve every row tile.
+ * the summed index, then one of two schedules:
+ *  - A stored transposed with far rows (csa >= CATK_FAR: the dW and dB of
+ *    big layers): BLIS's, both operands packed into `scratch`, see
+ *    catk_packed (without scratch, the second schedule reads A in place).
  *  - otherwise: MC rows, one NR-column panel of B at a time against every
  *    row tile. B stored transposed (csb != 1: W^T, B^T) is packed into
  *    `scratch` first; far rows of B are copied to the stack when at least 8
@@ -308,8 +304,8 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * speak of. The last row tile has M % MR rows and the last panel N % NR
  * columns, constants in a specialised copy, so each loop nest holds the
  * micro-kernel at two heights and two widths. */
-#define CATK_GEMM(F, VW, MR, NR, KC, MC, NC, KA, NA)                                                \
-  typedef char catk_blocks_hold_whole_tiles_##F[MC % MR || NC % NA || NA % NR ? -1 : 1];            \
+#define CATK_GEMM(F, VW, MR, NR, KC, MC, NC)                                                        \
+  typedef char catk_blocks_hold_whole_tiles_##F[MC % MR || NC % NR ? -1 : 1];                       \
   /* The packed schedule's blocks fit CATK_LINEAR_BWD_SCRATCH. */                                   \
   typedef char catk_fits_##F[VW > 1 && (MC > 128 || KC > 256 || NC > 512 || 16 % VW) ? -1 : 1];     \
   /* Row tiles of rows [0, mc) against one panel of w columns. */                                   \
@@ -327,60 +323,6 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
       catk_micro_##F(tail, w, bfull, a + i * rsa, rsa, csa, b, rsb, csb, c + i * ldc, ldc, kc,      \
                      load_c, bias, relu, upd);                                                      \
   }                                                                                                 \
-  /* One row tile of mr rows, A(i, l) = a[i + l * MR], against the panels of                        \
-   * columns [0, nc) of a row-major B. */                                                           \
-  CATK_ALWAYS_INLINE void catk_cols_##F(int32_t mr, const float *a, const float *b, catk_index rsb, \
-                                        catk_index nc, int32_t edge, float *c, catk_index ldc,      \
-                                        catk_index kc, int32_t load_c, const float *bias,           \
-                                        int32_t relu, const cat_k_sgd_step *upd) {                  \
-    catk_index jr = 0;                                                                              \
-    for (; jr + NR <= nc; jr += NR)                                                                 \
-      catk_micro_##F(mr, NR, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                  \
-                     bias ? bias + jr : 0, relu, upd);                                              \
-    if (jr < nc)                                                                                    \
-      catk_micro_##F(mr, edge, 0, a, 1, MR, b + jr, rsb, 1, c + jr, ldc, kc, load_c,                \
-                     bias ? bias + jr : 0, relu, upd);                                              \
-  }                                                                                                 \
-  /* The first schedule, for columns [0, nc) and kc steps of the summed index. */                   \
-  CATK_ALWAYS_INLINE void catk_rowwise_##F(catk_index M, catk_index nc, int32_t tail, int32_t edge, \
-                                           const float *a, catk_index rsa, catk_index csa,          \
-                                           const float *b, catk_index rsb, float *c,                \
-                                           catk_index ldc, catk_index kc, int32_t load_c,           \
-                                           const float *bias, int32_t relu,                         \
-                                           const cat_k_sgd_step *upd) {                             \
-    for (catk_index jb = 0; jb < nc; jb += NA) {                                                    \
-      catk_index nb = nc - jb < NA ? nc - jb : NA;                                                  \
-      const float *b_jb = b + jb;                                                                   \
-      catk_index ldb = rsb;                                                                         \
-      float block[VW > 1 ? KA * NA : 1];                                                            \
-      if (VW > 1 && rsb >= CATK_FAR) {                                                              \
-        for (catk_index l = 0; l < kc; ++l)                                                         \
-          for (catk_index j = 0; j < nb; ++j)                                                       \
-            block[l * NA + j] = b_jb[l * rsb + j];                                                  \
-        b_jb = block, ldb = NA;                                                                     \
-      }                                                                                             \
-      for (catk_index ir = 0; ir < M; ir += MR) {                                                   \
-        float tile[MR * KC]; /* A(ir + i, l) at tile[l * MR + i] */                                 \
-        const float *from = a + ir * rsa;                                                           \
-        float *c_ir = c + ir * ldc + jb;                                                            \
-        const float *bias_jb = bias ? bias + jb : 0;                                                \
-        if (ir + MR <= M) { /* whole rows: one vector copy per step */                              \
-          for (catk_index l = 0; l < kc; ++l)                                                       \
-            CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
-              tile[l * MR + i] = from[i * rsa + l * csa];                                           \
-          catk_cols_##F(MR, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu,        \
-                        upd);                                                                       \
-        } else {                                                                                    \
-          for (catk_index l = 0; l < kc; ++l)                                                       \
-            CATK_UNROLL for (int32_t i = 0; i < MR; ++i)                                            \
-              if (i < tail)                                                                         \
-                tile[l * MR + i] = from[i * rsa + l * csa];                                         \
-          catk_cols_##F(tail, tile, b_jb, ldb, nb, edge, c_ir, ldc, kc, load_c, bias_jb, relu,      \
-                        upd);                                                                       \
-        }                                                                                           \
-      }                                                                                             \
-    }                                                                                               \
-  }                                                                                                 \
   /* Row tiles of rows [0, mc) of a packed block of A (tile ir at a + ir * kc,                      \
    * A(i, l) at [l * MR + i]) against one packed panel of w columns. */                             \
   CATK_ALWAYS_INLINE void catk_tiles_##F(catk_index mc, int32_t tail, int32_t w, const float *a,    \
@@ -396,8 +338,8 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
       catk_micro_##F(tail, w, 1, a + i * kc, 1, MR, b, ldb, 1, c + i * ldc, ldc, kc, load_c, bias,  \
                      relu, upd);                                                                    \
   }                                                                                                 \
-  /* The third schedule, BLIS's, for A stored transposed with far rows when                         \
-   * the caller provides scratch (CATK_LINEAR_BWD_SCRATCH): the kc x nc block                     \
+  /* The first schedule, BLIS's, for A stored transposed with far rows when                         \
+   * the caller provides scratch (CATK_LINEAR_BWD_SCRATCH): the kc x nc block of                     \
    * a row-major B is packed into panels of NR columns, as catk_pack_bt lays                        \
    * them out, then each MC x kc block of A into MR-row tiles, one contiguous                       \
    * vector of MR per step; a panel of B stays in L1 while it meets every row                       \
@@ -531,16 +473,14 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
       return;                                                                                       \
     }                                                                                               \
     int32_t packs = VW > 1 && csb != 1;                   /* B^T into scratch */                    \
-    int32_t rowwise = VW > 1 && csb == 1 && csa >= CATK_FAR; /* the first schedule */               \
+    int32_t packs_a = VW > 1 && csb == 1 && csa >= CATK_FAR && scratch; /* the first schedule */    \
     int32_t edge = (int32_t)(N % NR); /* width of the last panel, a constant */                     \
     int32_t tail = (int32_t)(M % MR); /* height of the last row tile, a constant if M is */         \
     for (catk_index jc = 0; jc < N; jc += NC) {                                                     \
       catk_index nc = N - jc < NC ? N - jc : NC;                                                    \
-      int32_t packs_a = rowwise && scratch; /* the third schedule */                                \
-      int32_t copies = rowwise && !packs_a && rsb >= CATK_FAR; /* B's KA x NA blocks */             \
-      catk_index kb = copies ? KA : KC, pc = 0;                                                     \
+      catk_index pc = 0;                                                                            \
       do { /* once even when K == 0, to write the start value */                                    \
-        catk_index kc = K - pc < kb ? K - pc : kb;                                                  \
+        catk_index kc = K - pc < KC ? K - pc : KC;                                                  \
         int32_t load_c = accumulate || pc > 0, last = pc + kc == K, act = relu && last;             \
         const cat_k_sgd_step *step = last ? upd : 0; /* earlier blocks store partial sums */        \
         const float *bias_jc = bias ? bias + jc : 0;                                                \
@@ -549,9 +489,6 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         if (packs_a)                                                                                \
           catk_packed_##F(M, nc, tail, edge, a + pc * csa, rsa, csa, b + pc * rsb + jc, rsb,        \
                           c + jc, ldc, kc, load_c, bias_jc, act, step, scratch);                    \
-        else if (rowwise)                                                                           \
-          catk_rowwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa, b + pc * rsb + jc, rsb,       \
-                           c + jc, ldc, kc, load_c, bias_jc, act, step);                            \
         else                                                                                        \
           catk_panelwise_##F(M, nc, tail, edge, a + pc * csa, rsa, csa,                             \
                              b + pc * rsb + jc * csb, rsb, csb, packs,                              \
@@ -569,16 +506,15 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  * the broadcast); 16 + 4 + 1 of the 32 single-precision registers of a
  * Cortex-M4F or RV32F. A KC x NR panel of B stays in L1 while it meets
  * every row tile of an MC-row block of A, and a KC x NC block stays in L2.
- * The stack copies take KC x NR floats (32 KiB for V512), or KA x NA (32 KiB)
- * and MR x KC (8 KiB); the one-lane family has no use for KA and NA. */
+ * The stack copy of far rows of B takes KC x NR floats (32 KiB for V512). */
 CATK_MICRO(scalar, catk_f1, catk_i1, 1, 1, 8, CATK_UNROLL_BY(4))
-CATK_GEMM(scalar, 1, 1, 8, 256, 64, 1024, 1, 8)
+CATK_GEMM(scalar, 1, 1, 8, 256, 64, 1024)
 CATK_MICRO(v128, catk_f4, catk_i4, 4, 6, 2, )
-CATK_GEMM(v128, 4, 6, 8, 256, 96, 512, 16, 512)
+CATK_GEMM(v128, 4, 6, 8, 256, 96, 512)
 CATK_MICRO(v256, catk_f8, catk_i8, 8, 6, 2, )
-CATK_GEMM(v256, 8, 6, 16, 256, 96, 512, 16, 512)
+CATK_GEMM(v256, 8, 6, 16, 256, 96, 512)
 CATK_MICRO(v512, catk_f16, catk_i16, 16, 8, 2, )
-CATK_GEMM(v512, 16, 8, 32, 256, 128, 512, 32, 256)
+CATK_GEMM(v512, 16, 8, 32, 256, 128, 512)
 
 /* One GEMM through the family `tile` names (unknown values: scalar). */
 CATK_ALWAYS_INLINE void catk_gemm(int tile, catk_index M, catk_index N, catk_index K,
@@ -635,7 +571,8 @@ void cat_k_matmul_fwd(const float *restrict A, const float *restrict B, float *r
 }
 
 /* dA = dC B^T (B read transposed, packed by vector families); dB = A^T dC,
- * A(l, r) read through strides. */
+ * A(l, r) read through strides, packed with dC when A's rows are far apart
+ * (the scratch then holds dB's blocks, after dA is done with it). */
 void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const float *restrict dC,
                       float *restrict dA, float *restrict dB, catk_index n, catk_index m,
                       catk_index k, catk_index p, float *restrict scratch, int tile) {
@@ -645,6 +582,7 @@ void cat_k_matmul_bwd(const float *restrict A, const float *restrict B, const fl
       catk_gemm(tile, m, k, p, dC_i, p, 1, B + i * k * p, 1, p, scratch, dA + i * m * k, k, 0, 0,
                 0, 0);
     if (dB)
-      catk_gemm(tile, k, p, m, A + i * m * k, 1, k, dC_i, p, 1, 0, dB + i * k * p, p, 0, 0, 0, 0);
+      catk_gemm(tile, k, p, m, A + i * m * k, 1, k, dC_i, p, 1, scratch, dB + i * k * p, p, 0, 0,
+                0, 0);
   }
 }
