@@ -339,7 +339,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                      relu, upd);                                                                    \
   }                                                                                                 \
   /* The first schedule, BLIS's, for A stored transposed with far rows when                         \
-   * the caller provides scratch (CATK_LINEAR_BWD_SCRATCH): the kc x nc block of                     \
+   * the caller provides scratch (CATK_LINEAR_BWD_SCRATCH): the kc x nc block of                    \
    * a row-major B is packed into panels of NR columns, as catk_pack_bt lays                        \
    * them out, then each MC x kc block of A into MR-row tiles, one contiguous                       \
    * vector of MR per step; a panel of B stays in L1 while it meets every row                       \
@@ -414,10 +414,14 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
         if (packs) { /* see catk_pack_bt */                                                         \
           panel = packed + jr * K + pc * width, ldp = width;                                        \
         } else if (copy) { /* the same layout as the pack, on the stack */                          \
-          for (catk_index l = 0; l < kc; ++l)                                                       \
-            CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                            \
-              if (j < width)                                                                        \
-                stack[l * width + j] = full || j < edge ? panel[l * rsb + j] : 0.0f;                \
+          if (full) /* whole rows: memcpy of a constant size, vector moves */                       \
+            for (catk_index l = 0; l < kc; ++l)                                                     \
+              __builtin_memcpy(stack + l * NR, panel + l * rsb, NR * sizeof(float));                \
+          else                                                                                      \
+            for (catk_index l = 0; l < kc; ++l)                                                     \
+              CATK_UNROLL for (int32_t j = 0; j < NR; ++j)                                          \
+                if (j < width)                                                                      \
+                  stack[l * width + j] = j < edge ? panel[l * rsb + j] : 0.0f;                      \
           panel = stack, ldp = width;                                                               \
         }                                                                                           \
         int32_t dense = packs || copy;                                                              \
