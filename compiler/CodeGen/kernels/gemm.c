@@ -403,9 +403,14 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                                              catk_index kc, int32_t load_c, const float *bias,      \
                                              int32_t relu, const cat_k_sgd_step *upd) {             \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
-    for (catk_index ic = 0; ic < M; ic += MC) {                                                     \
-      catk_index mc = M - ic < MC ? M - ic : MC;                                                    \
-      int32_t copy = VW > 1 && !packs && rsb >= CATK_FAR && mc >= 8 * MR;                           \
+    /* Far rows of B are copied once for the rows of A of all blocks, which                         \
+     * then meet each copied panel in turn (one copy a block of MC rows made                        \
+     * the copy, which waits for a new page every row, half a product's                             \
+     * overhead at a batch of 256). */                                                              \
+    int32_t copy = VW > 1 && !packs && rsb >= CATK_FAR && M >= 8 * MR;                              \
+    catk_index group = copy ? M : MC; /* rows that share one copy */                                \
+    for (catk_index ig = 0; ig < M; ig += group) {                                                  \
+      catk_index end = M - ig < group ? M : ig + group;                                             \
       for (catk_index jr = 0; jr < nc; jr += NR) {                                                  \
         int32_t full = jr + NR <= nc, width = full ? NR : padded;                                   \
         const float *panel = b + jr * csb;                                                          \
@@ -425,14 +430,17 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
           panel = stack, ldp = width;                                                               \
         }                                                                                           \
         int32_t dense = packs || copy;                                                              \
-        const float *a_ic = a + ic * rsa;                                                           \
         const float *bias_jr = bias ? bias + jr : 0;                                                \
-        if (full) /* a dense panel's rows are NR apart: a constant for the kernel */                \
-          catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, dense ? NR : ldp, dense ? 1 : csb,  \
-                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd);                    \
-        else                                                                                        \
-          catk_rows_##F(mc, tail, edge, dense, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,         \
-                        c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd);                    \
+        for (catk_index ic = ig; ic < end; ic += MC) {                                              \
+          catk_index mc = end - ic < MC ? end - ic : MC;                                            \
+          const float *a_ic = a + ic * rsa;                                                         \
+          if (full) /* a dense panel's rows are NR apart: a constant for the kernel */              \
+            catk_rows_##F(mc, tail, NR, 0, a_ic, rsa, csa, panel, dense ? NR : ldp,                 \
+                          dense ? 1 : csb, c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd); \
+          else                                                                                      \
+            catk_rows_##F(mc, tail, edge, dense, a_ic, rsa, csa, panel, ldp, dense ? 1 : csb,       \
+                          c + ic * ldc + jr, ldc, kc, load_c, bias_jr, relu, upd);                  \
+        }                                                                                           \
       }                                                                                             \
     }                                                                                               \
   }                                                                                                 \
