@@ -298,8 +298,9 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  *    catk_packed (without scratch, the second schedule reads A in place).
  *  - otherwise: MC rows, one NR-column panel of B at a time against every
  *    row tile. B stored transposed (csb != 1: W^T, B^T) is packed into
- *    `scratch` first; far rows of B are copied to the stack when at least 8
- *    row tiles reuse them; otherwise B is read in place.
+ *    `scratch` first; far rows of B are copied to the stack, a panel at a
+ *    time for all of A's rows, when at least 8 row tiles reuse them;
+ *    otherwise B is read in place.
  * The one-lane family copies nothing: it is for targets without caches to
  * speak of. The last row tile has M % MR rows and the last panel N % NR
  * columns, constants in a specialised copy, so each loop nest holds the
