@@ -5,11 +5,12 @@
 # default CPU plus CATC_FLAGS), links bench/step_bench.c against it and times
 # its generated <module>_model_train_step; times the same model in PyTorch
 # (bench/torch_bench.py, float32, one thread, same batch, loss and
-# optimizer) the same way; both report the best of 15 repetitions. Prints one
-# markdown table, then bench/gemm_bench.sh's kernel table (catc's GEMM
-# against OpenBLAS), then the ceiling of the big MLPs computed from it, then
-# catc's compile times, then the machine and versions. Peers run one after the other, so
-# the machine should be otherwise idle for figures worth quoting. With the
+# optimizer) the same way, in three rounds that alternate the peers; each
+# peer's figure is its best of 15 repetitions. Prints one markdown table,
+# then bench/gemm_bench.sh's kernel table (catc's GEMM against OpenBLAS),
+# then the ceiling of the big MLPs computed from it, then catc's compile
+# times, then the machine and versions. The peers take turns, but the
+# machine should be otherwise idle for figures worth quoting. With the
 # default 6 s per measurement it takes about 3 minutes on an idle machine
 # (2 for the 14 measurements, 1 for gemm_bench.sh at its own default of 1 s
 # per measurement); progress goes to stderr, the tables to stdout.
@@ -29,9 +30,14 @@ python=${PYTHON:-/usr/bin/python3}
 cc=${CC:-cc}
 # The best of many short repetitions: on a shared machine a neighbour's
 # burst spoils a repetition, and the more and shorter they are, the better
-# the best one's chance of missing the bursts. Figures there still move by
+# the best one's chance of missing the bursts. The repetitions come in
+# rounds, catc's and PyTorch's in turn, so that a busy minute on the machine
+# does not fall on one peer only (one peer's whole measurement after the
+# other's moved a ratio by up to 40 % between runs). Figures still move by
 # 10-25 % between runs: compare peers within one run.
-repeats=15
+repeats=15 rounds=3
+round_repeats=$((repeats / rounds))
+round_seconds=$(awk -v s="$seconds" -v r="$rounds" 'BEGIN { print s / r }')
 # One thread for torch's own loops (OpenMP) and for its BLAS: Debian's
 # OpenBLAS is the pthreads build, which torch.set_num_threads does not reach.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -107,15 +113,31 @@ field() {
   echo "$2" | awk -v name="$1" '{ for (i = 1; i < NF; ++i) if ($i == name) print $(i + 1) }'
 }
 
+# faster LINE1 LINE2: the driver output line with the smaller us_per_run
+# (LINE1 may be empty).
+faster() {
+  if [ -z "$1" ] || awk -v a="$(field us_per_run "$2")" -v b="$(field us_per_run "$1")" \
+    'BEGIN { exit !(a < b) }'; then
+    echo "$2"
+  else
+    echo "$1"
+  fi
+}
+
 # measure LABEL MODULE TORCH_NAME BATCH WARMUP RUN_STEPS: times both peers
 # and appends a table row to $work/rows. RUN_STEPS 0 reports µs per step,
 # otherwise µs per run of RUN_STEPS steps from fresh parameters.
 measure() {
   label=$1 module=$2 torch_name=$3 batch=$4 warmup=$5 run_steps=$6
   echo "run.sh: timing $label" >&2
-  catc_line=$("$work/$module-step" "$batch" "$seconds" "$warmup" "$repeats" "$run_steps")
-  torch_line=$("$python" "$here/torch_bench.py" "$torch_name" "$batch" "$seconds" "$warmup" \
-    "$repeats" "$run_steps")
+  catc_line='' torch_line='' round=0
+  while [ "$round" -lt "$rounds" ]; do
+    catc_line=$(faster "$catc_line" "$("$work/$module-step" "$batch" "$round_seconds" "$warmup" \
+      "$round_repeats" "$run_steps")")
+    torch_line=$(faster "$torch_line" "$("$python" "$here/torch_bench.py" "$torch_name" "$batch" \
+      "$round_seconds" "$warmup" "$round_repeats" "$run_steps")")
+    round=$((round + 1))
+  done
   field us_per_run "$catc_line" >"$work/catc_$module"
   field us_per_run "$torch_line" >"$work/torch_$module"
   echo "run.sh:   catc  $catc_line" >&2
@@ -157,7 +179,7 @@ echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 cat "$work/rows"
 echo
 echo "catc / PyTorch is PyTorch's time over catc's (higher: catc faster). Best of $repeats" \
-  "repetitions, ${seconds} s per measurement; catc -O3 ${catc_flags:-(default CPU)}; GFLOP/s counts" \
+  "repetitions in $rounds rounds that alternate the peers, ${seconds} s per measurement; catc -O3 ${catc_flags:-(default CPU)}; GFLOP/s counts" \
   "dense products only (forward, dW, dX except for first layers)."
 
 # The ceiling: catc's GEMM kernels against OpenBLAS cblas_sgemm on the
