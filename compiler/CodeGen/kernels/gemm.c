@@ -299,7 +299,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
  *  - otherwise: MC rows, one NR-column panel of B at a time against every
  *    row tile. B stored transposed (csb != 1: W^T, B^T) is packed into
  *    `scratch` first; far rows of B are copied to the stack, a panel at a
- *    time for all of A's rows, when at least 8 row tiles reuse them;
+ *    time for two blocks of A's rows, when at least 8 row tiles reuse them;
  *    otherwise B is read in place.
  * The one-lane family copies nothing: it is for targets without caches to
  * speak of. The last row tile has M % MR rows and the last panel N % NR
@@ -404,12 +404,12 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                                              catk_index kc, int32_t load_c, const float *bias,      \
                                              int32_t relu, const cat_k_sgd_step *upd) {             \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
-    /* Far rows of B are copied once for the rows of A of all blocks, which                         \
-     * then meet each copied panel in turn (one copy a block of MC rows made                        \
-     * the copy, which waits for a new page every row, half a product's                             \
-     * overhead at a batch of 256). */                                                              \
+    /* Far rows of B are copied once for two blocks of MC rows of A, which                          \
+     * then meet each copied panel in turn (one copy a block made the copy,                         \
+     * which waits for a new page every row, half a product's overhead at a                         \
+     * batch of 256); more blocks than two would no longer stay in L2. */                           \
     int32_t copy = VW > 1 && !packs && rsb >= CATK_FAR && M >= 8 * MR;                              \
-    catk_index group = copy ? M : MC; /* rows that share one copy */                                \
+    catk_index group = copy ? 2 * MC : MC; /* rows that share one copy */                           \
     for (catk_index ig = 0; ig < M; ig += group) {                                                  \
       catk_index end = M - ig < group ? M : ig + group;                                             \
       for (catk_index jr = 0; jr < nc; jr += NR) {                                                  \
