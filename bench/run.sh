@@ -11,9 +11,10 @@
 # then the ceiling of the big MLPs computed from it, then catc's compile
 # times, then the machine and versions. The peers take turns, but the
 # machine should be otherwise idle for figures worth quoting. With the
-# default 6 s per measurement it takes about 3 minutes on an idle machine
-# (2 for the 14 measurements, 1 for gemm_bench.sh at its own default of 1 s
-# per measurement); progress goes to stderr, the tables to stdout.
+# default 6 s per measurement it takes about 4.5 minutes on an idle machine
+# (2 for the 14 measurements, 1 for PyTorch's 21 process starts, 1 for
+# gemm_bench.sh at its own default of 1 s per measurement, the rest for the
+# compiles); progress goes to stderr, the tables to stdout.
 #
 # Usage: bench/run.sh [CATC] [SECONDS_PER_MEASUREMENT]
 #   CATC defaults to build/bin/catc of the source tree; PYTHON (environment)
