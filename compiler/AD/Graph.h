@@ -71,6 +71,9 @@ struct KArg {
                 ///< applied by the kernel to the tensor it computes the
                 ///< gradient of when `offset` is 1 (assignGradientWrites
                 ///< decides); otherwise, or outside a step, null
+    Unwanted,   ///< a null pointer for an output this call does not want,
+                ///< passed at run time rather than folded like Null: the
+                ///< calls that want it share the kernel's compiled function
   } kind;
   ValueId value = -1;
   int64_t offset = 0;
@@ -85,6 +88,7 @@ struct KArg {
   static KArg f32(double r) { return {Kind::Float, -1, 0, 0, r}; }
   static KArg invN() { return {Kind::InvN}; }
   static KArg null() { return {Kind::Null}; }
+  static KArg unwanted() { return {Kind::Unwanted}; }
   static KArg i32(int64_t c) { return {Kind::Int32, -1, c}; }
   static KArg tile() { return {Kind::Tile}; }
   static KArg scratch() { return {Kind::Scratch}; }

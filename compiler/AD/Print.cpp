@@ -103,6 +103,7 @@ static void printArg(const KArg &a, llvm::raw_ostream &os) {
   case KArg::Kind::Float: os << fmt::format("{}", static_cast<float>(a.real)); break;
   case KArg::Kind::InvN: os << "1/n"; break;
   case KArg::Kind::Null: os << "null"; break;
+  case KArg::Kind::Unwanted: os << "unwanted"; break;
   case KArg::Kind::Int32: os << a.offset; break;
   case KArg::Kind::Tile: os << "tile"; break;
   case KArg::Kind::Scratch: os << "scratch"; break;

@@ -319,7 +319,9 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       case ad::KArg::Kind::InvN:
         v = b.CreateFDiv(ConstantFP::get(f32, 1.0), b.CreateUIToFP(env.total ? env.total : env.n, f32));
         break;
-      case ad::KArg::Kind::Null: v = ConstantPointerNull::get(cast<PointerType>(ptrTy)); break;
+      case ad::KArg::Kind::Null: case ad::KArg::Kind::Unwanted:
+        v = ConstantPointerNull::get(cast<PointerType>(ptrTy));
+        break;
       case ad::KArg::Kind::Int32: v = ConstantInt::get(i32, a.offset); break;
       case ad::KArg::Kind::Tile: v = ConstantInt::get(i32, tileFor(call)); break;
       case ad::KArg::Kind::Scratch: v = env.ws; break;
@@ -340,9 +342,9 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       // are constants (the backward maps add and update nothing, a training
       // step's loss gradient chooses), so that both share one
       // specialisation per shape: they decide only how a tile starts and
-      // ends.
+      // ends. So do unwanted outputs (KArg::Kind::Unwanted).
       isConstant.push_back(isa<Constant>(v) && a.kind != ad::KArg::Kind::Accumulate &&
-                           a.kind != ad::KArg::Kind::Update);
+                           a.kind != ad::KArg::Kind::Update && a.kind != ad::KArg::Kind::Unwanted);
       nonNull.push_back(never);
     }
     Value *r = callKernel(k, args, isConstant, nonNull);

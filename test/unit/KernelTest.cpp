@@ -518,7 +518,8 @@ TEST(KernelValue, CrossEntropy) {
 
 // The training step's fused kernel must give the two kernels' numbers bit
 // for bit, for short rows (flat loops), long rows (row by row) and rows past
-// the forward's stack chunk.
+// the forward's stack chunk; without dz (an evaluation's call) its losses
+// alone, the same bits.
 TEST(KernelValue, CrossEntropyFusedEqualsSeparate) {
   for (int64_t k : {1, 3, 5, 31, 64, 256, 300}) {
     const int64_t rows = 9;
@@ -531,8 +532,12 @@ TEST(KernelValue, CrossEntropyFusedEqualsSeparate) {
     cat_k_cross_entropy_fwd(z.data(), t.data(), loss.data(), rows, k);
     cat_k_cross_entropy_bwd(z.data(), t.data(), dloss.data(), dz.data(), rows, k);
     cat_k_cross_entropy_fwd_bwd(z.data(), t.data(), dloss.data(), fusedLoss.data(), fusedDz.data(), rows, k);
-    for (int64_t r = 0; r < rows; ++r)
+    Vec lossOnly(rows);
+    cat_k_cross_entropy_fwd_bwd(z.data(), t.data(), nullptr, lossOnly.data(), nullptr, rows, k);
+    for (int64_t r = 0; r < rows; ++r) {
       EXPECT_EQ(loss[r], fusedLoss[r]) << "k " << k << " row " << r;
+      EXPECT_EQ(loss[r], lossOnly[r]) << "k " << k << " row " << r;
+    }
     for (int64_t i = 0; i < rows * k; ++i)
       EXPECT_EQ(dz[i], fusedDz[i]) << "k " << k << " element " << i;
   }

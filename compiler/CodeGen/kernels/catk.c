@@ -743,53 +743,29 @@ void cat_k_causal_mask_bwd(const float *restrict dy, float *restrict dx, catk_in
 
 /* ---- losses ---------------------------------------------------------------- */
 
-/* lse(z) - z_t written as (max - z_t) + log(sum) so that the common case of
- * a confident correct prediction keeps its small loss's precision. */
-void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
-                             float *restrict loss, catk_index rows, catk_index k) {
-  if (k > CATK_ROW_BLOCK || k < 1) {
-    for (catk_index r = 0; r < rows; ++r) {
-      const float *z_r = z + r * k;
-      float shift = catk_row_max(z_r, k);
-      float log_sum = catk_logf(catk_row_sum_exp(z_r, k, shift));
-      loss[r] = (shift - z_r[catk_clamp_index(t[r], k)]) + log_sum;
-    }
-    return;
-  }
-  /* Whole rows at a time through the buffer; loss holds each row's sum of
-   * exps until one flat loop takes their logs. */
-  float block[CATK_ROW_BLOCK];
-  catk_index block_rows = CATK_ROW_BLOCK / k;
-  for (catk_index r0 = 0; r0 < rows; r0 += block_rows) {
-    catk_index count = rows - r0 < block_rows ? rows - r0 : block_rows;
-    const float *z_b = z + r0 * k;
-    float *loss_b = loss + r0;
-    catk_subtract_row_max(z_b, block, count, k);
-    catk_exp_in_place(block, count * k);
-    for (catk_index r = 0; r < count; ++r)
-      loss_b[r] = catk_row_sum(block + r * k, k);
-    for (catk_index r = 0; r < count; ++r)
-      loss_b[r] = catk_logf(loss_b[r]);
-    for (catk_index r = 0; r < count; ++r) {
-      const float *z_r = z_b + r * k;
-      loss_b[r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + loss_b[r];
-    }
-  }
-}
-
-/* dz = dloss (softmax(z) - onehot(t)), row by row; dz holds the exps. Their
- * row sums are those the forward pass forms (the same lanes in the same
- * order), and with `loss` the forward's losses are computed from them too.
+/* The losses lse(z) - z_t, written as (max - z_t) + log(sum) so that the
+ * common case of a confident correct prediction keeps its small loss's
+ * precision, and dz = dloss (softmax(z) - onehot(t)); either may be NULL.
  * Short rows take their exps in one flat loop over all rows, then each
  * block of rows its logs and scales in flat loops over the block's sums,
  * which vectorise (a log and a division per row, in the loop over rows,
- * did not); long rows go one at a time, while each is in L1. */
+ * did not); long rows go one at a time, while each is in L1, their exps in
+ * dz (without dz, summed as they are taken: the same lanes in the same
+ * order, so the losses are the same bits). One function computes the
+ * losses alone and both together, so that a model's evaluation and its
+ * training step share one compiled kernel (ad::fuseEpilogues). */
 static inline void catk_cross_entropy(const float *restrict z, const int32_t *restrict t,
                                       const float *restrict dloss, float *restrict loss,
                                       float *restrict dz, catk_index rows, catk_index k) {
   if (catk_row_at_a_time(k) || k < 1) { /* (k = 0: no block of rows to form) */
     for (catk_index r = 0; r < rows; ++r) {
       const float *z_r = z + r * k;
+      if (!dz) {
+        float shift = catk_row_max(z_r, k);
+        float log_sum = catk_logf(catk_row_sum_exp(z_r, k, shift));
+        loss[r] = (shift - z_r[catk_clamp_index(t[r], k)]) + log_sum;
+        continue;
+      }
       float *dz_r = dz + r * k;
       catk_subtract_row_max(z_r, dz_r, 1, k);
       catk_exp_in_place(dz_r, k);
@@ -832,9 +808,10 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
       sum[rows_padded - CATK_PAD + q] = 1.0f;
     for (catk_index r = 0; r < count; ++r)
       sum[r] = catk_row_sum(e + r * k, k);
-    for (catk_index i = 0; i < rows_padded; i += CATK_PAD)
-      for (int q = 0; q < CATK_PAD; ++q) /* a masked load of the gradients */
-        scale[i + q] = (i + q < count ? dloss[r0 + i + q] : 0.0f) / sum[i + q];
+    if (dz)
+      for (catk_index i = 0; i < rows_padded; i += CATK_PAD)
+        for (int q = 0; q < CATK_PAD; ++q) /* a masked load of the gradients */
+          scale[i + q] = (i + q < count ? dloss[r0 + i + q] : 0.0f) / sum[i + q];
     if (loss) {
       for (catk_index i = 0; i < rows_padded; i += CATK_PAD)
         for (int q = 0; q < CATK_PAD; ++q)
@@ -845,6 +822,8 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
         loss[r0 + r] = (catk_row_max(z_r, k) - z_r[catk_clamp_index(t[r0 + r], k)]) + log_sum[r];
       }
     }
+    if (!dz)
+      continue;
     for (catk_index r = 0; r < count; ++r) {
       float *dz_r = dz + (r0 + r) * k;
       catk_index target = catk_clamp_index(t[r0 + r], k);
@@ -861,6 +840,11 @@ void cat_k_cross_entropy_bwd(const float *restrict z, const int32_t *restrict t,
                              catk_index k) {
   if (dz)
     catk_cross_entropy(z, t, dloss, NULL, dz, rows, k);
+}
+
+void cat_k_cross_entropy_fwd(const float *restrict z, const int32_t *restrict t,
+                             float *restrict loss, catk_index rows, catk_index k) {
+  catk_cross_entropy(z, t, NULL, loss, NULL, rows, k);
 }
 
 void cat_k_cross_entropy_fwd_bwd(const float *restrict z, const int32_t *restrict t,

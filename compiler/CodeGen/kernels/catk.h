@@ -219,7 +219,9 @@ void cat_k_causal_mask_bwd(const float *dy, float *dx, catk_index n, catk_index 
 void cat_k_cross_entropy_fwd(const float *z, const int32_t *t, float *loss, catk_index rows,
                              catk_index k);
 /* Both at once, sharing the exps (the training step's fusion of the two):
- * the same loss and dz, bit for bit, as the two kernels. */
+ * the same loss and dz, bit for bit, as the two kernels. loss or dz may be
+ * NULL (dz NULL: the losses alone, as cat_k_cross_entropy_fwd; dloss is not
+ * read). */
 void cat_k_cross_entropy_fwd_bwd(const float *z, const int32_t *t, const float *dloss, float *loss,
                                  float *dz, catk_index rows, catk_index k);
 void cat_k_cross_entropy_bwd(const float *z, const int32_t *t, const float *dloss, float *dz,
