@@ -19,6 +19,7 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -37,7 +38,10 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   bool narrow = DataLayout(opts.dataLayout).getPointerSizeInBits() <= 32;
   StringRef bytes = narrow ? StringRef(reinterpret_cast<const char *>(catKernelBitcode32), catKernelBitcode32_size)
                            : StringRef(reinterpret_cast<const char *>(catKernelBitcode), catKernelBitcode_size);
-  auto parsed = parseBitcodeFile(MemoryBufferRef(bytes, "catk.bc"), ctx);
+  // Lazily: a function's body is read only if the model calls it
+  // (materializeCalledKernels); reading all of them was most of the time
+  // code generation took before the optimiser.
+  auto parsed = getLazyBitcodeModule(MemoryBufferRef(bytes, "catk.bc"), ctx);
   if (!parsed)
     report_fatal_error("internal compiler error: the embedded kernel bitcode does not load");
   module = std::move(*parsed);
@@ -70,22 +74,6 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
       setting->setInitializer(ConstantInt::get(i32, value));
       setting->setLinkage(GlobalValue::InternalLinkage);
     }
-  // Kernels that name ARM intrinsics (quant.c) are for ARM targets with the
-  // DSP extension; elsewhere the constant above makes their calls dead, but
-  // at -O0 nothing deletes them, and no other backend selects the intrinsics.
-  if (!opts.armDsp) {
-    SmallPtrSet<Function *, 4> armOnly;
-    for (Function &intrinsic : *module)
-      if (intrinsic.isDeclaration() && intrinsic.getName().starts_with("llvm.arm."))
-        for (User *user : intrinsic.users())
-          if (auto *call = dyn_cast<CallInst>(user))
-            armOnly.insert(call->getFunction());
-    for (Function *f : armOnly) {
-      f->deleteBody();
-      f->setLinkage(GlobalValue::InternalLinkage);
-      new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
-    }
-  }
   // The kernels were compiled for the host; they carry no ABI-specific
   // types, so dropping the host CPU attributes makes them target-neutral.
   // Without a minimum legal vector width the backend keeps the micro-
@@ -428,10 +416,67 @@ Value *ModuleBuilder::batchArg(Value *n) { return b.CreateZExtOrTrunc(n, idxTy);
 /// few calls of a small model are still inlined and cost nothing.
 constexpr unsigned kMaxInlinedCallSites = 4;
 
+void ModuleBuilder::materializeCalledKernels() {
+  std::vector<Function *> work;
+  SmallPtrSet<Constant *, 32> seen;
+  auto reach = [&](auto &self, Value *v) -> void {
+    auto *c = dyn_cast<Constant>(v);
+    if (!c || !seen.insert(c).second)
+      return;
+    if (auto *f = dyn_cast<Function>(c)) {
+      if (!f->isMaterializable())
+        return;
+      if (Error e = f->materialize())
+        report_fatal_error(Twine("internal compiler error: kernel bitcode: ") + toString(std::move(e)));
+      work.push_back(f);
+    } else if (auto *g = dyn_cast<GlobalVariable>(c)) {
+      if (g->hasInitializer())
+        self(self, g->getInitializer());
+    } else {
+      for (Use &op : c->operands())
+        self(self, op.get());
+    }
+  };
+  for (Function &f : *module)
+    if (!f.isDeclaration() && !f.isMaterializable())
+      work.push_back(&f);
+  while (!work.empty()) {
+    Function *f = work.back();
+    work.pop_back();
+    for (Instruction &i : instructions(*f))
+      for (Use &op : i.operands())
+        reach(reach, op.get());
+  }
+  // What is left was never called: dropped unread.
+  for (Function &f : make_early_inc_range(*module))
+    if (f.isMaterializable())
+      f.eraseFromParent();
+  if (Error e = module->materializeAll())
+    report_fatal_error(Twine("internal compiler error: kernel bitcode: ") + toString(std::move(e)));
+}
+
 std::unique_ptr<Module> ModuleBuilder::finish() {
   for (auto &[key, f] : specializations)
     if (f->getNumUses() > kMaxInlinedCallSites)
       f->addFnAttr(Attribute::NoInline);
+  materializeCalledKernels();
+  // Kernels that name ARM intrinsics (quant.c) are for ARM targets with the
+  // DSP extension; elsewhere the constant catk_target_dsp makes their calls
+  // dead, but at -O0 nothing deletes them, and no other backend selects the
+  // intrinsics.
+  if (!opts.armDsp) {
+    SmallPtrSet<Function *, 4> armOnly;
+    for (Function &intrinsic : *module)
+      if (intrinsic.isDeclaration() && intrinsic.getName().starts_with("llvm.arm."))
+        for (User *user : intrinsic.users())
+          if (auto *call = dyn_cast<CallInst>(user))
+            armOnly.insert(call->getFunction());
+    for (Function *f : armOnly) {
+      f->deleteBody();
+      f->setLinkage(GlobalValue::InternalLinkage);
+      new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
+    }
+  }
   // The kernel library arrives whole: drop what the model does not call
   // (internal helpers go with the kernels that used them) before the
   // optimiser spends time on it.

@@ -197,6 +197,10 @@ public:
   llvm::Type *idxTy; ///< the kernels' catk_index: i32 on 32-bit targets, else i64
 
 private:
+  /// Reads the bodies of the kernels the generated functions call, directly
+  /// or not, and drops the library's other functions unread.
+  void materializeCalledKernels();
+
   std::map<std::string, llvm::Function *> specializations;
 };
 
