@@ -758,14 +758,17 @@ static inline void catk_cross_entropy(const float *restrict z, const int32_t *re
                                       const float *restrict dloss, float *restrict loss,
                                       float *restrict dz, catk_index rows, catk_index k) {
   if (catk_row_at_a_time(k) || k < 1) { /* (k = 0: no block of rows to form) */
-    for (catk_index r = 0; r < rows; ++r) {
-      const float *z_r = z + r * k;
-      if (!dz) {
+    if (!dz) { /* tested once, not in the loop: a training step pays nothing */
+      for (catk_index r = 0; r < rows; ++r) {
+        const float *z_r = z + r * k;
         float shift = catk_row_max(z_r, k);
         float log_sum = catk_logf(catk_row_sum_exp(z_r, k, shift));
         loss[r] = (shift - z_r[catk_clamp_index(t[r], k)]) + log_sum;
-        continue;
       }
+      return;
+    }
+    for (catk_index r = 0; r < rows; ++r) {
+      const float *z_r = z + r * k;
       float *dz_r = dz + r * k;
       catk_subtract_row_max(z_r, dz_r, 1, k);
       catk_exp_in_place(dz_r, k);
