@@ -89,6 +89,12 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
     if (opts.specializeKernels) {
       f.removeFnAttr(Attribute::NoInline);
       f.addFnAttr(Attribute::AlwaysInline);
+    } else {
+      // At -O0 nothing would fold an inlined copy: each of the library's
+      // helpers (the GEMM families' loops and micro-kernels) is compiled
+      // once and called, where inlining them (their C-level always_inline)
+      // into every product kernel made -O0 slower to compile than -O2.
+      f.removeFnAttr(Attribute::AlwaysInline);
     }
   }
 }
