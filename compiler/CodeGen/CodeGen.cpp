@@ -499,11 +499,15 @@ std::unique_ptr<Module> ModuleBuilder::finish() {
   // the rest of a Cortex-M4 training step. There, loops that clear or copy
   // stay loops, which the target unrolls into word stores; calls the kernels
   // make themselves remain (nm -u may still list memset and memcpy).
+  // Nor do they get unwind tables (the kernels' `uwtable` is the host
+  // build's): with them, the kernels an -O0 object keeps out of line named
+  // ARM's unwinder personality routines, which pull the unwinder in.
   if (Triple(opts.triple).getOS() == Triple::UnknownOS)
     for (Function &f : *module)
       if (!f.isDeclaration()) {
         f.addFnAttr("no-builtin-memset");
         f.addFnAttr("no-builtin-memcpy");
+        f.removeFnAttr(Attribute::UWTable);
       }
   if (verifyModule(*module, &errs()))
     report_fatal_error("internal compiler error: generated LLVM IR does not verify");
