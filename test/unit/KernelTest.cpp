@@ -783,8 +783,8 @@ std::vector<LinearShape> linearShapes() {
   // Real layers, K = 0, and rows 4 KiB or more apart (>= 1024 floats),
   // which the kernels copy: A^T of dW (m; packed into scratch, past a block
   // of the batch with 260), B of dx (k, with enough batch rows to reuse it;
-  // one copy for three blocks of the batch and a partial row tile with
-  // 300), both.
+  // with 300, copies shared by two blocks of the batch, a last group of
+  // fewer rows, and a partial row tile), both.
   const LinearShape layers[] = {{1, 1, 1},    {16, 16, 4},   {16, 3, 16},    {120, 10, 16},
                                 {8, 256, 784}, {65, 33, 0},   {37, 1030, 9},  {70, 13, 1027},
                                 {41, 1025, 1031}, {260, 1025, 70}, {300, 20, 1024}};

@@ -405,9 +405,10 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                                              int32_t relu, const cat_k_sgd_step *upd) {             \
     int32_t padded = (edge + VW - 1) / VW * VW;                                                     \
     /* Far rows of B are copied once for two blocks of MC rows of A, which                          \
-     * then meet each copied panel in turn (one copy a block made the copy,                         \
-     * which waits for a new page every row, half a product's overhead at a                         \
-     * batch of 256); more blocks than two would no longer stay in L2. */                           \
+     * then meet each copied panel in turn (a copy for every block, its                             \
+     * reads waiting for a new page every row, was half a product's                                 \
+     * overhead at a batch of 256); the rows of more than two blocks would                          \
+     * no longer stay in L2. */                                                                     \
     int32_t copy = VW > 1 && !packs && rsb >= CATK_FAR && M >= 8 * MR;                              \
     catk_index group = copy ? 2 * MC : MC; /* rows that share one copy */                           \
     for (catk_index ig = 0; ig < M; ig += group) {                                                  \
