@@ -142,6 +142,15 @@ public:
   /// The external function \p name: \p modal with its last argument
   /// (`accumulate`) 1.
   llvm::Function *emitAdding(const std::string &name, llvm::Function *modal);
+  /// The modal loss gradient \p name without the outputs of \p withOutputs
+  /// (the same function with an output pointer after its first \p before
+  /// arguments for each of \p outputSliceBytes): it calls that one with the
+  /// outputs written past the \p workspace it needs (bytes, and bytes an
+  /// example), output o taking outputSliceBytes[o] bytes an example.
+  llvm::Function *emitWithoutOutputs(const std::string &name, llvm::Function *withOutputs,
+                                     MorphismFunctions &out, size_t before,
+                                     llvm::ArrayRef<int64_t> outputSliceBytes,
+                                     std::pair<int64_t, int64_t> workspace);
   llvm::Function *emitTrainStep(const std::string &name, llvm::Function *lossGrad, MorphismFunctions &out,
                                 const TrainSpec &train, size_t nIn, size_t nT, size_t nOut,
                                 int64_t gradBytes);

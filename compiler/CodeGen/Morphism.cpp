@@ -22,6 +22,7 @@
 #include "CodeGen/kernels/catk.h"
 
 #include <cmath>
+#include <numeric>
 #include <tuple>
 
 namespace cat {
@@ -137,12 +138,6 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
                           env.outputs = take(it, nOut);
                           env.losses = &*it++;
                         });
-    auto bindLossGrad = [&](GraphEnv &env, auto &it) {
-      env.params = &*it++;
-      env.inputs = take(it, nIn);
-      env.targets = take(it, nT);
-      env.dparams = &*it++;
-    };
     auto bindLossGradOutputs = [&](GraphEnv &env, auto &it) {
       env.params = &*it++;
       env.inputs = take(it, nIn);
@@ -152,28 +147,29 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     };
     // The C interface's functions add into dparams; the training steps call
     // the same code in write mode, on a gradient buffer they do not clear.
-    out.lossGradModal = emit(sym + "_loss_grad.modal", f32, 1 + nIn + nT + 1, &*loss,
-                             ad::FunctionKind::LossGrad, bindLossGrad, false, true, true);
-    out.lossGrad = emitAdding(sym + "_loss_grad", out.lossGradModal);
+    // Without the outputs, each is the function with them, given room for
+    // them in the workspace: one compiled copy (the second was 4 % of a
+    // small model's compile), for a workspace larger by the outputs at most.
     int64_t gradBytes = alignedBytes(out.layout.totalFloats);
-    wsNeeds.back().first += gradBytes; // the training step keeps dparams in front
-    out.lossGradOutputsModal =
-        emit(sym + "_loss_grad_outputs.modal", f32, 1 + nIn + nT + nOut + 1, &*loss,
-             ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, false, true, true);
+    std::vector<int64_t> outputSliceBytes; // 16-byte aligned slices, as plan() cuts them
+    for (const Obj &f : inst.cod.flatten())
+      outputSliceBytes.push_back((4 * f.numElements() + 15) / 16 * 16);
+    int64_t outputBytesPerN = std::accumulate(outputSliceBytes.begin(), outputSliceBytes.end(), int64_t{0});
+    auto emitPair = [&](const std::string &suffix, bool training, Function *&withOutputs, Function *&without) {
+      withOutputs = emit(sym + "_loss_grad_outputs" + suffix, f32, 1 + nIn + nT + nOut + 1, &*loss,
+                         ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, training, true, true);
+      auto [bytes, perN] = wsNeeds.back();
+      without = emitWithoutOutputs(sym + "_loss_grad" + suffix, withOutputs, out, 1 + nIn + nT, outputSliceBytes,
+                                   {bytes, perN});
+      // The training step keeps dparams in front of either's workspace.
+      wsNeeds.back().first += gradBytes;
+      wsNeeds.push_back({bytes + gradBytes, perN + outputBytesPerN});
+    };
+    emitPair(".modal", false, out.lossGradOutputsModal, out.lossGradModal);
+    out.lossGrad = emitAdding(sym + "_loss_grad", out.lossGradModal);
     out.lossGradOutputs = emitAdding(sym + "_loss_grad_outputs", out.lossGradOutputsModal);
-    // Its plan is the loss_grad one minus the outputs, but first fit is not
-    // monotone: it is counted like the others, so the size stays an upper
-    // bound, with the gradient its training step keeps in front.
-    wsNeeds.back().first += gradBytes;
-    if (ad::hasTrainingBehaviour(fn)) {
-      out.trainLossGrad = emit(sym + "_loss_grad.train", f32, 1 + nIn + nT + 1, &*loss,
-                               ad::FunctionKind::LossGrad, bindLossGrad, true, true, true);
-      wsNeeds.back().first += gradBytes;
-      out.trainLossGradOutputs =
-          emit(sym + "_loss_grad_outputs.train", f32, 1 + nIn + nT + nOut + 1, &*loss,
-               ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, true, true, true);
-      wsNeeds.back().first += gradBytes;
-    }
+    if (ad::hasTrainingBehaviour(fn))
+      emitPair(".train", true, out.trainLossGradOutputs, out.trainLossGrad);
     if (ad::lossHeadsNode(*loss))
       out.headLosses = emit(sym + "_head_losses", b.getVoidTy(), 1 + nIn + nT + 2, &*loss,
                             ad::FunctionKind::HeadLosses,
@@ -220,6 +216,36 @@ Function *ModuleBuilder::emitAdding(const std::string &name, Function *modal) {
   args.push_back(f->getArg(f->arg_size() - 2)); // (..., n, ws)
   args.push_back(ConstantPointerNull::get(cast<PointerType>(ptrTy)));
   b.CreateRet(b.CreateCall(modal, args));
+  return f;
+}
+
+Function *ModuleBuilder::emitWithoutOutputs(const std::string &name, Function *withOutputs, MorphismFunctions &out,
+                                            size_t before, ArrayRef<int64_t> outputSliceBytes,
+                                            std::pair<int64_t, int64_t> workspace) {
+  size_t outputs = outputSliceBytes.size();
+  std::vector<Type *> types;
+  for (Argument &a : withOutputs->args())
+    if (a.getArgNo() < before || a.getArgNo() >= before + outputs)
+      types.push_back(a.getType());
+  Function *f = declare(name, withOutputs->getReturnType(), types, false);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", f));
+  // (..., dparams, n, ws, ...) after the outputs.
+  Value *n = batchArg(f->getArg(before + 1)), *ws = f->getArg(before + 2);
+  std::vector<Value *> args;
+  for (size_t i = 0; i < before; ++i)
+    args.push_back(f->getArg(i));
+  // Past the workspace withOutputs uses, a 16-byte multiple as plan() cuts
+  // it, output o after the slices of those before it.
+  auto [bytes, perN] = workspace;
+  for (int64_t slice : outputSliceBytes) {
+    args.push_back(b.CreateGEP(b.getInt8Ty(), ws,
+                               b.CreateAdd(b.CreateMul(n, ConstantInt::get(idxTy, perN)), ConstantInt::get(idxTy, bytes))));
+    perN += slice;
+  }
+  for (size_t i = before; i < f->arg_size(); ++i)
+    args.push_back(f->getArg(i));
+  b.CreateRet(b.CreateCall(withOutputs, args));
+  out.updatedInKernel[f] = out.updatedInKernel.at(withOutputs);
   return f;
 }
 
