@@ -21,6 +21,8 @@
 #include "CodeGen/ModuleBuilder.h"
 #include "CodeGen/kernels/catk.h"
 
+#include "llvm/IR/InstIterator.h"
+
 #include <cmath>
 #include <numeric>
 #include <tuple>
@@ -495,6 +497,11 @@ Function *ModuleBuilder::emitInit(const std::string &sym, const ir::ParamLayout 
       break;
     }
   }
+  // Run once: each initialiser is called, compiled once out of line,
+  // rather than inlined and optimised a second time in here.
+  for (Instruction &i : instructions(*f))
+    if (auto *call = dyn_cast<CallInst>(&i))
+      call->setIsNoInline();
   b.CreateRetVoid();
   return f;
 }

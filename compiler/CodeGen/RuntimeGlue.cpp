@@ -156,7 +156,11 @@ Function *Glue::wrapper(StringRef name, Function *target, Type *ret, const std::
     for (size_t i = 0; i < counts[which]; ++i)
       args.push_back(b.CreateLoad(mb.ptrTy, b.CreateConstGEP1_64(mb.ptrTy, a, i)));
   }
-  Value *r = b.CreateCall(target, args);
+  // Called, not inlined: a function the runtime calls once a batch costs
+  // nothing more out of line, and inlined its body would be optimised twice,
+  // before and after (the calibration's forward graph: 1 % of iris's compile).
+  CallInst *r = b.CreateCall(target, args);
+  r->setIsNoInline();
   if (ret->isVoidTy())
     b.CreateRetVoid();
   else
