@@ -151,24 +151,36 @@ void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
   }
 }
 
+#ifdef __clang__
+/* LLVM's saturating conversion: NaN gives 0, values beyond the range the
+ * nearest end. One instruction where the target's conversion saturates
+ * (ARM's vcvt), a few elsewhere. */
+int32_t catk_float_to_i32_sat(float v) __asm__("llvm.fptosi.sat.i32.f32");
+#endif
+
 void cat_k_quantize(const float *restrict x, int8_t *restrict q, catk_index count, float scale,
                     int32_t zero) {
   for (catk_index i = 0; i < count; ++i) {
     float v = x[i] / scale;
-    /* Clamped before the conversion, so that no value is out of the
-     * integer's range; a NaN fails both tests and becomes 0, the zero
-     * point. Selects rather than branches: a handful of instructions on a
-     * core without vector units too. */
-    v = v > 256.0f ? 256.0f : v;
-    v = v < -256.0f ? -256.0f : v;
-    v = v == v ? v : 0.0f;
     /* round(v), ties away from zero (C's roundf without the libm call):
      * adding the largest float below 1/2, with v's sign, and truncating.
      * Adding 1/2 itself would round 0.49999997 up; this addend's sum with
      * an exact half is a tie between two floats that rounds, to even, to
      * the next integer. Checked against the reference rounding on every
      * float in [-300, 300]. */
-    int32_t r = (int32_t)(v + (v < 0.0f ? -0x1.fffffep-2f : 0x1.fffffep-2f));
+    v = v + (v < 0.0f ? -0x1.fffffep-2f : 0x1.fffffep-2f);
+#ifdef __clang__
+    /* A NaN becomes 0, the zero point; the clamp to [-512, 511] (one
+     * `ssat` on ARM) keeps r + zero in range. */
+    int32_t r = catk_clamp_i32(catk_float_to_i32_sat(v), -512, 511);
+#else
+    /* Clamped before the conversion, so that no value is out of the
+     * integer's range; a NaN fails both tests and becomes 0, the zero
+     * point. The same integers as the saturating conversion above. */
+    v = v > 256.0f ? 256.0f : v;
+    v = v < -256.0f ? -256.0f : v;
+    int32_t r = v == v ? (int32_t)v : 0;
+#endif
     q[i] = (int8_t)catk_clamp_i32(r + zero, -128, 127);
   }
 }
