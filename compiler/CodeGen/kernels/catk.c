@@ -345,7 +345,7 @@ void cat_k_sum_batch_acc(const float *restrict dy, float *restrict db, catk_inde
       db[j] += dy[i * m + j];
   }
   if (update) { /* m floats, still in cache: the pass over them is the update's own */
-    catk_index at = db - update->grad;
+    catk_index at = catk_offset(db, update->grad);
     cat_k_sgd(update->params + at, db, update->velocity + at, m, update->lr, update->momentum, 0.0f,
               update->step);
   }

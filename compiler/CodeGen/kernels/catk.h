@@ -37,6 +37,14 @@ typedef int32_t catk_index;
 typedef int64_t catk_index;
 #endif
 
+/* The index of p in the float array at base (p >= base): C's `p - base`
+ * is a 64-bit division on the 64-bit host the bitcode is compiled on,
+ * which a 32-bit target's -O0 code calls a helper for (__aeabi_ldivmod);
+ * the difference in bytes shifted is a shift on every target. */
+static inline catk_index catk_offset(const float *p, const float *base) {
+  return (catk_index)(((uintptr_t)p - (uintptr_t)base) >> 2);
+}
+
 #ifdef __cplusplus
 extern "C" {
 #endif

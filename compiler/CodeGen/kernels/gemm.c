@@ -174,7 +174,7 @@ static void catk_pack_bt(const float *restrict src, catk_index lds, catk_index K
                        const cat_k_sgd_step *restrict u, int32_t first,                             \
                        int32_t keep) {                                                              \
     CATK_NO_CONTRACT                                                                                \
-    catk_index at = c - u->grad;                                                                    \
+    catk_index at = catk_offset(c, u->grad);                                                        \
     float *params = u->params + at, *velocity = u->velocity + at;                                   \
     VT neg_lr = -u->lr - (VT){0}, momentum = u->momentum - (VT){0};                                 \
     CATK_UNROLL for (int32_t i = 0; i < nr; ++i)                                                    \
