@@ -150,7 +150,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
     // The C interface's functions add into dparams; the training steps call
     // the same code in write mode, on a gradient buffer they do not clear.
     // Without the outputs, each is the function with them, given room for
-    // them in the workspace: one compiled copy (the second was 4 % of a
+    // them in the workspace: one compiled copy (the second was 2.6 % of a
     // small model's compile), for a workspace larger by the outputs at most.
     int64_t gradBytes = alignedBytes(out.layout.totalFloats);
     std::vector<int64_t> outputSliceBytes; // 16-byte aligned slices, as plan() cuts them
