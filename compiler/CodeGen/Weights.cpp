@@ -244,9 +244,29 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
   };
   auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
   auto idx = [&](int64_t v) { return ConstantInt::get(mb.idxTy, v); };
+  // A `scale` right before a quantized layer whose input it makes, and
+  // that nothing else reads, is folded into the input's quantization
+  // (digits' `scale(0.0625)`: a pass over the input fewer). The two calls
+  // are adjacent, so the scale's own input is still there.
+  auto scaledInput = [&](size_t c) -> const ad::KernelCall * {
+    if (c == 0 || !weights.int8Layer(g.calls[c]))
+      return nullptr;
+    const ad::KernelCall &scale = g.calls[c - 1];
+    ad::ValueId x = g.storageOf(g.calls[c].args[2].value);
+    if (scale.kernel != "cat_k_scale_fwd" || g.storageOf(scale.args[1].value) != x ||
+        g.values[x].binding.kind != ad::Binding::Kind::Workspace)
+      return nullptr;
+    for (size_t d = c + 1; d < g.calls.size(); ++d)
+      for (const ad::KArg &a : g.calls[d].args)
+        if (a.kind == ad::KArg::Kind::Value && g.storageOf(a.value) == x)
+          return nullptr;
+    return &scale;
+  };
   for (size_t c = 0; c < g.calls.size(); ++c) {
     const ad::KernelCall &call = g.calls[c];
     const QuantizedLayer *q = weights.int8Layer(call);
+    if (c + 1 < g.calls.size() && scaledInput(c + 1))
+      continue; // computed by the next layer's quantization
     if (!q) {
       mb.emitCalls(g, c, c + 1, p, env);
       continue;
@@ -261,6 +281,14 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
     Value *xq;
     if (have != copies.end() && have->second.scale == q->inputScale && have->second.zero == q->inputZero) {
       xq = have->second.data;
+    } else if (const ad::KernelCall *scale = scaledInput(c)) {
+      // (x, y, count, c): catk.h.
+      xq = int8Buffer(rowsPerN * k);
+      mb.callKernel(mb.kernel("cat_k_scale_quantize"),
+                    {mb.pointerOf(scale->args[0].value, g, p, env), xq, b.CreateMul(rows, idx(k)),
+                     ConstantFP::get(mb.f32, scale->args[3].real), ConstantFP::get(mb.f32, q->inputScale),
+                     i32c(q->inputZero)},
+                    {false, false, false, true, true, true});
     } else {
       xq = int8Buffer(rowsPerN * k);
       mb.callKernel(mb.kernel("cat_k_quantize"),

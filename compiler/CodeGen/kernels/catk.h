@@ -297,6 +297,10 @@ void cat_k_qlinear_fwd(const int8_t *W, const int32_t *bias, const int8_t *x, in
 /* q = clamp(round(x / scale) + zero, -128, 127), ties away from zero; NaN
  * becomes the zero point. */
 void cat_k_quantize(const float *x, int8_t *q, catk_index count, float scale, int32_t zero);
+/* The same of c * x (cat_k_scale_fwd's product, then the quotient: the
+ * same bits as the two kernels one after the other), without storing c * x. */
+void cat_k_scale_quantize(const float *x, int8_t *q, catk_index count, float c, float scale,
+                          int32_t zero);
 /* x = scale * (q - zero). */
 void cat_k_dequantize(const int8_t *q, float *x, catk_index count, float scale, int32_t zero);
 /* Calibration: range[0] = min(range[0], x...), range[1] = max(range[1], x...);

@@ -158,10 +158,10 @@ void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
 int32_t catk_float_to_i32_sat(float v) __asm__("llvm.fptosi.sat.i32.f32");
 #endif
 
-void cat_k_quantize(const float *restrict x, int8_t *restrict q, catk_index count, float scale,
-                    int32_t zero) {
+static inline void catk_quantize(const float *restrict x, int8_t *restrict q, catk_index count,
+                                 float c, float scale, int32_t zero) {
   for (catk_index i = 0; i < count; ++i) {
-    float v = x[i] / scale;
+    float v = c * x[i] / scale; /* c * x exact for c = 1 */
     /* round(v), ties away from zero (C's roundf without the libm call):
      * adding the largest float below 1/2, with v's sign, and truncating.
      * Adding 1/2 itself would round 0.49999997 up; this addend's sum with
@@ -183,6 +183,16 @@ void cat_k_quantize(const float *restrict x, int8_t *restrict q, catk_index coun
 #endif
     q[i] = (int8_t)catk_clamp_i32(r + zero, -128, 127);
   }
+}
+
+void cat_k_quantize(const float *restrict x, int8_t *restrict q, catk_index count, float scale,
+                    int32_t zero) {
+  catk_quantize(x, q, count, 1.0f, scale, zero);
+}
+
+void cat_k_scale_quantize(const float *restrict x, int8_t *restrict q, catk_index count, float c,
+                          float scale, int32_t zero) {
+  catk_quantize(x, q, count, c, scale, zero);
 }
 
 void cat_k_dequantize(const int8_t *restrict q, float *restrict x, catk_index count, float scale,

@@ -3,7 +3,7 @@
 numpy and exact integers, against what a compiled model printed.
 
 Usage: int8_reference.py FLOAT.safetensors INT8.safetensors DATA.csv OUTPUT.txt RELU...
-       [--probabilities PREDICT.txt]
+       [--probabilities PREDICT.txt] [--prescale C]
 
 OUTPUT.txt is int8_predict.c's: per row of DATA.csv, its outputs (%a) and
 their argmax. The reference runs the scheme of docs/quantization.md from
@@ -16,7 +16,9 @@ float64 and reports both accuracies against the CSV's labels, which must
 be within 1 point of each other. With --probabilities, PREDICT.txt is
 `predict --probabilities` of an executable with the int8 weights compiled
 in, on the same rows: each row's printed probabilities (6 digits) must be
-the softmax of the reference outputs. Exits 1 on any difference.
+the softmax of the reference outputs. With --prescale C the model starts
+with `scale(C)`: the rows are multiplied by C in float32 first. Exits 1 on
+any difference.
 """
 import os
 import sys
@@ -55,6 +57,11 @@ def main():
         at = args.index("--probabilities")
         predictions = args[at + 1]
         del args[at:at + 2]
+    prescale = None
+    if "--prescale" in args:
+        at = args.index("--prescale")
+        prescale = np.float32(float(args[at + 1]))
+        del args[at:at + 2]
     float_path, int8_path, data_path, output_path = args[:4]
     relu = [flag == "1" for flag in args[4:]]
     _, _, floats = read(float_path)
@@ -64,6 +71,8 @@ def main():
               for w in weights]
     k0 = t[weights[0]].shape[1]
     rows = np.loadtxt(data_path, delimiter=",", skiprows=1, usecols=range(k0), dtype=np.float32, ndmin=2)
+    if prescale is not None:
+        rows = (prescale * rows).astype(np.float32)
     labels_text = [line.rstrip("\n").split(",")[-1] for line in open(data_path).readlines()[1:]]
     # Integer labels are class indices (as the runtime reads them); names
     # are numbered in order of first appearance.
