@@ -113,7 +113,9 @@ int gemmTileFor(const TargetMachine &machine) {
 
 bool hasArmDsp(const TargetMachine &machine) {
   const Triple &t = machine.getTargetTriple();
-  return (t.isARM() || t.isThumb()) && machine.getMCSubtargetInfo()->checkFeatures("+dsp");
+  // Little-endian only: quant.c reads two widened words as one doubleword.
+  return (t.isARM() || t.isThumb()) && t.isLittleEndian() &&
+         machine.getMCSubtargetInfo()->checkFeatures("+dsp");
 }
 
 std::string describeTarget(const TargetMachine &machine, const TargetOptions &options) {

@@ -135,6 +135,31 @@ def main():
             report(np.array_equal(y, want),
                    f"qlinear {n}x{k} -> {m}, bias {'yes' if with_bias else 'no'}, {'relu' if lo == y_zero else 'no relu'}")
 
+    # Requantization inside the layer (quant.c folds its two roundings into
+    # one for right shifts of 2 or more): sums that land on and beside the
+    # ties of both roundings, with results inside the int8 range. A layer of
+    # one input that is 0 makes each channel's sum its bias.
+    cases = [(acc, multiplier, -e) for acc in (0, 1, -1, 2, -2, INT32_MAX, INT32_MIN)
+             for multiplier in (0, 2**30, INT32_MAX) for e in (0, 1, 2, 3, 8, 31)]
+    for _ in range(4000):
+        e, multiplier = rng.randint(0, 31), rng.choice([0, 2**30, INT32_MAX, rng.randint(2**30, INT32_MAX)])
+        tie = rng.randint(-140, 140) * 2**e + (2**(e - 1) if e else 0)  # a tie of the second rounding
+        acc = (2 * tie + rng.choice([-1, 1])) * 2**30 // max(multiplier, 1) + rng.randint(-2, 2)
+        if INT32_MIN <= acc <= INT32_MAX:
+            cases.append((acc, multiplier, -e))
+    m = len(cases)
+    bias = np.array([c[0] for c in cases], dtype=np.int32)
+    multiplier = np.array([c[1] for c in cases], dtype=np.int32)
+    shift = np.array([c[2] for c in cases], dtype=np.int32)
+    W, x, y = np.ones((m, 1), dtype=np.int8), np.zeros((1, 1), dtype=np.int8), np.zeros((1, m), dtype=np.int8)
+    lib.cat_k_qlinear_fwd(W.ctypes.data_as(P8), bias.ctypes.data_as(P32), x.ctypes.data_as(P8),
+                          y.ctypes.data_as(P8), 1, m, 1, 0, multiplier.ctypes.data_as(P32),
+                          shift.ctypes.data_as(P32), 0, -128, 127)
+    want = np.array([min(max(requantize(*c), -128), 127) for c in cases], dtype=np.int8)
+    inside = sum(-128 < requantize(*c) < 127 for c in cases)
+    report(np.array_equal(y[0], want) and inside > m // 2,
+           f"qlinear requantization: {m} sums at and beside ties, {inside} inside the int8 range, equal")
+
     # float <-> int8: ties, the clamp, NaN and infinities.
     F32P = ctypes.POINTER(ctypes.c_float)
     lib.cat_k_quantize.argtypes = [F32P, P8, i64, f32, i32]

@@ -62,14 +62,40 @@ int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
   return catk_rounding_shift_right(catk_doubling_high_mul(acc, multiplier), -shift);
 }
 
+/* cat_k_requantize(acc, multiplier, -exponent) for exponent >= 2 and a
+ * multiplier >= 0 (every multiplier catc accepts: 0 or [2^30, 2^31)), its
+ * two roundings done as one, on the 64-bit product P = acc * multiplier:
+ *
+ *   RoundingDivideByPOT(floor((P + 2^30) / 2^31), e)
+ *     = floor((floor((P + 2^30) / 2^31) + c) / 2^e)     c = 2^(e-1) - [P + 2^30 < 0]
+ *     = floor((P + 2^30 + 2^31 c) / 2^(31+e))          (a floor of a floor by 2^k)
+ *
+ * and [P + 2^30 < 0] may be read as [acc < 0]: with multiplier >= 0 they
+ * differ only where 0 <= P + 2^30 <= 2^30, and there both give 0. The
+ * addend's words are 2^(e-2) - [acc < 0] and 2^30 + 2^31 [acc < 0]; the
+ * result is the sum's high word shifted by e - 1. On a Cortex-M4 that is
+ * one SMLAL into the addend and a shift, a third of the two steps'
+ * instructions; the integers are the same (test/unit/quant_reference.py). */
+static inline int32_t catk_requantize_right(int32_t acc, int32_t multiplier, int32_t exponent) {
+  uint32_t negative = (uint32_t)acc >> 31;
+  uint64_t high = (uint64_t)((UINT32_C(1) << (exponent - 2)) - negative) << 32;
+  int64_t addend = (int64_t)(high | (UINT32_C(1) << 30) | negative << 31);
+  int64_t sum = (int64_t)acc * multiplier + addend;
+  return (int32_t)(sum >> 32) >> (exponent - 1);
+}
+
 static inline int32_t catk_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* An output of cat_k_qlinear_fwd from its int32 sum. */
+/* An output of cat_k_qlinear_fwd from its int32 sum. Real multipliers
+ * below 1/4 (a right shift of 2 or more) are the rule in practice
+ * (digits' layers shift right by 8 to 11); the rest take the general path. */
 static inline int8_t catk_qlinear_out(int32_t acc, int32_t multiplier, int32_t shift,
                                       int32_t y_zero, int32_t lo, int32_t hi) {
-  return (int8_t)catk_clamp_i32(y_zero + cat_k_requantize(acc, multiplier, shift), lo, hi);
+  int32_t r = shift <= -2 ? catk_requantize_right(acc, multiplier, -shift)
+                          : cat_k_requantize(acc, multiplier, shift);
+  return (int8_t)catk_clamp_i32(y_zero + r, lo, hi);
 }
 
 /* ARM's DSP extension (ARMv7E-M: Cortex-M4, M7, M33 with it) multiplies
@@ -77,18 +103,26 @@ static inline int8_t catk_qlinear_out(int32_t acc, int32_t multiplier, int32_t s
  * products to an accumulator in one instruction, SMLAD; SXTB16 sign-extends
  * bytes 0 and 2 of a word into those halves (rotated by 8: bytes 1 and 3).
  * Four int8 multiply-adds of an input row and a weight row thus take a word
- * load of each, four extensions and two SMLADs, and the input's load and
- * extensions serve both output channels computed together. LLVM forms SMLAD
- * only from 16-bit loads, so the library names the ARM intrinsics itself:
- * it is compiled once, for the host, and catc sets catk_target_dsp for ARM
- * targets that have the extension and empties these functions' bodies for
- * every other target (CodeGen.cpp). The native library, built for unit tests
- * on the host, has no such path. Integer sums are exact (catk.h), so the
- * order in which SMLAD adds them changes no bit. */
+ * of each, widened into two words of halves, and two SMLADs. The input row
+ * is widened once, into a buffer on the stack (catk_widen: a chunk of
+ * CATK_QCHUNK values, 256 bytes), and serves every output channel, two
+ * channels at a time: four multiply-adds of each then take a doubleword
+ * load of the widened input, a word load of each weight row, four SXTB16
+ * and four SMLADs, 11 instructions for 8 multiply-adds. A row wider than a
+ * chunk is summed chunk by chunk, CATK_QBLOCK channels' partial sums kept
+ * on the stack meanwhile, and re-widened for each block of channels. LLVM
+ * forms SMLAD only from 16-bit loads, so the library names the ARM
+ * intrinsics itself: it is compiled once, for the host, and catc sets
+ * catk_target_dsp for ARM targets that have the extension and empties these
+ * functions' bodies for every other target (CodeGen.cpp). The native
+ * library, built for unit tests on the host, has no such path. Integer sums
+ * are exact (catk.h), so the order in which SMLAD adds them changes no bit. */
 #ifdef CATK_BITCODE
 extern const int32_t catk_target_dsp;
 int32_t catk_arm_smlad(int32_t a, int32_t b, int32_t acc) __asm__("llvm.arm.smlad");
 int32_t catk_arm_sxtb16(int32_t a) __asm__("llvm.arm.sxtb16");
+
+enum { CATK_QCHUNK = 128, CATK_QBLOCK = 16 };
 
 static inline int32_t catk_word(const int8_t *p) {
   int32_t v;
@@ -100,20 +134,33 @@ static inline int32_t catk_ror8(int32_t v) {
   return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
 }
 
-/* sums[c] += sum_l x[l] * w_c[l], l < k, for the rows w_0 = w and w_1 = w + k. */
-static void catk_qdot2_dsp(const int8_t *restrict w, const int8_t *restrict x, catk_index k,
-                           int32_t sums[2]) {
+/* wide[2q], wide[2q + 1] = the halves of x[4q..4q+3] in SMLAD's order:
+ * (x[4q], x[4q+2]) and (x[4q+1], x[4q+3]), for q < words. */
+static void catk_widen(const int8_t *restrict x, int32_t *restrict wide, catk_index words) {
+  for (catk_index q = 0; q < words; ++q) {
+    int32_t in = catk_word(x + 4 * q);
+    wide[2 * q] = catk_arm_sxtb16(in);
+    wide[2 * q + 1] = catk_arm_sxtb16(catk_ror8(in));
+  }
+}
+
+/* sums[c] += sum_l x[l] * w_c[l], l < len, for the rows w_0 = w and
+ * w_1 = w + k; `wide` is x widened up to len rounded down to 4. */
+static void catk_qdot2_wide(const int8_t *restrict w, catk_index k, const int32_t *restrict wide,
+                            const int8_t *restrict x, catk_index len, int32_t sums[2]) {
   int32_t s0 = sums[0], s1 = sums[1];
   catk_index l = 0;
-  for (; l + 4 <= k; l += 4) {
-    int32_t in = catk_word(x + l), w0 = catk_word(w + l), w1 = catk_word(w + k + l);
-    int32_t in02 = catk_arm_sxtb16(in), in13 = catk_arm_sxtb16(catk_ror8(in));
+  for (; l + 4 <= len; l += 4) {
+    uint64_t both; /* one doubleword load (LDRD) rather than two */
+    __builtin_memcpy(&both, wide + l / 2, sizeof both);
+    int32_t in02 = (int32_t)(uint32_t)both, in13 = (int32_t)(uint32_t)(both >> 32);
+    int32_t w0 = catk_word(w + l), w1 = catk_word(w + k + l);
     s0 = catk_arm_smlad(catk_arm_sxtb16(w0), in02, s0);
     s0 = catk_arm_smlad(catk_arm_sxtb16(catk_ror8(w0)), in13, s0);
     s1 = catk_arm_smlad(catk_arm_sxtb16(w1), in02, s1);
     s1 = catk_arm_smlad(catk_arm_sxtb16(catk_ror8(w1)), in13, s1);
   }
-  for (; l < k; ++l) {
+  for (; l < len; ++l) {
     s0 += (int32_t)x[l] * (int32_t)w[l];
     s1 += (int32_t)x[l] * (int32_t)w[k + l];
   }
@@ -131,13 +178,32 @@ void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
     catk_index j = 0;
 #ifdef CATK_BITCODE
     /* catc folds the zero point into the bias where it can (Weights.cpp) */
-    if (catk_target_dsp && x_zero == 0)
-      for (; j + 2 <= m; j += 2) {
-        int32_t sums[2] = {bias ? bias[j] : 0, bias ? bias[j + 1] : 0};
-        catk_qdot2_dsp(W + j * k, in, k, sums);
-        out[j] = catk_qlinear_out(sums[0], multiplier[j], shift[j], y_zero, lo, hi);
-        out[j + 1] = catk_qlinear_out(sums[1], multiplier[j + 1], shift[j + 1], y_zero, lo, hi);
+    if (catk_target_dsp && x_zero == 0) {
+      int32_t wide[CATK_QCHUNK / 2], partial[CATK_QBLOCK];
+      catk_index pairs = m & ~(catk_index)1, widened = -1;
+      for (catk_index jb = 0; jb < pairs; jb += CATK_QBLOCK) {
+        catk_index jend = pairs - jb < CATK_QBLOCK ? pairs : jb + CATK_QBLOCK;
+        for (catk_index c = 0; c < k; c += CATK_QCHUNK) {
+          catk_index len = k - c < CATK_QCHUNK ? k - c : CATK_QCHUNK;
+          int32_t first = c == 0, last = c + len == k; /* constants where k is */
+          if (c != widened) /* once a row when it is one chunk */
+            catk_widen(in + c, wide, len / 4), widened = c;
+          for (j = jb; j < jend; j += 2) {
+            int32_t sums[2] = {first ? (bias ? bias[j] : 0) : partial[j - jb],
+                               first ? (bias ? bias[j + 1] : 0) : partial[j - jb + 1]};
+            catk_qdot2_wide(W + j * k + c, k, wide, in + c, len, sums);
+            if (last) {
+              out[j] = catk_qlinear_out(sums[0], multiplier[j], shift[j], y_zero, lo, hi);
+              out[j + 1] =
+                  catk_qlinear_out(sums[1], multiplier[j + 1], shift[j + 1], y_zero, lo, hi);
+            } else {
+              partial[j - jb] = sums[0], partial[j - jb + 1] = sums[1];
+            }
+          }
+        }
       }
+      j = pairs;
+    }
 #endif
     for (; j < m; ++j) {
       /* (x - x_zero) fits 9 bits and W 8, so the sum is exact in 32 bits
