@@ -131,11 +131,6 @@ private:
     Constant *weights, *bias, *multiplier, *shift;
     int32_t inputZero; ///< what the kernel subtracts from the input: 0 once folded into bias
   };
-  struct Int8Copy {
-    Value *data;
-    float scale;
-    int32_t zero;
-  };
   /// The layer's read-only arrays, made once for every function.
   const Tables &tablesOf(const QuantizedLayer &q);
 
@@ -190,7 +185,87 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
   if (loss)
     lossFn = ir::lowerMorphism(*loss, layout); // after the morphism's, as in emitMorphism
   ad::Graph g = ad::buildGraph(kind, fn, lossFn ? &*lossFn : nullptr, layout, false);
-  WorkspacePlan p = mb.plan(g);
+
+  // Whether calls after \p c read \p storage as floats (other than as the
+  // input of a quantized layer with the int8 form \p scale, \p zero), or
+  // it is bound to an argument (an output).
+  auto readAsFloat = [&](size_t c, ad::ValueId storage, float scale, int32_t zero) {
+    if (g.values[storage].binding.kind != ad::Binding::Kind::Workspace)
+      return true;
+    for (size_t d = c + 1; d < g.calls.size(); ++d) {
+      const ad::KernelCall &later = g.calls[d];
+      const QuantizedLayer *q = weights.int8Layer(later);
+      for (size_t i = 0; i < later.args.size(); ++i) {
+        const ad::KArg &a = later.args[i];
+        if (a.kind != ad::KArg::Kind::Value || g.storageOf(a.value) != storage)
+          continue;
+        if (!(q && i == 2 && q->inputScale == scale && q->inputZero == zero))
+          return true;
+      }
+    }
+    return false;
+  };
+  // A `scale` right before a quantized layer whose input it makes, and
+  // that nothing else reads, is folded into the input's quantization
+  // (digits' `scale(0.0625)`: a pass over the input fewer). The two calls
+  // are adjacent, so the scale's own input is still there.
+  auto scaledInput = [&](size_t c) -> const ad::KernelCall * {
+    if (c == 0 || !weights.int8Layer(g.calls[c]))
+      return nullptr;
+    const ad::KernelCall &scale = g.calls[c - 1];
+    ad::ValueId x = g.storageOf(g.calls[c].args[2].value);
+    if (scale.kernel != "cat_k_scale_fwd" || g.storageOf(scale.args[1].value) != x ||
+        g.values[x].binding.kind != ad::Binding::Kind::Workspace)
+      return nullptr;
+    for (size_t d = c + 1; d < g.calls.size(); ++d)
+      for (const ad::KArg &a : g.calls[d].args)
+        if (a.kind == ad::KArg::Kind::Value && g.storageOf(a.value) == x)
+          return nullptr;
+    return &scale;
+  };
+
+  // What each call becomes, decided before the workspace is planned: the
+  // plan then holds only the values that exist as floats (what float
+  // kernels read and write, what is quantized and dequantized), not the
+  // float inputs and outputs of the layers that run on integers.
+  struct Step {
+    enum class Kind { Float, Folded, Int8 } kind = Kind::Float;
+    const QuantizedLayer *layer = nullptr;
+    bool quantizes = false;                // else the input's int8 copy is there already
+    const ad::KernelCall *scale = nullptr; // a folded scale, applied while quantizing
+    bool dequantizes = false;              // the output is also read as floats
+  };
+  std::vector<Step> steps(g.calls.size());
+  std::map<ad::ValueId, std::pair<float, int32_t>> int8Form; // by storage: its int8 copy's scale, zero
+  ad::Graph planned = g;
+  planned.calls.clear();
+  for (size_t c = 0; c < g.calls.size(); ++c) {
+    const ad::KernelCall &call = g.calls[c];
+    Step &step = steps[c];
+    step.layer = weights.int8Layer(call);
+    if (c + 1 < g.calls.size() && scaledInput(c + 1)) {
+      step.kind = Step::Kind::Folded; // computed by the next layer's quantization
+      continue;
+    }
+    if (!step.layer) {
+      planned.calls.push_back(call);
+      continue;
+    }
+    step.kind = Step::Kind::Int8;
+    const QuantizedLayer &q = *step.layer;
+    ad::ValueId x = g.storageOf(call.args[2].value), y = g.storageOf(call.args[3].value);
+    auto have = int8Form.find(x);
+    step.quantizes = have == int8Form.end() || have->second != std::pair(q.inputScale, q.inputZero);
+    if (step.quantizes) {
+      step.scale = scaledInput(c);
+      planned.calls.push_back({"cat_k_quantize", {ad::KArg::val(step.scale ? step.scale->args[0].value : x)}});
+    }
+    int8Form[y] = {q.outputScale, q.outputZero};
+    step.dequantizes = readAsFloat(c, y, q.outputScale, q.outputZero);
+    if (step.dequantizes)
+      planned.calls.push_back({"cat_k_dequantize", {ad::KArg::val(y)}});
+  }
+  WorkspacePlan p = mb.plan(planned);
 
   size_t nIn = f.instance->dom.flatten().size(), nOut = f.instance->cod.flatten().size();
   size_t nT = kind == ad::FunctionKind::Evaluate ? f.target.flatten().size() : 0;
@@ -214,7 +289,7 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
   env.n = mb.batchArg(&*arg++);
   env.ws = &*arg++;
 
-  // The int8 buffers follow the graph's workspace, one per quantized
+  // The int8 buffers follow the floats' workspace, one per quantized
   // value, none reused: a few bytes a row.
   int64_t floatPerN = (p.perN + 15) / 16 * 16, int8PerN = 0;
   auto int8Buffer = [&](int64_t perRow) {
@@ -223,91 +298,46 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
     int8PerN += (perRow + 15) / 16 * 16;
     return b.CreateGEP(b.getInt8Ty(), env.ws, at);
   };
-  std::map<ad::ValueId, Int8Copy> copies; // by storage
-  // Whether calls after \p c read \p storage as floats, or it is bound to
-  // an argument (an output).
-  auto readAsFloat = [&](size_t c, ad::ValueId storage, const Int8Copy &copy) {
-    if (g.values[storage].binding.kind != ad::Binding::Kind::Workspace)
-      return true;
-    for (size_t d = c + 1; d < g.calls.size(); ++d) {
-      const ad::KernelCall &later = g.calls[d];
-      const QuantizedLayer *q = weights.int8Layer(later);
-      for (size_t i = 0; i < later.args.size(); ++i) {
-        const ad::KArg &a = later.args[i];
-        if (a.kind != ad::KArg::Kind::Value || g.storageOf(a.value) != storage)
-          continue;
-        if (!(q && i == 2 && q->inputScale == copy.scale && q->inputZero == copy.zero))
-          return true;
-      }
-    }
-    return false;
-  };
+  std::map<ad::ValueId, Value *> int8Data; // by storage: its int8 copy
   auto i32c = [&](int64_t v) { return ConstantInt::get(mb.i32, v); };
   auto idx = [&](int64_t v) { return ConstantInt::get(mb.idxTy, v); };
-  // A `scale` right before a quantized layer whose input it makes, and
-  // that nothing else reads, is folded into the input's quantization
-  // (digits' `scale(0.0625)`: a pass over the input fewer). The two calls
-  // are adjacent, so the scale's own input is still there.
-  auto scaledInput = [&](size_t c) -> const ad::KernelCall * {
-    if (c == 0 || !weights.int8Layer(g.calls[c]))
-      return nullptr;
-    const ad::KernelCall &scale = g.calls[c - 1];
-    ad::ValueId x = g.storageOf(g.calls[c].args[2].value);
-    if (scale.kernel != "cat_k_scale_fwd" || g.storageOf(scale.args[1].value) != x ||
-        g.values[x].binding.kind != ad::Binding::Kind::Workspace)
-      return nullptr;
-    for (size_t d = c + 1; d < g.calls.size(); ++d)
-      for (const ad::KArg &a : g.calls[d].args)
-        if (a.kind == ad::KArg::Kind::Value && g.storageOf(a.value) == x)
-          return nullptr;
-    return &scale;
-  };
   for (size_t c = 0; c < g.calls.size(); ++c) {
-    const ad::KernelCall &call = g.calls[c];
-    const QuantizedLayer *q = weights.int8Layer(call);
-    if (c + 1 < g.calls.size() && scaledInput(c + 1))
-      continue; // computed by the next layer's quantization
-    if (!q) {
+    const Step &step = steps[c];
+    if (step.kind == Step::Kind::Folded)
+      continue;
+    if (step.kind == Step::Kind::Float) {
       mb.emitCalls(g, c, c + 1, p, env);
       continue;
     }
     // (W, bias, x, y, rows, m, k, act, scratch, tile): catk.h.
-    const std::vector<ad::KArg> &a = call.args;
+    const QuantizedLayer &q = *step.layer;
+    const std::vector<ad::KArg> &a = g.calls[c].args;
     int64_t rowsPerN = a[4].scale, m = a[5].offset, k = a[6].offset;
     bool relu = a[7].offset == CATK_ACT_RELU;
     ad::ValueId x = g.storageOf(a[2].value), y = g.storageOf(a[3].value);
     Value *rows = b.CreateMul(env.n, idx(rowsPerN));
-    auto have = copies.find(x);
-    Value *xq;
-    if (have != copies.end() && have->second.scale == q->inputScale && have->second.zero == q->inputZero) {
-      xq = have->second.data;
-    } else if (const ad::KernelCall *scale = scaledInput(c)) {
-      // (x, y, count, c): catk.h.
-      xq = int8Buffer(rowsPerN * k);
+    Value *xq = step.quantizes ? int8Buffer(rowsPerN * k) : int8Data.at(x);
+    if (step.scale) // (x, y, count, c): catk.h.
       mb.callKernel(mb.kernel("cat_k_scale_quantize"),
-                    {mb.pointerOf(scale->args[0].value, g, p, env), xq, b.CreateMul(rows, idx(k)),
-                     ConstantFP::get(mb.f32, scale->args[3].real), ConstantFP::get(mb.f32, q->inputScale),
-                     i32c(q->inputZero)},
+                    {mb.pointerOf(step.scale->args[0].value, g, p, env), xq, b.CreateMul(rows, idx(k)),
+                     ConstantFP::get(mb.f32, step.scale->args[3].real), ConstantFP::get(mb.f32, q.inputScale),
+                     i32c(q.inputZero)},
                     {false, false, false, true, true, true});
-    } else {
-      xq = int8Buffer(rowsPerN * k);
+    else if (step.quantizes)
       mb.callKernel(mb.kernel("cat_k_quantize"),
-                    {mb.pointerOf(x, g, p, env), xq, b.CreateMul(rows, idx(k)), ConstantFP::get(mb.f32, q->inputScale),
-                     i32c(q->inputZero)},
+                    {mb.pointerOf(x, g, p, env), xq, b.CreateMul(rows, idx(k)), ConstantFP::get(mb.f32, q.inputScale),
+                     i32c(q.inputZero)},
                     {false, false, false, true, true});
-    }
-    Value *yq = int8Buffer(rowsPerN * m);
-    const Tables &t = tablesOf(*q);
+    Value *yq = int8Data[y] = int8Buffer(rowsPerN * m);
+    const Tables &t = tablesOf(q);
     mb.callKernel(mb.kernel("cat_k_qlinear_fwd"),
                   {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(t.inputZero), t.multiplier, t.shift,
-                   i32c(q->outputZero), i32c(relu ? q->outputZero : -128), i32c(127)},
+                   i32c(q.outputZero), i32c(relu ? q.outputZero : -128), i32c(127)},
                   {false, false, false, false, false, true, true, true, false, false, true, true, true});
-    Int8Copy copy{yq, q->outputScale, q->outputZero};
-    copies[y] = copy;
-    if (readAsFloat(c, y, copy))
+    if (step.dequantizes)
       mb.callKernel(mb.kernel("cat_k_dequantize"),
-                    {yq, mb.pointerOf(y, g, p, env), b.CreateMul(rows, idx(m)), ConstantFP::get(mb.f32, q->outputScale),
-                     i32c(q->outputZero)},
+                    {yq, mb.pointerOf(y, g, p, env), b.CreateMul(rows, idx(m)), ConstantFP::get(mb.f32, q.outputScale),
+                     i32c(q.outputZero)},
                     {false, false, false, true, true});
   }
   b.CreateRetVoid();
