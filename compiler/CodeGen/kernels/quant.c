@@ -105,7 +105,7 @@ static inline int8_t catk_qlinear_out(int32_t acc, int32_t multiplier, int32_t s
  * Four int8 multiply-adds of an input row and a weight row thus take a word
  * of each, widened into two words of halves, and two SMLADs. The input row
  * is widened once, into a buffer on the stack (catk_widen: a chunk of
- * CATK_QCHUNK values, 256 bytes), and serves every output channel, two
+ * CATK_QCHUNK values, 128 bytes), and serves every output channel, two
  * channels at a time: four multiply-adds of each then take a doubleword
  * load of the widened input, a word load of each weight row, four SXTB16
  * and four SMLADs, 11 instructions for 8 multiply-adds. A row wider than a
@@ -122,7 +122,7 @@ extern const int32_t catk_target_dsp;
 int32_t catk_arm_smlad(int32_t a, int32_t b, int32_t acc) __asm__("llvm.arm.smlad");
 int32_t catk_arm_sxtb16(int32_t a) __asm__("llvm.arm.sxtb16");
 
-enum { CATK_QCHUNK = 128, CATK_QBLOCK = 16 };
+enum { CATK_QCHUNK = 64, CATK_QBLOCK = 16 };
 
 static inline int32_t catk_word(const int8_t *p) {
   int32_t v;
