@@ -106,11 +106,12 @@ static inline int8_t catk_qlinear_out(int32_t acc, int32_t multiplier, int32_t s
  * of each, widened into two words of halves, and two SMLADs. The input row
  * is widened once, into a buffer on the stack (catk_widen: a chunk of
  * CATK_QCHUNK values, 128 bytes), and serves every output channel, two
- * channels at a time: four multiply-adds of each then take a doubleword
- * load of the widened input, a word load of each weight row, four SXTB16
- * and four SMLADs, 11 instructions for 8 multiply-adds. A row wider than a
- * chunk is summed chunk by chunk, CATK_QBLOCK channels' partial sums kept
- * on the stack meanwhile, and re-widened for each block of channels. LLVM
+ * channels at a time: four multiply-adds of each then take two words of
+ * the widened input, a word of each weight row, four SXTB16 and four
+ * SMLADs, 12 instructions for 8 multiply-adds (11 where the backend pairs
+ * the input's loads into an LDRD). A row wider than a chunk is summed
+ * chunk by chunk, CATK_QBLOCK channels' partial sums kept on the stack
+ * meanwhile, and re-widened for each block of channels. LLVM
  * forms SMLAD only from 16-bit loads, so the library names the ARM
  * intrinsics itself: it is compiled once, for the host, and catc sets
  * catk_target_dsp for ARM targets that have the extension and empties these
@@ -151,7 +152,7 @@ static void catk_qdot2_wide(const int8_t *restrict w, catk_index k, const int32_
   int32_t s0 = sums[0], s1 = sums[1];
   catk_index l = 0;
   for (; l + 4 <= len; l += 4) {
-    uint64_t both; /* one doubleword load (LDRD) rather than two */
+    uint64_t both; /* one doubleword load, which the backend may pair (LDRD) */
     __builtin_memcpy(&both, wide + l / 2, sizeof both);
     int32_t in02 = (int32_t)(uint32_t)both, in13 = (int32_t)(uint32_t)(both >> 32);
     int32_t w0 = catk_word(w + l), w1 = catk_word(w + k + l);
