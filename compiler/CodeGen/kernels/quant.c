@@ -69,19 +69,22 @@ int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
  *   RoundingDivideByPOT(floor((P + 2^30) / 2^31), e)
  *     = floor((floor((P + 2^30) / 2^31) + c) / 2^e)     c = 2^(e-1) - [P + 2^30 < 0]
  *     = floor((P + 2^30 + 2^31 c) / 2^(31+e))          (a floor of a floor by 2^k)
+ *     = floor((floor(H / 2^(e-2)) + 1) / 2)            H = floor(S / 2^32)
  *
- * and [P + 2^30 < 0] may be read as [acc < 0]: with multiplier >= 0 they
- * differ only where 0 <= P + 2^30 <= 2^30, and there both give 0. The
- * addend's words are 2^(e-2) - [acc < 0] and 2^30 + 2^31 [acc < 0]; the
- * result is the sum's high word shifted by e - 1. On a Cortex-M4 that is
- * one SMLAL into the addend and a shift, a third of the two steps'
- * instructions; the integers are the same (test/unit/quant_reference.py). */
+ * with S = P + 2^30 - 2^31 [P + 2^30 < 0]: the rest of 2^31 c is 2^(30+e),
+ * a multiple of 2^32 that the floors take out one power of two at a time.
+ * [P + 2^30 < 0] may be read as [acc < 0]: with multiplier >= 0 they
+ * differ only where 0 <= P + 2^30 <= 2^30, and there both give 0. On a
+ * Cortex-M4 that is one SMLAL into S's addend (whose words are -[acc < 0]
+ * and 2^30 + 2^31 [acc < 0]) and three shifts and an add of its high word,
+ * a third of the two steps' instructions; the integers are the same
+ * (test/unit/quant_reference.py). */
 static inline int32_t catk_requantize_right(int32_t acc, int32_t multiplier, int32_t exponent) {
-  uint32_t negative = (uint32_t)acc >> 31;
-  uint64_t high = (uint64_t)((UINT32_C(1) << (exponent - 2)) - negative) << 32;
-  int64_t addend = (int64_t)(high | (UINT32_C(1) << 30) | negative << 31);
-  int64_t sum = (int64_t)acc * multiplier + addend;
-  return (int32_t)(sum >> 32) >> (exponent - 1);
+  /* S's addend, 2^30 - 2^31 [acc < 0], by its words: one SMLAL adds P. */
+  uint32_t low = UINT32_C(1) << 30 | ((uint32_t)acc & UINT32_C(0x80000000));
+  uint64_t high = (uint64_t)(uint32_t)(acc >> 31) << 32;
+  int64_t sum = (int64_t)acc * multiplier + (int64_t)(high | low);
+  return (((int32_t)(sum >> 32) >> (exponent - 2)) + 1) >> 1;
 }
 
 static inline int32_t catk_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
