@@ -238,7 +238,7 @@ static inline void catk_quantize(const float *restrict x, int8_t *restrict q, ca
      * an exact half is a tie between two floats that rounds, to even, to
      * the next integer. Checked against the reference rounding on every
      * float in [-300, 300]. */
-    v = v + (v < 0.0f ? -0x1.fffffep-2f : 0x1.fffffep-2f);
+    v = v + __builtin_copysignf(0x1.fffffep-2f, v);
 #ifdef __clang__
     /* A NaN becomes 0, the zero point; the clamp to [-512, 511] (one
      * `ssat` on ARM) keeps r + zero in range. */
