@@ -276,6 +276,9 @@ Value *ModuleBuilder::emitGraph(const ad::Graph &g, const WorkspacePlan &p, cons
     local.accumulate = env.accumulate ? &*arg++ : nullptr;
     local.total = env.total ? &*arg++ : nullptr;
     local.update = env.update ? &*arg++ : nullptr;
+    local.fixedModes = env.fixedModes;
+    if (env.fixedModes) // the constant, not the argument that carries it
+      local.accumulate = env.accumulate;
     Value *partLoss = emitCalls(g, first, last, p, local);
     b.CreateRet(partLoss ? partLoss : ConstantFP::get(f32, 0.0));
     b.restoreIP(caller);
@@ -336,9 +339,10 @@ Value *ModuleBuilder::emitCalls(const ad::Graph &g, size_t first, size_t last, c
       // are constants (the backward maps add and update nothing, a training
       // step's loss gradient chooses), so that both share one
       // specialisation per shape: they decide only how a tile starts and
-      // ends. So do unwanted outputs (KArg::Kind::Unwanted).
-      isConstant.push_back(isa<Constant>(v) && a.kind != ad::KArg::Kind::Accumulate &&
-                           a.kind != ad::KArg::Kind::Update && a.kind != ad::KArg::Kind::Unwanted);
+      // ends, unless the function fixes them (GraphEnv::fixedModes). So do
+      // unwanted outputs (KArg::Kind::Unwanted).
+      bool mode = a.kind == ad::KArg::Kind::Accumulate || a.kind == ad::KArg::Kind::Update;
+      isConstant.push_back(isa<Constant>(v) && (!mode || env.fixedModes) && a.kind != ad::KArg::Kind::Unwanted);
       nonNull.push_back(never);
     }
     Value *r = callKernel(k, args, isConstant, nonNull);

@@ -42,6 +42,9 @@ struct GraphEnv {
   /// the graph lets apply it (KArg::Update); null: none (a null constant
   /// where the function has no such argument)
   llvm::Value *update = nullptr;
+  /// The accumulate flag and the update are constants of this function,
+  /// and its kernels are specialised on them (KArg::Accumulate, Update).
+  bool fixedModes = false;
 };
 
 /// The optimizer state's header (mirrors catrt.h's CAT_OPT_*): the step
@@ -211,6 +214,13 @@ private:
   void materializeCalledKernels();
 
   std::map<std::string, llvm::Function *> specializations;
+
+public:
+  /// On the one-lane family, the copy of a modal loss gradient (with or
+  /// without outputs) that writes the gradient and updates nothing, which
+  /// the training steps call: there a tile tests its modes per weight, so
+  /// the copy's kernels fold them (GraphEnv::fixedModes).
+  std::map<const llvm::Function *, llvm::Function *> writingCopy;
 };
 
 } // namespace cat

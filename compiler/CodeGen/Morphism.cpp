@@ -75,7 +75,7 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
   // the `size_t total` its mean is over and a training step's update last.
   auto emit = [&](StringRef name, Type *ret, size_t pointers, const ir::Function *lossFn,
                   ad::FunctionKind kind, auto bindArgs, bool training = false, bool internal = false,
-                  bool modal = false) {
+                  bool modal = false, bool writing = false) {
     ad::Graph g = ad::buildGraph(kind, fn, lossFn, out.layout, training);
     std::vector<Type *> types(pointers, ptrTy);
     types.push_back(sizeTy);
@@ -103,6 +103,11 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
       env.total = batchArg(&*it++);
       env.update = &*it++;
       out.updatedInKernel[f] = g.updatedInKernel;
+    }
+    if (writing) { // the arguments are 0 and null at every call of this copy
+      env.accumulate = ConstantInt::get(i32, 0);
+      env.update = nullptr;
+      env.fixedModes = true;
     }
     WorkspacePlan p = plan(g);
     wsNeeds.push_back({p.scratchBytes, p.perN});
@@ -148,7 +153,8 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
       env.dparams = &*it++;
     };
     // The C interface's functions add into dparams; the training steps call
-    // the same code in write mode, on a gradient buffer they do not clear.
+    // the same code in write mode, on a gradient buffer they do not clear
+    // (on the one-lane family a copy of it fixed to write mode, writingCopy).
     // Without the outputs, each is the function with them, given room for
     // them in the workspace: one compiled copy (the second was 2.6 % of a
     // small model's compile), for a workspace larger by the outputs at most.
@@ -166,6 +172,14 @@ MorphismFunctions ModuleBuilder::emitMorphism(const Program &program, const Morp
       // The training step keeps dparams in front of either's workspace.
       wsNeeds.back().first += gradBytes;
       wsNeeds.push_back({bytes + gradBytes, perN + outputBytesPerN});
+      if (opts.gemmTile == CATK_TILE_SCALAR) { // see writingCopy
+        Function *copy = emit(sym + "_loss_grad_outputs" + suffix + ".write", f32, 1 + nIn + nT + nOut + 1, &*loss,
+                              ad::FunctionKind::LossGradOutputs, bindLossGradOutputs, training, true, true, true);
+        wsNeeds.pop_back(); // the same graph, the same workspace as withOutputs
+        writingCopy[withOutputs] = copy;
+        writingCopy[without] = emitWithoutOutputs(sym + "_loss_grad" + suffix + ".write", copy, out, 1 + nIn + nT,
+                                                  outputSliceBytes, {bytes, perN});
+      }
     };
     emitPair(".modal", false, out.lossGradOutputsModal, out.lossGradModal);
     out.lossGrad = emitAdding(sym + "_loss_grad", out.lossGradModal);
@@ -280,7 +294,8 @@ Value *ModuleBuilder::emitStepLoss(Function *lossGrad, const TrainSpec &train, V
   args.push_back(ConstantInt::get(i32, 0)); // write mode
   args.push_back(total);
   args.push_back(update ? update : ConstantPointerNull::get(cast<PointerType>(ptrTy)));
-  return b.CreateCall(lossGrad, args);
+  auto copy = writingCopy.find(lossGrad);
+  return b.CreateCall(!update && copy != writingCopy.end() ? copy->second : lossGrad, args);
 }
 
 ModuleBuilder::StepSettings ModuleBuilder::emitStepSettings(const TrainSpec &train, Value *state) {
