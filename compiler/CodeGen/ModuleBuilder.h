@@ -214,8 +214,6 @@ private:
   void materializeCalledKernels();
 
   std::map<std::string, llvm::Function *> specializations;
-
-public:
   /// On the one-lane family, the copy of a modal loss gradient (with or
   /// without outputs) that writes the gradient and updates nothing, which
   /// the training steps call: there a tile tests its modes per weight, so
