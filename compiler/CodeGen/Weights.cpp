@@ -27,6 +27,7 @@
 #include "CodeGen/Weights.h"
 #include "CodeGen/kernels/catk.h"
 
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -111,6 +112,20 @@ static GlobalVariable *constantArray(ModuleBuilder &mb, ArrayRef<T> values, cons
   return g;
 }
 
+/// Whether (c * x) / scale is x / (scale / c) for every float x, so that a
+/// scale folded into a quantization costs no multiplication: where c is a
+/// power of two, c * x is exact and both quotients are the correctly rounded
+/// c x / scale, if scale / c is exact too. Where c * x leaves the normal
+/// range (overflows to infinity, or loses bits below 2^-126) the quotients
+/// may differ, but a scale in [2^-100, 2^100] makes both saturate there, or
+/// both round to 0: the same integers.
+static bool dividesExactly(float c, float scale) {
+  int exponent;
+  float quotient = scale / c;
+  return std::frexp(c, &exponent) == (c < 0 ? -0.5f : 0.5f) && std::isnormal(quotient) && quotient * c == scale &&
+         scale >= 0x1p-100f && scale <= 0x1p100f;
+}
+
 namespace {
 /// The int8 lowering of a morphism's kernel graphs (see the file comment).
 class Int8Lowering {
@@ -128,8 +143,9 @@ public:
 
 private:
   struct Tables {
-    Constant *weights, *bias, *multiplier, *shift;
-    int32_t inputZero; ///< what the kernel subtracts from the input: 0 once folded into bias
+    Constant *weights, *bias, *requant; ///< requant: catk_requant records
+    int32_t inputZero;   ///< what the kernel subtracts from the input: 0 once folded into bias
+    bool shiftsRight;    ///< every channel's shift is -2 or less
   };
   /// The layer's read-only arrays, made once for every function.
   const Tables &tablesOf(const QuantizedLayer &q);
@@ -172,9 +188,18 @@ const Int8Lowering::Tables &Int8Lowering::tablesOf(const QuantizedLayer &q) {
   }
   Constant *biasArray = bias.empty() ? static_cast<Constant *>(ConstantPointerNull::get(cast<PointerType>(mb.ptrTy)))
                                      : constantArray(mb, ArrayRef<int32_t>(bias), name + "_bias");
+  // catk_requant records: multiplier, shift and the rounding term of
+  // quant.c's fast path for right shifts of 2 or more.
+  std::vector<int32_t> requant;
+  bool shiftsRight = true;
+  for (size_t j = 0; j < q.multiplier.size(); ++j) {
+    int32_t shift = q.shift[j];
+    shiftsRight &= shift <= -2;
+    requant.insert(requant.end(), {q.multiplier[j], shift, shift <= -2 ? int32_t(1) << (-shift - 2) : 0});
+  }
   return tables[&q] = {constantArray(mb, ArrayRef<int8_t>(q.weights), name + "_weights"), biasArray,
-                       constantArray(mb, ArrayRef<int32_t>(q.multiplier), name + "_multiplier"),
-                       constantArray(mb, ArrayRef<int32_t>(q.shift), name + "_shift"), inputZero};
+                       constantArray(mb, ArrayRef<int32_t>(requant), name + "_requant"), inputZero,
+                       shiftsRight};
 }
 
 Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, const MorphismInstance *loss,
@@ -317,7 +342,13 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
     ad::ValueId x = g.storageOf(a[2].value), y = g.storageOf(a[3].value);
     Value *rows = b.CreateMul(env.n, idx(rowsPerN));
     Value *xq = step.quantizes ? int8Buffer(rowsPerN * k) : int8Data.at(x);
-    if (step.scale) // (x, y, count, c): catk.h.
+    float c2 = step.scale ? float(step.scale->args[3].real) : 1.0f;
+    if (step.scale && dividesExactly(c2, q.inputScale)) // one multiplication less, the same bits
+      mb.callKernel(mb.kernel("cat_k_quantize"),
+                    {mb.pointerOf(step.scale->args[0].value, g, p, env), xq, b.CreateMul(rows, idx(k)),
+                     ConstantFP::get(mb.f32, q.inputScale / c2), i32c(q.inputZero)},
+                    {false, false, false, true, true});
+    else if (step.scale) // (x, y, count, c): catk.h.
       mb.callKernel(mb.kernel("cat_k_scale_quantize"),
                     {mb.pointerOf(step.scale->args[0].value, g, p, env), xq, b.CreateMul(rows, idx(k)),
                      ConstantFP::get(mb.f32, step.scale->args[3].real), ConstantFP::get(mb.f32, q.inputScale),
@@ -331,9 +362,9 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
     Value *yq = int8Data[y] = int8Buffer(rowsPerN * m);
     const Tables &t = tablesOf(q);
     mb.callKernel(mb.kernel("cat_k_qlinear_fwd"),
-                  {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(t.inputZero), t.multiplier, t.shift,
-                   i32c(q.outputZero), i32c(relu ? q.outputZero : -128), i32c(127)},
-                  {false, false, false, false, false, true, true, true, false, false, true, true, true});
+                  {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(t.inputZero), t.requant,
+                   i32c(t.shiftsRight), i32c(q.outputZero), i32c(relu ? q.outputZero : -128), i32c(127)},
+                  {false, false, false, false, false, true, true, true, false, true, true, true, true});
     if (step.dequantizes)
       mb.callKernel(mb.kernel("cat_k_dequantize"),
                     {yq, mb.pointerOf(y, g, p, env), b.CreateMul(rows, idx(m)), ConstantFP::get(mb.f32, q.outputScale),

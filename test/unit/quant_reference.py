@@ -52,6 +52,13 @@ def requantize(acc, multiplier, shift):
     return rounding_shift_right(doubling_high_mul(acc, multiplier), right)
 
 
+def requant_table(multiplier, shift):
+    """catk.h's catk_requant records: multiplier, shift, and 2^(-shift - 2)
+    where shift <= -2 (else 0); and whether every shift is -2 or less."""
+    rows = [(int(mu), int(s), 2**(-int(s) - 2) if s <= -2 else 0) for mu, s in zip(multiplier, shift)]
+    return np.array(rows, dtype=np.int32).reshape(len(rows), 3), int(all(s <= -2 for s in shift))
+
+
 def round_away(f):
     """round half away from zero of a Fraction."""
     n = abs(f)
@@ -118,13 +125,14 @@ def main():
     x_zero, y_zero = -3, 9
     P8 = ctypes.POINTER(ctypes.c_int8)
     P32 = ctypes.POINTER(ctypes.c_int32)
-    lib.cat_k_qlinear_fwd.argtypes = [P8, P32, P8, P8, i64, i64, i64, i32, P32, P32, i32, i32, i32]
+    lib.cat_k_qlinear_fwd.argtypes = [P8, P32, P8, P8, i64, i64, i64, i32, P32, i32, i32, i32, i32]
+    requant, shifts_right = requant_table(multiplier, shift)
     for with_bias in (True, False):
         for lo in (-128, y_zero):
             y = np.zeros((n, m), dtype=np.int8)
             lib.cat_k_qlinear_fwd(W.ctypes.data_as(P8), bias.ctypes.data_as(P32) if with_bias else None,
                                   x.ctypes.data_as(P8), y.ctypes.data_as(P8), n, m, k, x_zero,
-                                  multiplier.ctypes.data_as(P32), shift.ctypes.data_as(P32), y_zero, lo, 127)
+                                  requant.ctypes.data_as(P32), shifts_right, y_zero, lo, 127)
             want = np.zeros((n, m), dtype=np.int8)
             for i in range(n):
                 for j in range(m):
@@ -147,18 +155,26 @@ def main():
         acc = (2 * tie + rng.choice([-1, 1])) * 2**30 // max(multiplier, 1) + rng.randint(-2, 2)
         if INT32_MIN <= acc <= INT32_MAX:
             cases.append((acc, multiplier, -e))
-    m = len(cases)
-    bias = np.array([c[0] for c in cases], dtype=np.int32)
-    multiplier = np.array([c[1] for c in cases], dtype=np.int32)
-    shift = np.array([c[2] for c in cases], dtype=np.int32)
-    W, x, y = np.ones((m, 1), dtype=np.int8), np.zeros((1, 1), dtype=np.int8), np.zeros((1, m), dtype=np.int8)
-    lib.cat_k_qlinear_fwd(W.ctypes.data_as(P8), bias.ctypes.data_as(P32), x.ctypes.data_as(P8),
-                          y.ctypes.data_as(P8), 1, m, 1, 0, multiplier.ctypes.data_as(P32),
-                          shift.ctypes.data_as(P32), 0, -128, 127)
-    want = np.array([min(max(requantize(*c), -128), 127) for c in cases], dtype=np.int8)
-    inside = sum(-128 < requantize(*c) < 127 for c in cases)
-    report(np.array_equal(y[0], want) and inside > m // 2,
-           f"qlinear requantization: {m} sums at and beside ties, {inside} inside the int8 range, equal")
+
+    def requantize_in_layer(cases):
+        """The layer's outputs for sums `cases`, with quant.c's tables."""
+        m = len(cases)
+        bias = np.array([c[0] for c in cases], dtype=np.int32)
+        requant, shifts_right = requant_table([c[1] for c in cases], [c[2] for c in cases])
+        W, x, y = np.ones((m, 1), dtype=np.int8), np.zeros((1, 1), dtype=np.int8), np.zeros((1, m), dtype=np.int8)
+        lib.cat_k_qlinear_fwd(W.ctypes.data_as(P8), bias.ctypes.data_as(P32), x.ctypes.data_as(P8),
+                              y.ctypes.data_as(P8), 1, m, 1, 0, requant.ctypes.data_as(P32), shifts_right,
+                              0, -128, 127)
+        want = np.array([min(max(requantize(*c), -128), 127) for c in cases], dtype=np.int8)
+        inside = sum(-128 < requantize(*c) < 127 for c in cases)
+        return np.array_equal(y[0], want) and inside > m // 2, shifts_right, inside
+
+    # Every shift, channel by channel; then only right shifts of 2 or more,
+    # which the kernel is told (no test per channel).
+    for subset in (cases, [c for c in cases if c[2] <= -2]):
+        ok, shifts_right, inside = requantize_in_layer(subset)
+        report(ok, f"qlinear requantization{' (shifts_right)' if shifts_right else ''}: {len(subset)} sums at and "
+               f"beside ties, {inside} inside the int8 range, equal")
 
     # float <-> int8: ties, the clamp, NaN and infinities.
     F32P = ctypes.POINTER(ctypes.c_float)

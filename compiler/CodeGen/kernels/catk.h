@@ -285,14 +285,23 @@ void cat_k_clip_grad_norm(float *g, catk_index count, float max_norm);
  * then RoundingDivideByPOT (to nearest, ties away from zero), saturating
  * where acc * 2^shift overflows. */
 int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift);
+/* The requantization of one output channel of cat_k_qlinear_fwd, one
+ * record per channel so that a channel's numbers are one load (an LDM on
+ * ARM): multiplier and shift as above, and round = 2^(-shift - 2) where
+ * shift <= -2 (the rounding quant.c's fast path adds), 0 elsewhere. */
+typedef struct catk_requant {
+  int32_t multiplier, shift, round;
+} catk_requant;
 /* Dense layer on int8: W [m, k] (weights, zero point 0), x [n, k] (zero
  * point x_zero), bias [m] int32 at scale scale_x * scale_w[j] (may be NULL);
  * y[i][j] = clamp(y_zero + requantize(bias[j] + sum_l (x[i][l] - x_zero) *
- * W[j][l], multiplier[j], shift[j]), lo, hi): lo = -128 and hi = 127, or lo
- * = y_zero for a fused ReLU. The int32 sum is exact for k < 65,793. */
+ * W[j][l], requant[j].multiplier, requant[j].shift), lo, hi): lo = -128 and
+ * hi = 127, or lo = y_zero for a fused ReLU. shifts_right promises that
+ * every channel's shift is -2 or less (catc knows it: no test per channel).
+ * The int32 sum is exact for k < 65,793. */
 void cat_k_qlinear_fwd(const int8_t *W, const int32_t *bias, const int8_t *x, int8_t *y,
                        catk_index n, catk_index m, catk_index k, int32_t x_zero,
-                       const int32_t *multiplier, const int32_t *shift, int32_t y_zero,
+                       const catk_requant *requant, int32_t shifts_right, int32_t y_zero,
                        int32_t lo, int32_t hi);
 /* q = clamp(round(x / scale) + zero, -128, 127), ties away from zero; NaN
  * becomes the zero point. */

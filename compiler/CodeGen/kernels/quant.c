@@ -62,29 +62,30 @@ int32_t cat_k_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
   return catk_rounding_shift_right(catk_doubling_high_mul(acc, multiplier), -shift);
 }
 
-/* cat_k_requantize(acc, multiplier, -exponent) for exponent >= 2 and a
+/* cat_k_requantize(acc, multiplier, shift) for shift = -e <= -2 and a
  * multiplier >= 0 (every multiplier catc accepts: 0 or [2^30, 2^31)), its
  * two roundings done as one, on the 64-bit product P = acc * multiplier:
  *
  *   RoundingDivideByPOT(floor((P + 2^30) / 2^31), e)
  *     = floor((floor((P + 2^30) / 2^31) + c) / 2^e)     c = 2^(e-1) - [P + 2^30 < 0]
  *     = floor((P + 2^30 + 2^31 c) / 2^(31+e))          (a floor of a floor by 2^k)
- *     = floor((floor(H / 2^(e-2)) + 1) / 2)            H = floor(S / 2^32)
+ *     = floor(floor(S / 2^32) / 2^(e-1))
  *
- * with S = P + 2^30 - 2^31 [P + 2^30 < 0]: the rest of 2^31 c is 2^(30+e),
- * a multiple of 2^32 that the floors take out one power of two at a time.
- * [P + 2^30 < 0] may be read as [acc < 0]: with multiplier >= 0 they
- * differ only where 0 <= P + 2^30 <= 2^30, and there both give 0. On a
- * Cortex-M4 that is one SMLAL into S's addend (whose words are -[acc < 0]
- * and 2^30 + 2^31 [acc < 0]) and three shifts and an add of its high word,
- * a third of the two steps' instructions; the integers are the same
+ * with S = P + 2^30 + 2^31 c = P + 2^30 - 2^31 [P + 2^30 < 0] + 2^(e-2) 2^32,
+ * whose last term, `round`, adds to S's high word only. [P + 2^30 < 0] may be
+ * read as [acc < 0]: with multiplier >= 0 they differ only where
+ * 0 <= P + 2^30 <= 2^30, and there both give 0. On a Cortex-M4 that is one
+ * SMLAL into S's addend (whose words are round - [acc < 0] and
+ * 2^30 + 2^31 [acc < 0]) and one shift of its high word, a quarter of the
+ * two steps' instructions; the integers are the same
  * (test/unit/quant_reference.py). */
-static inline int32_t catk_requantize_right(int32_t acc, int32_t multiplier, int32_t exponent) {
-  /* S's addend, 2^30 - 2^31 [acc < 0], by its words: one SMLAL adds P. */
+static inline int32_t catk_requantize_right(int32_t acc, int32_t multiplier, int32_t round,
+                                            int32_t shift) {
+  /* S's addend by its words: one SMLAL adds P. */
   uint32_t low = UINT32_C(1) << 30 | ((uint32_t)acc & UINT32_C(0x80000000));
-  uint64_t high = (uint64_t)(uint32_t)(acc >> 31) << 32;
-  int64_t sum = (int64_t)acc * multiplier + (int64_t)(high | low);
-  return (((int32_t)(sum >> 32) >> (exponent - 2)) + 1) >> 1;
+  uint32_t high = (uint32_t)(acc >> 31) + (uint32_t)round; /* round >= 1: no borrow */
+  int64_t sum = (int64_t)acc * multiplier + (int64_t)((uint64_t)high << 32 | low);
+  return (int32_t)(sum >> 32) >> (-shift - 1);
 }
 
 static inline int32_t catk_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
@@ -94,11 +95,16 @@ static inline int32_t catk_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
 /* An output of cat_k_qlinear_fwd from its int32 sum. Real multipliers
  * below 1/4 (a right shift of 2 or more) are the rule in practice
  * (digits' layers shift right by 8 to 11); the rest take the general path. */
-static inline int8_t catk_qlinear_out(int32_t acc, int32_t multiplier, int32_t shift,
+static inline int8_t catk_qlinear_out(int32_t acc, const catk_requant *rq, int32_t shifts_right,
                                       int32_t y_zero, int32_t lo, int32_t hi) {
-  int32_t r = shift <= -2 ? catk_requantize_right(acc, multiplier, -shift)
-                          : cat_k_requantize(acc, multiplier, shift);
-  return (int8_t)catk_clamp_i32(y_zero + r, lo, hi);
+  int32_t r = shifts_right || rq->shift <= -2
+                  ? catk_requantize_right(acc, rq->multiplier, rq->round, rq->shift)
+                  : cat_k_requantize(acc, rq->multiplier, rq->shift);
+  /* Added as unsigned (|r| < 2^30, no wrap): with no promise of a signed
+   * sum that does not overflow, LLVM keeps the clamp after the addition,
+   * one SSAT on ARM, instead of moving it before (two compares, two
+   * selects and the addition). */
+  return (int8_t)catk_clamp_i32((int32_t)((uint32_t)y_zero + (uint32_t)r), lo, hi);
 }
 
 /* ARM's DSP extension (ARMv7E-M: Cortex-M4, M7, M33 with it) multiplies
@@ -174,8 +180,8 @@ static void catk_qdot2_wide(const int8_t *restrict w, catk_index k, const int32_
 
 void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
                        const int8_t *restrict x, int8_t *restrict y, catk_index n, catk_index m,
-                       catk_index k, int32_t x_zero, const int32_t *restrict multiplier,
-                       const int32_t *restrict shift, int32_t y_zero, int32_t lo, int32_t hi) {
+                       catk_index k, int32_t x_zero, const catk_requant *restrict requant,
+                       int32_t shifts_right, int32_t y_zero, int32_t lo, int32_t hi) {
   for (catk_index i = 0; i < n; ++i) {
     const int8_t *in = x + i * k;
     int8_t *out = y + i * m;
@@ -197,9 +203,9 @@ void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
                                first ? (bias ? bias[j + 1] : 0) : partial[j - jb + 1]};
             catk_qdot2_wide(W + j * k + c, k, wide, in + c, len, sums);
             if (last) {
-              out[j] = catk_qlinear_out(sums[0], multiplier[j], shift[j], y_zero, lo, hi);
+              out[j] = catk_qlinear_out(sums[0], requant + j, shifts_right, y_zero, lo, hi);
               out[j + 1] =
-                  catk_qlinear_out(sums[1], multiplier[j + 1], shift[j + 1], y_zero, lo, hi);
+                  catk_qlinear_out(sums[1], requant + j + 1, shifts_right, y_zero, lo, hi);
             } else {
               partial[j - jb] = sums[0], partial[j - jb + 1] = sums[1];
             }
@@ -216,7 +222,7 @@ void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
       const int8_t *row = W + j * k;
       for (catk_index l = 0; l < k; ++l)
         acc += ((int32_t)in[l] - x_zero) * (int32_t)row[l];
-      out[j] = catk_qlinear_out(acc, multiplier[j], shift[j], y_zero, lo, hi);
+      out[j] = catk_qlinear_out(acc, requant + j, shifts_right, y_zero, lo, hi);
     }
   }
 }

@@ -20,7 +20,8 @@ enum { N = 3, M = 9, K = 45 };
 
 int main(void) {
   static int8_t W[M * K], x[N * K], y[N * M];
-  static int32_t bias[M], mult[M], shift[M];
+  static int32_t bias[M];
+  static catk_requant requant[M];
   static const int32_t acc_edges[] = {0, 1, -1, 3, -3, 2147483647, (-2147483647 - 1), 1 << 30, -(1 << 30)};
   int i, s;
   uint32_t sum = 0;
@@ -40,14 +41,15 @@ int main(void) {
     x[i] = (int8_t)(int32_t)(next() % 256u - 128u);
   for (i = 0; i < M; ++i) {
     bias[i] = (int32_t)(next() % 20001u) - 10000;
-    mult[i] = (int32_t)(next() >> 1 | 0x40000000u);
-    shift[i] = -12 - (int32_t)(next() % 6u); /* M in [2^-18, 2^-12): outputs in range */
+    requant[i].multiplier = (int32_t)(next() >> 1 | 0x40000000u);
+    requant[i].shift = -12 - (int32_t)(next() % 6u); /* M in [2^-18, 2^-12): outputs in range */
+    requant[i].round = 1 << (-requant[i].shift - 2);
   }
-  cat_k_qlinear_fwd(W, bias, x, y, N, M, K, -7, mult, shift, 5, 5, 127);
+  cat_k_qlinear_fwd(W, bias, x, y, N, M, K, -7, requant, 1, 5, 5, 127);
   printf("qlinear relu");
   for (i = 0; i < N * M; ++i)
     printf(" %02x", (unsigned)(uint8_t)y[i]);
-  cat_k_qlinear_fwd(W, 0, x, y, N, M, K, 3, mult, shift, -2, -128, 127);
+  cat_k_qlinear_fwd(W, 0, x, y, N, M, K, 3, requant, 0, -2, -128, 127);
   printf("\nqlinear");
   for (i = 0; i < N * M; ++i)
     printf(" %02x", (unsigned)(uint8_t)y[i]);
