@@ -146,6 +146,7 @@ private:
     Constant *weights, *bias, *requant; ///< requant: catk_requant records
     int32_t inputZero;   ///< what the kernel subtracts from the input: 0 once folded into bias
     bool shiftsRight;    ///< every channel's shift is -2 or less
+    bool pairLayout;     ///< pairs of weight rows interleaved by words (catk.h)
   };
   /// The layer's read-only arrays, made once for every function.
   const Tables &tablesOf(const QuantizedLayer &q);
@@ -169,8 +170,8 @@ const Int8Lowering::Tables &Int8Lowering::tablesOf(const QuantizedLayer &q) {
   // same integers, hence the same outputs, when the folded bias fits.
   std::vector<int32_t> bias = q.bias;
   int32_t inputZero = q.inputZero;
+  size_t m = q.multiplier.size(), k = m ? q.weights.size() / m : 0;
   if (inputZero != 0) {
-    size_t m = q.multiplier.size(), k = m ? q.weights.size() / m : 0;
     std::vector<int32_t> folded(m);
     bool fits = true;
     for (size_t j = 0; j < m && fits; ++j) {
@@ -197,9 +198,18 @@ const Int8Lowering::Tables &Int8Lowering::tablesOf(const QuantizedLayer &q) {
     shiftsRight &= shift <= -2;
     requant.insert(requant.end(), {q.multiplier[j], shift, shift <= -2 ? int32_t(1) << (-shift - 2) : 0});
   }
-  return tables[&q] = {constantArray(mb, ArrayRef<int8_t>(q.weights), name + "_weights"), biasArray,
+  // ARM's DSP path reads two channels' rows together, a word of each per
+  // step: side by side, the two words are one LDRD (catk.h's pair_layout).
+  bool pairLayout = mb.opts.armDsp && inputZero == 0 && k % 4 == 0;
+  std::vector<int8_t> weights = q.weights;
+  if (pairLayout)
+    for (size_t j = 0; j + 1 < m; j += 2)
+      for (size_t l = 0; l < k; ++l)
+        for (size_t row = 0; row < 2; ++row)
+          weights[j * k + 2 * (l - l % 4) + 4 * row + l % 4] = q.weights[(j + row) * k + l];
+  return tables[&q] = {constantArray(mb, ArrayRef<int8_t>(weights), name + "_weights"), biasArray,
                        constantArray(mb, ArrayRef<int32_t>(requant), name + "_requant"), inputZero,
-                       shiftsRight};
+                       shiftsRight, pairLayout};
 }
 
 Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, const MorphismInstance *loss,
@@ -363,8 +373,9 @@ Function *Int8Lowering::emit(const std::string &name, ad::FunctionKind kind, con
     const Tables &t = tablesOf(q);
     mb.callKernel(mb.kernel("cat_k_qlinear_fwd"),
                   {t.weights, t.bias, xq, yq, rows, idx(m), idx(k), i32c(t.inputZero), t.requant,
-                   i32c(t.shiftsRight), i32c(q.outputZero), i32c(relu ? q.outputZero : -128), i32c(127)},
-                  {false, false, false, false, false, true, true, true, false, true, true, true, true});
+                   i32c(t.shiftsRight), i32c(t.pairLayout), i32c(q.outputZero), i32c(relu ? q.outputZero : -128),
+                   i32c(127)},
+                  {false, false, false, false, false, true, true, true, false, true, true, true, true, true});
     if (step.dequantizes)
       mb.callKernel(mb.kernel("cat_k_dequantize"),
                     {yq, mb.pointerOf(y, g, p, env), b.CreateMul(rows, idx(m)), ConstantFP::get(mb.f32, q.outputScale),

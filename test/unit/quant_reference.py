@@ -125,14 +125,14 @@ def main():
     x_zero, y_zero = -3, 9
     P8 = ctypes.POINTER(ctypes.c_int8)
     P32 = ctypes.POINTER(ctypes.c_int32)
-    lib.cat_k_qlinear_fwd.argtypes = [P8, P32, P8, P8, i64, i64, i64, i32, P32, i32, i32, i32, i32]
+    lib.cat_k_qlinear_fwd.argtypes = [P8, P32, P8, P8, i64, i64, i64, i32, P32, i32, i32, i32, i32, i32]
     requant, shifts_right = requant_table(multiplier, shift)
     for with_bias in (True, False):
         for lo in (-128, y_zero):
             y = np.zeros((n, m), dtype=np.int8)
             lib.cat_k_qlinear_fwd(W.ctypes.data_as(P8), bias.ctypes.data_as(P32) if with_bias else None,
                                   x.ctypes.data_as(P8), y.ctypes.data_as(P8), n, m, k, x_zero,
-                                  requant.ctypes.data_as(P32), shifts_right, y_zero, lo, 127)
+                                  requant.ctypes.data_as(P32), shifts_right, 0, y_zero, lo, 127)
             want = np.zeros((n, m), dtype=np.int8)
             for i in range(n):
                 for j in range(m):
@@ -164,7 +164,7 @@ def main():
         W, x, y = np.ones((m, 1), dtype=np.int8), np.zeros((1, 1), dtype=np.int8), np.zeros((1, m), dtype=np.int8)
         lib.cat_k_qlinear_fwd(W.ctypes.data_as(P8), bias.ctypes.data_as(P32), x.ctypes.data_as(P8),
                               y.ctypes.data_as(P8), 1, m, 1, 0, requant.ctypes.data_as(P32), shifts_right,
-                              0, -128, 127)
+                              0, 0, -128, 127)
         want = np.array([min(max(requantize(*c), -128), 127) for c in cases], dtype=np.int8)
         inside = sum(-128 < requantize(*c) < 127 for c in cases)
         return np.array_equal(y[0], want) and inside > m // 2, shifts_right, inside

@@ -298,11 +298,14 @@ typedef struct catk_requant {
  * W[j][l], requant[j].multiplier, requant[j].shift), lo, hi): lo = -128 and
  * hi = 127, or lo = y_zero for a fused ReLU. shifts_right promises that
  * every channel's shift is -2 or less (catc knows it: no test per channel).
- * The int32 sum is exact for k < 65,793. */
+ * With pair_layout, the rows of channels 2p and 2p + 1 are interleaved word
+ * by word (word q of row 2p at 8q of their 2k bytes, of row 2p + 1 at
+ * 8q + 4), for ARM's DSP path (quant.c): only where that path runs, k is
+ * a multiple of 4 and x_zero is 0. The int32 sum is exact for k < 65,793. */
 void cat_k_qlinear_fwd(const int8_t *W, const int32_t *bias, const int8_t *x, int8_t *y,
                        catk_index n, catk_index m, catk_index k, int32_t x_zero,
-                       const catk_requant *requant, int32_t shifts_right, int32_t y_zero,
-                       int32_t lo, int32_t hi);
+                       const catk_requant *requant, int32_t shifts_right, int32_t pair_layout,
+                       int32_t y_zero, int32_t lo, int32_t hi);
 /* q = clamp(round(x / scale) + zero, -128, 127), ties away from zero; NaN
  * becomes the zero point. */
 void cat_k_quantize(const float *x, int8_t *q, catk_index count, float scale, int32_t zero);

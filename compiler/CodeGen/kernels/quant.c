@@ -117,9 +117,11 @@ static inline int8_t catk_qlinear_out(int32_t acc, const catk_requant *rq, int32
  * CATK_QCHUNK values, 128 bytes), and serves every output channel, two
  * channels at a time: four multiply-adds of each then take two words of
  * the widened input, a word of each weight row, four SXTB16 and four
- * SMLADs, 12 instructions for 8 multiply-adds (11 where the backend pairs
- * the input's loads into an LDRD). A row wider than a chunk is summed
- * chunk by chunk, CATK_QBLOCK channels' partial sums kept on the stack
+ * SMLADs. Where catc lays the two rows' words out side by side
+ * (pair_layout, catk.h), both pairs of words are one LDRD each: 10
+ * instructions for 8 multiply-adds, 12 without. A row wider than a chunk
+ * is summed chunk by chunk, CATK_QBLOCK channels' partial sums kept on the
+ * stack
  * meanwhile, and re-widened for each block of channels. LLVM
  * forms SMLAD only from 16-bit loads, so the library names the ARM
  * intrinsics itself: it is compiled once, for the host, and catc sets
@@ -144,6 +146,18 @@ static inline int32_t catk_ror8(int32_t v) {
   return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
 }
 
+/* Two words at a word-aligned p, as one LDRD: LLVM's ARM backend emits
+ * LDRD for volatile 64-bit loads only (other pairs of loads it may or may
+ * not pair, and did not in these loops). The reads are of constant
+ * weights and of the stack buffer, which volatile otherwise leaves as
+ * they are; may_alias, because the buffer's words were stored as int32_t
+ * (without it, type-based alias analysis lets the stores move past these
+ * loads). Little-endian: the word at p is the low half. */
+typedef uint64_t catk_u64_word_aligned __attribute__((aligned(4), may_alias));
+static inline uint64_t catk_doubleword(const void *p) {
+  return *(const volatile catk_u64_word_aligned *)p;
+}
+
 /* wide[2q], wide[2q + 1] = the halves of x[4q..4q+3] in SMLAD's order:
  * (x[4q], x[4q+2]) and (x[4q+1], x[4q+3]), for q < words. */
 static void catk_widen(const int8_t *restrict x, int32_t *restrict wide, catk_index words) {
@@ -155,16 +169,25 @@ static void catk_widen(const int8_t *restrict x, int32_t *restrict wide, catk_in
 }
 
 /* sums[c] += sum_l x[l] * w_c[l], l < len, for the rows w_0 = w and
- * w_1 = w + k; `wide` is x widened up to len rounded down to 4. */
-static void catk_qdot2_wide(const int8_t *restrict w, catk_index k, const int32_t *restrict wide,
-                            const int8_t *restrict x, catk_index len, int32_t sums[2]) {
+ * w_1 = w + k, or with `paired` the rows' words side by side from w (then
+ * len is a multiple of 4); `wide` is x widened up to len rounded down
+ * to 4. */
+static void catk_qdot2_wide(const int8_t *restrict w, catk_index k, int32_t paired,
+                            const int32_t *restrict wide, const int8_t *restrict x,
+                            catk_index len, int32_t sums[2]) {
   int32_t s0 = sums[0], s1 = sums[1];
   catk_index l = 0;
+#pragma clang loop unroll_count(4)
   for (; l + 4 <= len; l += 4) {
-    uint64_t both; /* one doubleword load, which the backend may pair (LDRD) */
-    __builtin_memcpy(&both, wide + l / 2, sizeof both);
-    int32_t in02 = (int32_t)(uint32_t)both, in13 = (int32_t)(uint32_t)(both >> 32);
-    int32_t w0 = catk_word(w + l), w1 = catk_word(w + k + l);
+    uint64_t in = catk_doubleword(wide + l / 2);
+    int32_t in02 = (int32_t)(uint32_t)in, in13 = (int32_t)(uint32_t)(in >> 32);
+    int32_t w0, w1;
+    if (paired) {
+      uint64_t both = catk_doubleword(w + 2 * l);
+      w0 = (int32_t)(uint32_t)both, w1 = (int32_t)(uint32_t)(both >> 32);
+    } else {
+      w0 = catk_word(w + l), w1 = catk_word(w + k + l);
+    }
     s0 = catk_arm_smlad(catk_arm_sxtb16(w0), in02, s0);
     s0 = catk_arm_smlad(catk_arm_sxtb16(catk_ror8(w0)), in13, s0);
     s1 = catk_arm_smlad(catk_arm_sxtb16(w1), in02, s1);
@@ -181,7 +204,9 @@ static void catk_qdot2_wide(const int8_t *restrict w, catk_index k, const int32_
 void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
                        const int8_t *restrict x, int8_t *restrict y, catk_index n, catk_index m,
                        catk_index k, int32_t x_zero, const catk_requant *restrict requant,
-                       int32_t shifts_right, int32_t y_zero, int32_t lo, int32_t hi) {
+                       int32_t shifts_right, int32_t pair_layout, int32_t y_zero, int32_t lo,
+                       int32_t hi) {
+  (void)pair_layout; /* read by ARM's DSP path only */
   for (catk_index i = 0; i < n; ++i) {
     const int8_t *in = x + i * k;
     int8_t *out = y + i * m;
@@ -201,7 +226,8 @@ void cat_k_qlinear_fwd(const int8_t *restrict W, const int32_t *restrict bias,
           for (j = jb; j < jend; j += 2) {
             int32_t sums[2] = {first ? (bias ? bias[j] : 0) : partial[j - jb],
                                first ? (bias ? bias[j + 1] : 0) : partial[j - jb + 1]};
-            catk_qdot2_wide(W + j * k + c, k, wide, in + c, len, sums);
+            catk_qdot2_wide(W + j * k + (pair_layout ? 2 * c : c), k, pair_layout, wide, in + c, len,
+                            sums);
             if (last) {
               out[j] = catk_qlinear_out(sums[0], requant + j, shifts_right, y_zero, lo, hi);
               out[j + 1] =

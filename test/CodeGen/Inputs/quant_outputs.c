@@ -45,11 +45,11 @@ int main(void) {
     requant[i].shift = -12 - (int32_t)(next() % 6u); /* M in [2^-18, 2^-12): outputs in range */
     requant[i].round = 1 << (-requant[i].shift - 2);
   }
-  cat_k_qlinear_fwd(W, bias, x, y, N, M, K, -7, requant, 1, 5, 5, 127);
+  cat_k_qlinear_fwd(W, bias, x, y, N, M, K, -7, requant, 1, 0, 5, 5, 127);
   printf("qlinear relu");
   for (i = 0; i < N * M; ++i)
     printf(" %02x", (unsigned)(uint8_t)y[i]);
-  cat_k_qlinear_fwd(W, 0, x, y, N, M, K, 3, requant, 0, -2, -128, 127);
+  cat_k_qlinear_fwd(W, 0, x, y, N, M, K, 3, requant, 0, 0, -2, -128, 127);
   printf("\nqlinear");
   for (i = 0; i < N * M; ++i)
     printf(" %02x", (unsigned)(uint8_t)y[i]);
