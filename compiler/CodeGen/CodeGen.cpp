@@ -69,7 +69,8 @@ ModuleBuilder::ModuleBuilder(LLVMContext &ctx, const CodeGenOptions &opts)
   }
   // Kernels read the target from these constants (kernels/target.c).
   for (auto [name, value] : {std::pair<const char *, int>{"catk_target_tile", opts.gemmTile},
-                             {"catk_target_dsp", opts.armDsp}})
+                             {"catk_target_dsp", opts.armDsp},
+                             {"catk_target_dotprod", opts.dotProd}})
     if (GlobalVariable *setting = module->getGlobalVariable(name)) {
       setting->setInitializer(ConstantInt::get(i32, value));
       setting->setLinkage(GlobalValue::InternalLinkage);
@@ -470,23 +471,28 @@ std::unique_ptr<Module> ModuleBuilder::finish() {
     if (f->getNumUses() > kMaxInlinedCallSites)
       f->addFnAttr(Attribute::NoInline);
   materializeCalledKernels();
-  // Kernels that name ARM intrinsics (quant.c) are for ARM targets with the
-  // DSP extension; elsewhere the constant catk_target_dsp makes their calls
+  // Kernels that name ARM or AArch64 intrinsics (quant.c) are for targets
+  // with the DSP extension or the dot product instructions; elsewhere the
+  // constants catk_target_dsp and catk_target_dotprod make their calls
   // dead, but at -O0 nothing deletes them, and no other backend selects the
   // intrinsics.
-  if (!opts.armDsp) {
-    SmallPtrSet<Function *, 4> armOnly;
+  auto emptyCallersOf = [&](StringRef intrinsicPrefix) {
+    SmallPtrSet<Function *, 4> callers;
     for (Function &intrinsic : *module)
-      if (intrinsic.isDeclaration() && intrinsic.getName().starts_with("llvm.arm."))
+      if (intrinsic.isDeclaration() && intrinsic.getName().starts_with(intrinsicPrefix))
         for (User *user : intrinsic.users())
           if (auto *call = dyn_cast<CallInst>(user))
-            armOnly.insert(call->getFunction());
-    for (Function *f : armOnly) {
+            callers.insert(call->getFunction());
+    for (Function *f : callers) {
       f->deleteBody();
       f->setLinkage(GlobalValue::InternalLinkage);
       new UnreachableInst(ctx, BasicBlock::Create(ctx, "entry", f));
     }
-  }
+  };
+  if (!opts.armDsp)
+    emptyCallersOf("llvm.arm.");
+  if (!opts.dotProd)
+    emptyCallersOf("llvm.aarch64.");
   // The kernel library arrives whole: drop what the model does not call
   // (internal helpers go with the kernels that used them) before the
   // optimiser spends time on it.

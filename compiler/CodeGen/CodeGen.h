@@ -81,6 +81,8 @@ struct CodeGenOptions {
   int gemmTile = 0;
   /// The target is an ARM core with the DSP extension (SMLAD, SXTB16).
   bool armDsp = false;
+  /// The target is an AArch64 core with the dot product instructions (SDOT).
+  bool dotProd = false;
   /// Weights to bake in (CodeGen/Weights.cpp), or null.
   const BakedWeights *weights = nullptr;
 };

@@ -329,6 +329,7 @@ int Compilation::generate(const Program &program, Action action) {
   copts.specializeKernels = level.optLevel >= 1;
   copts.gemmTile = gemmTileFor(*machine);
   copts.armDsp = hasArmDsp(*machine);
+  copts.dotProd = hasAArch64DotProd(*machine);
   copts.weights = weights.get();
   SmallString<256> dir(program.mainFile);
   sys::path::remove_filename(dir);

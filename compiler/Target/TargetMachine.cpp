@@ -118,6 +118,12 @@ bool hasArmDsp(const TargetMachine &machine) {
          machine.getMCSubtargetInfo()->checkFeatures("+dsp");
 }
 
+bool hasAArch64DotProd(const TargetMachine &machine) {
+  // Little-endian only: quant.c loads rows of bytes as vectors.
+  const Triple &t = machine.getTargetTriple();
+  return t.isAArch64() && t.isLittleEndian() && machine.getMCSubtargetInfo()->checkFeatures("+dotprod");
+}
+
 std::string describeTarget(const TargetMachine &machine, const TargetOptions &options) {
   static const char *const tiles[] = {"scalar floating point", "128-bit vectors", "256-bit vectors",
                                       "512-bit vectors"};

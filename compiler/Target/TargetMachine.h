@@ -43,6 +43,11 @@ int gemmTileFor(const llvm::TargetMachine &machine);
 /// later: SMLAD and SXTB16), which the int8 kernels use.
 bool hasArmDsp(const llvm::TargetMachine &machine);
 
+/// Whether \p machine is an AArch64 core with the dot product extension
+/// (ARMv8.2's optional SDOT: Cortex-A55, A76 and later), which the int8
+/// kernels use.
+bool hasAArch64DotProd(const llvm::TargetMachine &machine);
+
 /// One line naming what code is generated for: triple, CPU and tile
 /// family, e.g. "x86_64-pc-linux-gnu, CPU znver4 (the host), 512-bit vectors".
 std::string describeTarget(const llvm::TargetMachine &machine, const TargetOptions &options);

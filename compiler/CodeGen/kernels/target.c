@@ -16,3 +16,6 @@ const int32_t catk_target_tile = CATK_TILE_V512;
 
 /* Nonzero for an ARM core with the DSP extension (quant.c). */
 const int32_t catk_target_dsp = 0;
+
+/* Nonzero for an AArch64 core with the dot product instructions (quant.c). */
+const int32_t catk_target_dotprod = 0;
